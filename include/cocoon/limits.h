@@ -1,0 +1,52 @@
+/* Every cap in cocoon lives here, with the reason for its value
+ * (docs/limits.md). Runtime-configurable caps take these as defaults. */
+#ifndef COCOON_LIMITS_H
+#define COCOON_LIMITS_H
+
+/* ---- Rego engine ---------------------------------------------------- */
+
+/* Largest policy module source. Kata raises regorus' 1 MiB default to
+ * 16 MiB because genpolicy policies embed a large policy_data document. */
+#define CC_REGO_MAX_POLICY_BYTES (16u * 1024u * 1024u)
+
+/* Longest source line: genpolicy emits policy_data lines over 1 KiB;
+ * Kata configures regorus with 64 KiB. */
+#define CC_REGO_MAX_LINE_BYTES (64u * 1024u)
+
+/* Most lines in one module (Kata's regorus setting). */
+#define CC_REGO_MAX_LINES 200000u
+
+/* Deepest nesting of terms/expressions the parser accepts before it stops
+ * with an error instead of recursing further (each level costs C stack). */
+#define CC_REGO_MAX_PARSE_DEPTH 512u
+
+/* Deepest chain of rule/function calls, comprehensions and `with` during
+ * evaluation. OPA has no cap (Go stacks grow); ours keeps C stacks bounded. */
+#define CC_REGO_MAX_EVAL_DEPTH 1000u
+
+/* C stack bytes an evaluation may use before it fails with an error.
+ * The main thread has 8 MiB; daemons give evaluation threads at least 8 MiB. */
+#define CC_REGO_MAX_STACK_BYTES (6u * 1024u * 1024u)
+
+/* Evaluation steps (expression evaluations plus iterations) before an
+ * evaluation is stopped: bounds run time of hostile or runaway policies.
+ * The largest Kata request needs well under 1e6 steps. */
+#define CC_REGO_MAX_STEPS 100000000ull
+
+/* Bytes an evaluation may allocate (arena). Kata guests have 2 GB RAM. */
+#define CC_REGO_MAX_EVAL_MEMORY (512ull * 1024u * 1024u)
+
+/* Largest JSON input/data document handed to the engine. */
+#define CC_REGO_MAX_JSON_BYTES (64u * 1024u * 1024u)
+
+/* Deepest nesting of a JSON/YAML document converted to Rego values. */
+#define CC_REGO_MAX_JSON_DEPTH 256u
+
+/* Largest result of numbers.range / strings / arrays a builtin may build
+ * (elements); bigger requests fail with a builtin error. */
+#define CC_REGO_MAX_BUILTIN_ELEMS (16u * 1024u * 1024u)
+
+/* Print lines collected per evaluation (Kata logs them). */
+#define CC_REGO_MAX_PRINT_BYTES (16u * 1024u * 1024u)
+
+#endif

@@ -1,0 +1,93 @@
+/* Evaluator internals shared by eval*.c. */
+#ifndef COCOON_REGO_EVAL_INT_H
+#define COCOON_REGO_EVAL_INT_H
+
+#include <stddef.h>
+
+#include "eval.h"
+
+#define K_STOP 1 /* a continuation asks its enumeration to stop */
+
+struct ev;
+typedef struct kont kont;
+typedef int (*kfn)(struct ev *ev, kont *k, const rv *v);
+struct kont {
+	kfn fn;
+};
+
+static inline int kcall(struct ev *ev, kont *k, const rv *v) { return k->fn(ev, k, v); }
+
+/* Per-query (or per-`with`-scope) cache of rule group values. */
+struct gcache {
+	const rv **val;
+	uint8_t *state; /* 0 unknown, 1 computing, 2 done */
+};
+
+/* Function mocks from `with f as g` / `with f as value`. */
+struct wmock {
+	const void *target;      /* rgroup* or struct rbi* or struct rhostfn* */
+	const ast_term *repl;    /* AT_CALL naming the replacement function, or NULL */
+	const rv *value;         /* replacement value, if repl == NULL */
+	struct wmock *next;
+};
+
+/* Rule nodes hidden by `with data.x as v` (their path is patched into the
+ * base document instead). */
+struct wmask {
+	const rnode *node;
+	struct wmask *next;
+};
+
+struct ev {
+	const rprog *prog;
+	rarena *a;
+	rctx cx;
+	const rv *data;  /* base document */
+	const rv *input; /* NULL = undefined */
+	const rv **fr;   /* current frame */
+	struct gcache cache;
+	struct wmock *mocks;
+	struct wmask *masks;
+	const struct reval_opts *o;
+	uint64_t steps;
+	uint32_t depth;
+	uintptr_t stack_base;
+	cc_error *err;
+	cc_buf *prints;
+	const rv **qvals; /* values of top-level query expressions */
+	size_t nq;
+	const char *file; /* module of the rule being evaluated (messages) */
+};
+
+#define CONTAINER_OF(ptr, type, member) ((type *)(void *)((char *)(ptr) - offsetof(type, member)))
+
+/* eval.c */
+int ev_check(struct ev *ev, ast_loc loc);
+int ev_errf(struct ev *ev, int code, const char *kind, ast_loc loc, const char *fmt, ...)
+    __attribute__((format(printf, 5, 6)));
+int ev_oom(struct ev *ev);
+int eval_body(struct ev *ev, const ast_body *b, size_t i, kont *k);
+int eval_term(struct ev *ev, const ast_term *t, kont *k);
+int eval_match(struct ev *ev, const ast_term *pat, const rv *v, kont *k);
+const rv **frame_new(struct ev *ev, uint32_t nslots);
+/* Value of a literal or bound variable without enumeration (see eval.c). */
+bool ev_term_fast(struct ev *ev, const ast_term *t, const rv **v);
+const char *ev_file(struct ev *ev);
+
+/* Dereferences v by ref's path items i.. (enumerating unbound vars). */
+int ev_walk_value(struct ev *ev, const rv *v, const ast_term *ref, size_t i, kont *k);
+
+/* eval_rules.c */
+int eval_data_ref(struct ev *ev, const ast_term *ref, kont *k);
+int eval_data_root(struct ev *ev, kont *k);
+int eval_func(struct ev *ev, const rgroup *g, const rv *const *args, const ast_term *call, kont *k);
+int eval_with(struct ev *ev, const ast_expr *e, kont *k, int (*inner)(struct ev *, const ast_expr *, kont *));
+
+/* eval_call.c */
+int eval_call(struct ev *ev, const ast_term *t, kont *k);
+/* Expression-level call with an output argument: f(x, out). */
+int eval_call_out(struct ev *ev, const ast_term *t, kont *k);
+bool call_has_output(const ast_term *t);
+int eval_template(struct ev *ev, const ast_term *t, kont *k);
+
+#endif

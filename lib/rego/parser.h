@@ -1,0 +1,38 @@
+/* Rego lexer and parser (internal to libcocoon-rego).
+ *
+ * Source text is untrusted: the parser reads it through explicit lengths
+ * (embedded NULs are an error), bounds its recursion (CC_REGO_MAX_PARSE_DEPTH)
+ * and the sizes in cocoon/limits.h, and fails with a rego_parse_error that
+ * names file:line:col. It allocates only from the given arena.
+ */
+#ifndef COCOON_REGO_PARSER_H
+#define COCOON_REGO_PARSER_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "ast.h"
+#include "cocoon/error.h"
+
+struct rparse_opts {
+	bool v0;              /* Rego v0 syntax (opa --v0-compatible) */
+	size_t max_bytes;     /* 0 = CC_REGO_MAX_POLICY_BYTES */
+	size_t max_line;      /* 0 = CC_REGO_MAX_LINE_BYTES */
+	size_t max_lines;     /* 0 = CC_REGO_MAX_LINES */
+};
+
+/* Parses one module. `file` names the source in errors and rule
+ * locations (copied into the arena). On success *ret points into arena a. */
+int rparse_module(rarena *a, const char *file, const char *src, size_t len,
+                  const struct rparse_opts *opts, ast_module **ret, cc_error **err);
+
+/* Parses a query: one or more expressions separated by `;` or newlines. In
+ * a query, the future keywords are always enabled. */
+int rparse_query(rarena *a, const char *file, const char *src, size_t len,
+                 const struct rparse_opts *opts, ast_body **ret, cc_error **err);
+
+/* Parses a single Rego term (used for `input_term` in conformance cases). */
+int rparse_term(rarena *a, const char *file, const char *src, size_t len,
+                const struct rparse_opts *opts, ast_term **ret, cc_error **err);
+
+#endif
