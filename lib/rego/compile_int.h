@@ -10,6 +10,7 @@ struct cvar {
 	uint32_t len;
 	int32_t slot;
 	bool declared; /* by :=, some, every, some-in, or a function argument */
+	int32_t decl_pos; /* index of the declaring expression (-1: from the start) */
 };
 
 /* One body level: a rule body, an else body, a comprehension or every body.
@@ -19,6 +20,8 @@ struct cscope {
 	struct cvar *vars;
 	size_t nvars, capvars;
 	uint32_t id;
+	int32_t cur_pos; /* expression being resolved (closures see `:=` vars
+	                  * of their ancestors only after the declaration) */
 };
 
 /* Per-package names: first segments of rule heads (to resolve `p` to

@@ -137,6 +137,8 @@ static bool ground(struct sctx *s, const ast_term *t, const uint64_t *safe)
 
 /* ---- output variables ---- */
 
+static void pattern_outs(struct sctx *s, const ast_term *t, uint64_t *safe, uint64_t *out);
+
 /* Vars bound by iterating refs: x[i] binds i when x is bound. */
 static void ref_outs(struct sctx *s, const ast_term *t, uint64_t *safe, uint64_t *out)
 {
@@ -154,6 +156,14 @@ static void ref_outs(struct sctx *s, const ast_term *t, uint64_t *safe, uint64_t
 					vs_add(out, it->u.var.slot);
 					vs_add(safe, it->u.var.slot);
 				}
+			} else if ((it->kind == AT_ARR || it->kind == AT_OBJ) && head_ok) {
+				/* x[[a, 1]]: a pattern matched against each key */
+				vset po = vs_new(s);
+				if (po == NULL)
+					return;
+				pattern_outs(s, it, safe, po);
+				vs_union(s, out, po);
+				vs_union(s, safe, po);
 			} else {
 				ref_outs(s, it, safe, out);
 			}
@@ -436,9 +446,13 @@ int csafety_body(struct cctx *c, ast_body *b, ast_term **extra, size_t nextra)
 		if (extra[i] == NULL)
 			continue;
 		vset hv = vs_new(&s);
-		if (hv == NULL)
+		vset hout = vs_new(&s);
+		if (hv == NULL || hout == NULL)
 			return -ENOMEM;
 		vars_term(&s, extra[i], hv);
+		/* A head value may iterate (`q := xs[_]`): its ref vars are bound
+		 * by evaluating the head itself. */
+		ref_outs(&s, extra[i], safe, hout);
 		if (!vs_subset(&s, hv, safe)) {
 			ast_expr fake = {.loc = extra[i]->loc};
 			return unsafe_error(&s, &fake, hv, safe);

@@ -26,6 +26,7 @@ struct cscope *cscope_new(struct cctx *c, struct cscope *parent)
 		return NULL;
 	sc->parent = parent;
 	sc->id = c->nscopes++;
+	sc->cur_pos = -1; /* declarations before the body (arguments) */
 	return sc;
 }
 
@@ -76,6 +77,7 @@ static int scope_add(struct cctx *c, struct cscope *sc, const char *name, size_t
 	v->name = name;
 	v->len = (uint32_t)len;
 	v->declared = declared;
+	v->decl_pos = declared ? sc->cur_pos : -1;
 	int r = slot_new(c, sc, name, &v->slot);
 	if (r < 0)
 		return r;
@@ -187,9 +189,11 @@ static bool is_global_name(struct cctx *c, const ast_term *v)
 
 static struct cvar *lookup_local(struct cscope *sc, const char *name, size_t len)
 {
-	for (; sc; sc = sc->parent) {
-		struct cvar *v = scope_find(sc, name, len);
-		if (v)
+	for (struct cscope *s = sc; s; s = s->parent) {
+		struct cvar *v = scope_find(s, name, len);
+		/* In an ancestor, a var declared with := is visible only to
+		 * expressions after its declaration. */
+		if (v && (s == sc || !v->declared || v->decl_pos < 0 || v->decl_pos < s->cur_pos))
 			return v;
 	}
 	return NULL;
@@ -714,8 +718,11 @@ int cresolve_body(struct cctx *c, ast_body *b, struct cscope *parent,
 		return -ENOMEM;
 	b->scope = sc->id;
 	int r = 0;
-	for (size_t i = 0; r == 0 && i < b->n; i++)
+	for (size_t i = 0; r == 0 && i < b->n; i++) {
+		sc->cur_pos = (int32_t)i;
 		r = declare_expr(c, sc, b->exprs[i]);
+	}
+	sc->cur_pos = (int32_t)b->n;
 	for (size_t i = 0; r == 0 && i < b->n; i++)
 		r = collect_expr(c, sc, b->exprs[i]);
 	for (size_t i = 0; r == 0 && i < nextra; i++)
@@ -723,6 +730,7 @@ int cresolve_body(struct cctx *c, ast_body *b, struct cscope *parent,
 			r = collect_term(c, sc, extra[i]);
 	for (size_t i = 0; r == 0 && i < b->n; i++) {
 		ast_expr *e = b->exprs[i];
+		sc->cur_pos = (int32_t)i;
 		switch (e->kind) {
 		case AE_SOME:
 			for (size_t k = 0; r == 0 && k < e->some.nvars; k++)
@@ -763,6 +771,7 @@ int cresolve_body(struct cctx *c, ast_body *b, struct cscope *parent,
 		for (size_t k = 0; r == 0 && k < e->nwiths; k++)
 			r = resolve_with(c, &e->withs[k], sc);
 	}
+	sc->cur_pos = (int32_t)b->n;
 	for (size_t i = 0; r == 0 && i < nextra; i++)
 		if (extra[i])
 			r = cresolve_term(c, extra[i], sc);

@@ -497,6 +497,7 @@ int rego_engine_eval(rego_engine *e, const char *query, const rego_result **ret,
 	e->result.nexprs = qe->nexprs;
 	e->result.query = qe->body;
 	e->result.query_src = qe->text;
+	e->result.locs = qe->locs;
 	struct reval_opts eo = {
 	    .strict = e->o.strict_builtin_errors,
 	    .early_exit = e->o.early_exit,
@@ -572,7 +573,6 @@ bool rego_result_is_true(const rego_result *r)
 
 const ast_loc *rego_result_expr_locs(const rego_result *r, size_t *n)
 {
-	(void)r;
-	*n = 0;
-	return NULL;
+	*n = r->nexprs;
+	return r->locs;
 }

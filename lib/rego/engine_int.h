@@ -14,6 +14,7 @@ struct rego_result {
 	rvec bindings; /* one object per row: var name -> value */
 	const ast_body *query;
 	const char *query_src;
+	const ast_loc *locs; /* per query expression, in query order */
 };
 
 /* Sets input/data from values (deep-copied into the engine). input NULL

@@ -478,6 +478,33 @@ static int unify(struct ev *ev, const ast_term *a, const ast_term *b, kont *k)
 	return eval_term(ev, a, &km.k);
 }
 
+/* Terms are evaluated left to right, except that a variable that is still
+ * unbound waits until the other terms (whose refs may bind it, as in
+ * `foo == input.foos[foo]`) are evaluated: OPA hoists such refs into
+ * earlier expressions. *ret = NULL keeps the natural order. */
+int ev_eval_order(struct ev *ev, const ast_term *const *items, size_t n, const uint32_t **ret)
+{
+	*ret = NULL;
+	size_t nvars = 0;
+	for (size_t i = 0; i < n; i++)
+		if (has_unbound(ev, items[i]))
+			nvars++;
+	if (nvars == 0)
+		return 0;
+	uint32_t *perm = rarena_nalloc(ev->a, n + 1, sizeof(*perm));
+	if (perm == NULL)
+		return ev_oom(ev);
+	size_t k = 0;
+	for (size_t i = 0; i < n; i++)
+		if (!has_unbound(ev, items[i]))
+			perm[k++] = (uint32_t)i;
+	for (size_t i = 0; i < n; i++)
+		if (has_unbound(ev, items[i]))
+			perm[k++] = (uint32_t)i;
+	*ret = perm;
+	return 0;
+}
+
 /* ---- collections: arrays, sets, objects ---- */
 
 enum { BUILD_ARR, BUILD_SET, BUILD_OBJ };
@@ -490,6 +517,7 @@ struct kitems {
 	int build;
 	const ast_term *t;
 	kont *next;
+	const uint32_t *perm;
 	size_t i;
 };
 
@@ -498,7 +526,7 @@ static int items_step(struct ev *ev, const struct kitems *ki, size_t i);
 static int item_k(struct ev *ev, kont *k, const rv *v)
 {
 	struct kitems *ki = (struct kitems *)k;
-	ki->vals[ki->i] = v;
+	ki->vals[ki->perm ? ki->perm[ki->i] : ki->i] = v;
 	return items_step(ev, ki, ki->i + 1);
 }
 
@@ -534,18 +562,19 @@ static int items_step(struct ev *ev, const struct kitems *ki, size_t i)
 {
 	for (; i < ki->n; i++) {
 		const rv *v;
-		if (!term_fast(ev, ki->items[i], &v))
+		size_t at = ki->perm ? ki->perm[i] : i;
+		if (!term_fast(ev, ki->items[at], &v))
 			break;
 		if (v == NULL)
 			return 0;
-		ki->vals[i] = v;
+		ki->vals[at] = v;
 	}
 	if (i >= ki->n)
 		return items_done(ev, ki);
 	struct kitems next = *ki;
 	next.i = i;
 	next.k.fn = item_k;
-	return eval_term(ev, ki->items[i], &next.k);
+	return eval_term(ev, ki->items[ki->perm ? ki->perm[i] : i], &next.k);
 }
 
 static int eval_items(struct ev *ev, const ast_term *t, const ast_term *const *items, size_t n,
@@ -554,7 +583,11 @@ static int eval_items(struct ev *ev, const ast_term *t, const ast_term *const *i
 	const rv **vals = rarena_nalloc(ev->a, n + 1, sizeof(*vals));
 	if (vals == NULL)
 		return ev_oom(ev);
-	struct kitems ki = {{item_k}, items, n, vals, build, t, k, 0};
+	const uint32_t *perm;
+	int r = ev_eval_order(ev, items, n, &perm);
+	if (r < 0)
+		return r;
+	struct kitems ki = {{item_k}, items, n, vals, build, t, k, perm, 0};
 	return items_step(ev, &ki, 0);
 }
 
@@ -908,7 +941,9 @@ static int every_bound_k(struct ev *ev, kont *k, const rv *v)
 static int every_k(struct ev *ev, kont *k, const rv *coll)
 {
 	struct kcoll *kc = (struct kcoll *)k;
-	size_t n = (coll->t == RV_ARR || coll->t == RV_OBJ || coll->t == RV_SET) ? rv_len(coll) : 0;
+	if (coll->t != RV_ARR && coll->t != RV_OBJ && coll->t != RV_SET)
+		return 0; /* every over a non-collection is false */
+	size_t n = rv_len(coll);
 	for (size_t j = 0; j < n; j++) {
 		const rv *key, *val;
 		int r = member_at(ev, coll, j, &key, &val);

@@ -182,6 +182,7 @@ struct kargs {
 	size_t n; /* inputs to evaluate */
 	const rv **vals;
 	kont *next; /* the kdeliver continuation */
+	const uint32_t *perm; /* evaluation order (NULL = left to right) */
 	size_t i;
 };
 
@@ -190,7 +191,7 @@ static int args_step(struct ev *ev, const struct kargs *ka, size_t i);
 static int arg_k(struct ev *ev, kont *k, const rv *v)
 {
 	struct kargs *ka = (struct kargs *)k;
-	ka->vals[ka->i] = v;
+	ka->vals[ka->perm ? ka->perm[ka->i] : ka->i] = v;
 	return args_step(ev, ka, ka->i + 1);
 }
 
@@ -199,18 +200,19 @@ static int args_step(struct ev *ev, const struct kargs *ka, size_t i)
 	const ast_term *const *args = (const ast_term *const *)ka->call->u.call.args;
 	for (; i < ka->n; i++) {
 		const rv *v;
-		if (!ev_term_fast(ev, args[i], &v))
+		size_t at = ka->perm ? ka->perm[i] : i;
+		if (!ev_term_fast(ev, args[at], &v))
 			break;
 		if (v == NULL)
 			return 0;
-		ka->vals[i] = v;
+		ka->vals[at] = v;
 	}
 	if (i >= ka->n)
 		return dispatch(ev, ka->call, ka->call->u.call.target, ka->call->u.call.target_kind,
 		                ka->vals, ka->next, 0);
 	struct kargs next = *ka;
 	next.i = i;
-	return eval_term(ev, args[i], &next.k);
+	return eval_term(ev, args[ka->perm ? ka->perm[i] : i], &next.k);
 }
 
 static int eval_print(struct ev *ev, const ast_term *t, kont *k);
@@ -224,7 +226,11 @@ static int call_common(struct ev *ev, const ast_term *t, bool out, kont *k)
 	if (vals == NULL)
 		return ev_oom(ev);
 	struct kdeliver kd = {{deliver_k}, t, out, k};
-	struct kargs ka = {{arg_k}, t, n, vals, &kd.k, 0};
+	const uint32_t *perm = NULL;
+	int r = ev_eval_order(ev, (const ast_term *const *)t->u.call.args, n, &perm);
+	if (r < 0)
+		return r;
+	struct kargs ka = {{arg_k}, t, n, vals, &kd.k, perm, 0};
 	return args_step(ev, &ka, 0);
 }
 

@@ -74,6 +74,8 @@ const rv **frame_new(struct ev *ev, uint32_t nslots);
 bool ev_term_fast(struct ev *ev, const ast_term *t, const rv **v);
 const char *ev_file(struct ev *ev);
 
+/* Order in which to evaluate sibling terms (unbound vars last). */
+int ev_eval_order(struct ev *ev, const ast_term *const *items, size_t n, const uint32_t **ret);
 /* Dereferences v by ref's path items i.. (enumerating unbound vars). */
 int ev_walk_value(struct ev *ev, const rv *v, const ast_term *ref, size_t i, kont *k);
 

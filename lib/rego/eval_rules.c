@@ -417,14 +417,26 @@ static bool masked(const struct ev *ev, const rnode *n)
 	return false;
 }
 
-static bool funcs_only(const rnode *n)
+/* A function is not part of any document: its node is left out of extents
+ * (its ancestors still show as objects, possibly empty). */
+static bool func_leaf(const rnode *n)
 {
-	if (n->group && n->group->kind != RG_FUNCTION)
-		return false;
-	for (size_t i = 0; i < n->nkids; i++)
-		if (!funcs_only(n->kids[i]))
-			return false;
-	return true;
+	return n->group && n->group->kind == RG_FUNCTION && n->nkids == 0;
+}
+
+/* Keys into the data document are strings: data[2] reads data["2"] (OPA
+ * converts storage path segments). */
+static const rv *data_key(struct ev *ev, const rv *key)
+{
+	if (key->t != RV_NUM)
+		return key;
+	cc_buf b;
+	cc_buf_init(&b, 64);
+	const rv *s = NULL;
+	if (rv_num_to_text(key, &b) == 0)
+		s = rv_str(ev->a, b.p, b.len);
+	cc_buf_free(&b);
+	return s ? s : key;
 }
 
 static int node_extent(struct ev *ev, const rnode *n, const rv *base, const rv **out);
@@ -446,7 +458,7 @@ static int group_node_value(struct ev *ev, const rnode *n, const rv *base, const
 			return ev_oom(ev);
 	for (size_t i = 0; i < n->nkids; i++) {
 		const rnode *kid = n->kids[i];
-		if (funcs_only(kid))
+		if (func_leaf(kid))
 			continue;
 		const rv *kv;
 		rc = node_extent(ev, kid, base ? rv_get(base, kid->key) : NULL, &kv);
@@ -473,14 +485,19 @@ static int node_extent(struct ev *ev, const rnode *n, const rv *base, const rv *
 		*out = base;
 		return 0;
 	}
-	if (n->group && n->group->kind != RG_FUNCTION)
+	if (n->group && n->group->kind != RG_FUNCTION) {
+		if (base) { /* base data wins over rules at the same path */
+			*out = base;
+			return 0;
+		}
 		return group_node_value(ev, n, base, out);
+	}
 	rvec keys, vals;
 	rvec_init(&keys, ev->a);
 	rvec_init(&vals, ev->a);
 	for (size_t i = 0; i < n->nkids; i++) {
 		const rnode *kid = n->kids[i];
-		if (funcs_only(kid) && !masked(ev, kid))
+		if (func_leaf(kid) && !masked(ev, kid))
 			continue;
 		const rv *kv;
 		int rc = node_extent(ev, kid, base ? rv_get(base, kid->key) : NULL, &kv);
@@ -529,7 +546,7 @@ static int dkey_k(struct ev *ev, kont *k, const rv *key)
 {
 	struct kdkey *kd = (struct kdkey *)k;
 	const rnode *child = rnode_child(kd->n, key);
-	const rv *cbase = kd->base ? rv_get(kd->base, key) : NULL;
+	const rv *cbase = kd->base ? rv_get(kd->base, data_key(ev, key)) : NULL;
 	if (child == NULL && cbase == NULL)
 		return 0;
 	return data_walk(ev, child, cbase, kd->ref, kd->i + 1, kd->next);
@@ -568,7 +585,7 @@ static int data_iter(struct ev *ev, const rnode *n, const rv *base, const ast_te
 			key = child->key;
 			if (c == 0)
 				cbase = base->u.o.v[b++];
-			if (funcs_only(child) && cbase == NULL && !masked(ev, child))
+			if (func_leaf(child) && cbase == NULL && !masked(ev, child))
 				continue;
 		} else {
 			key = base->u.o.k[b];
@@ -599,8 +616,8 @@ static int data_walk(struct ev *ev, const rnode *n, const rv *base, const ast_te
 			return ev_walk_value(ev, base, ref, i, k);
 		}
 		if (n->group && n->group->kind != RG_FUNCTION) {
-			const rv *v;
-			int rc = group_node_value(ev, n, base, &v);
+			const rv *v = base;
+			int rc = base ? 0 : group_node_value(ev, n, base, &v);
 			if (rc < 0 || v == NULL)
 				return rc;
 			return ev_walk_value(ev, v, ref, i, k);
@@ -621,7 +638,7 @@ static int data_walk(struct ev *ev, const rnode *n, const rv *base, const ast_te
 		if (key == NULL)
 			return 0;
 		const rnode *child = rnode_child(n, key);
-		base = base ? rv_get(base, key) : NULL;
+		base = base ? rv_get(base, data_key(ev, key)) : NULL;
 		if (child == NULL && base == NULL)
 			return 0;
 		n = child;

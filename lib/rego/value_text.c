@@ -244,7 +244,7 @@ static int json_rec(const rv *x, cc_buf *out, bool pretty, int depth)
 			} else if (r == 0) {
 				cc_buf kb;
 				cc_buf_init(&kb, 0);
-				r = rv_to_rego(k, &kb);
+				r = rv_to_json(k, &kb, false);
 				if (r == 0)
 					r = quote_str(kb.p ? kb.p : "", kb.len, out, true);
 				cc_buf_free(&kb);

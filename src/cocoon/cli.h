@@ -1,0 +1,7 @@
+/* Subcommands of the cocoon CLI. Each returns the process exit code. */
+#ifndef COCOON_CLI_H
+#define COCOON_CLI_H
+
+int cmd_policy(int argc, char **argv);
+
+#endif

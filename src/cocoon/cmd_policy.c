@@ -1,0 +1,268 @@
+/* `cocoon policy`: eval, check and test-suite, with opa's flags. */
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+#include "cocoon/limits.h"
+#include "policy.h"
+#include "rego/engine_int.h"
+
+static void usage_policy(FILE *f)
+{
+	fputs("Usage: cocoon policy COMMAND [OPTIONS]\n"
+	      "\n"
+	      "Commands:\n"
+	      "  eval QUERY        evaluate a Rego query (as opa eval)\n"
+	      "  check FILE...     parse and compile Rego modules (as opa check)\n"
+	      "  test-suite DIR... run OPA-format YAML conformance cases\n"
+	      "\n"
+	      "Run 'cocoon policy COMMAND --help' for a command's options.\n",
+	      f);
+}
+
+static void usage_eval(FILE *f)
+{
+	fputs("Usage: cocoon policy eval [OPTIONS] QUERY\n"
+	      "\n"
+	      "Evaluates QUERY against the policies and data loaded with -d.\n"
+	      "\n"
+	      "Options:\n"
+	      "  -d, --data PATH            load a .rego, .json or .yaml file, or a directory\n"
+	      "                             of them (repeatable)\n"
+	      "  -i, --input FILE           input document (.json or .yaml)\n"
+	      "  -I, --stdin-input          read the input document (JSON) from stdin\n"
+	      "  -f, --format FORMAT        json (default, opa's result set), raw or pretty\n"
+	      "      --fail                 exit 1 if the result is undefined\n"
+	      "      --fail-defined         exit 1 if the result is defined\n"
+	      "      --strict-builtin-errors  builtin errors abort evaluation\n"
+	      "      --v0-compatible        parse modules as Rego v0\n"
+	      "      --disable-early-exit   evaluate every body of constant-valued rules\n"
+	      "      --print-locations      prefix print output with file:line:\n"
+	      "  -h, --help                 show this help\n"
+	      "\n"
+	      "print() output goes to stderr. Exit status: 0 ok, 1 with --fail/--fail-defined,\n"
+	      "2 on a bad policy, input or query (the error names file:line:col).\n",
+	      f);
+}
+
+static void usage_check(FILE *f)
+{
+	fputs("Usage: cocoon policy check [OPTIONS] PATH...\n"
+	      "\n"
+	      "Parses and compiles Rego modules (files or directories) and reports errors.\n"
+	      "\n"
+	      "Options:\n"
+	      "      --v0-compatible   parse modules as Rego v0\n"
+	      "  -h, --help            show this help\n"
+	      "\n"
+	      "Exit status: 0 when every module compiles, 1 otherwise.\n",
+	      f);
+}
+
+static int read_stdin(char **ret, size_t *len)
+{
+	cc_buf b;
+	cc_buf_init(&b, CC_REGO_MAX_JSON_BYTES);
+	char tmp[65536];
+	size_t n;
+	while ((n = fread(tmp, 1, sizeof(tmp), stdin)) > 0)
+		if (cc_buf_add(&b, tmp, n) < 0) {
+			cc_buf_free(&b);
+			return -1;
+		}
+	*ret = cc_buf_steal(&b, len);
+	return *ret ? 0 : -1;
+}
+
+static int do_eval(int argc, char **argv)
+{
+	enum { O_FAIL = 256, O_FAIL_DEF, O_STRICT, O_V0, O_NOEE, O_PLOC };
+	static const struct option opts[] = {
+	    {"data", required_argument, NULL, 'd'},
+	    {"input", required_argument, NULL, 'i'},
+	    {"stdin-input", no_argument, NULL, 'I'},
+	    {"format", required_argument, NULL, 'f'},
+	    {"fail", no_argument, NULL, O_FAIL},
+	    {"fail-defined", no_argument, NULL, O_FAIL_DEF},
+	    {"strict-builtin-errors", no_argument, NULL, O_STRICT},
+	    {"v0-compatible", no_argument, NULL, O_V0},
+	    {"disable-early-exit", no_argument, NULL, O_NOEE},
+	    {"print-locations", no_argument, NULL, O_PLOC},
+	    {"help", no_argument, NULL, 'h'},
+	    {NULL, 0, NULL, 0},
+	};
+	struct rego_options ro;
+	rego_options_default(&ro);
+	const char **data = calloc((size_t)argc + 1, sizeof(*data));
+	size_t ndata = 0;
+	const char *input = NULL;
+	bool stdin_input = false, fail = false, fail_defined = false;
+	enum out_format fmt = OUT_JSON;
+	int c;
+	if (data == NULL)
+		return 2;
+	while ((c = getopt_long(argc, argv, "d:i:If:h", opts, NULL)) != -1) {
+		switch (c) {
+		case 'd':
+			data[ndata++] = optarg;
+			break;
+		case 'i':
+			input = optarg;
+			break;
+		case 'I':
+			stdin_input = true;
+			break;
+		case 'f':
+			if (strcmp(optarg, "json") == 0)
+				fmt = OUT_JSON;
+			else if (strcmp(optarg, "raw") == 0)
+				fmt = OUT_RAW;
+			else if (strcmp(optarg, "pretty") == 0)
+				fmt = OUT_PRETTY;
+			else {
+				fprintf(stderr, "cocoon policy eval: unknown format '%s' (json, raw, pretty)\n", optarg);
+				free(data);
+				return 2;
+			}
+			break;
+		case O_FAIL:
+			fail = true;
+			break;
+		case O_FAIL_DEF:
+			fail_defined = true;
+			break;
+		case O_STRICT:
+			ro.strict_builtin_errors = true;
+			break;
+		case O_V0:
+			ro.v0 = true;
+			break;
+		case O_NOEE:
+			ro.early_exit = false;
+			break;
+		case O_PLOC:
+			ro.print_locations = true;
+			break;
+		case 'h':
+			usage_eval(stdout);
+			free(data);
+			return 0;
+		default:
+			usage_eval(stderr);
+			free(data);
+			return 2;
+		}
+	}
+	if (optind + 1 != argc) {
+		fprintf(stderr, "cocoon policy eval: expected exactly one QUERY argument\n");
+		usage_eval(stderr);
+		free(data);
+		return 2;
+	}
+	const char *query = argv[optind];
+	rego_engine *e = rego_engine_new(&ro);
+	cc_error *err = NULL;
+	int rc = e ? 0 : cc_error_set(&err, -12, "out of memory");
+	for (size_t i = 0; rc == 0 && i < ndata; i++)
+		rc = policy_load_path(e, data[i], &err);
+	if (rc == 0 && input)
+		rc = policy_load_input(e, input, &err);
+	if (rc == 0 && stdin_input) {
+		char *buf;
+		size_t len;
+		if (read_stdin(&buf, &len) < 0)
+			rc = cc_error_set(&err, -5, "stdin: cannot read input (over %u bytes?)", CC_REGO_MAX_JSON_BYTES);
+		else {
+			rc = rego_engine_set_input_json(e, buf, len, &err);
+			free(buf);
+		}
+	}
+	const rego_result *res = NULL;
+	if (rc == 0)
+		rc = rego_engine_eval(e, query, &res, &err);
+	size_t plen = 0;
+	const char *prints = e ? rego_engine_prints(e, &plen) : "";
+	if (plen)
+		fwrite(prints, 1, plen, stderr);
+	int status = 0;
+	if (rc < 0) {
+		policy_print_error(err, fmt);
+		status = 2;
+	} else {
+		policy_print_result(res, query, fmt);
+		if (fail && rego_result_rows(res) == 0)
+			status = 1;
+		if (fail_defined && rego_result_rows(res) > 0)
+			status = 1;
+	}
+	cc_error_free(err);
+	rego_engine_free(e);
+	free(data);
+	return status;
+}
+
+static int do_check(int argc, char **argv)
+{
+	static const struct option opts[] = {
+	    {"v0-compatible", no_argument, NULL, 'v'},
+	    {"help", no_argument, NULL, 'h'},
+	    {NULL, 0, NULL, 0},
+	};
+	struct rego_options ro;
+	rego_options_default(&ro);
+	int c;
+	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+		if (c == 'v') {
+			ro.v0 = true;
+		} else if (c == 'h') {
+			usage_check(stdout);
+			return 0;
+		} else {
+			usage_check(stderr);
+			return 2;
+		}
+	}
+	if (optind >= argc) {
+		usage_check(stderr);
+		return 2;
+	}
+	rego_engine *e = rego_engine_new(&ro);
+	if (e == NULL)
+		return 2;
+	cc_error *err = NULL;
+	int rc = 0;
+	for (int i = optind; rc == 0 && i < argc; i++)
+		rc = policy_load_path(e, argv[i], &err);
+	if (rc == 0)
+		rc = rego_engine_compile(e, &err);
+	if (rc < 0)
+		policy_print_error(err, OUT_PRETTY);
+	cc_error_free(err);
+	rego_engine_free(e);
+	return rc < 0 ? 1 : 0;
+}
+
+int cmd_policy(int argc, char **argv)
+{
+	if (argc < 2) {
+		usage_policy(stderr);
+		return 2;
+	}
+	const char *sub = argv[1];
+	optind = 1;
+	if (strcmp(sub, "eval") == 0)
+		return do_eval(argc - 1, argv + 1);
+	if (strcmp(sub, "check") == 0)
+		return do_check(argc - 1, argv + 1);
+	if (strcmp(sub, "test-suite") == 0)
+		return policy_test_suite(argc - 1, argv + 1);
+	if (strcmp(sub, "-h") == 0 || strcmp(sub, "--help") == 0) {
+		usage_policy(stdout);
+		return 0;
+	}
+	fprintf(stderr, "cocoon policy: unknown command '%s'\n", sub);
+	usage_policy(stderr);
+	return 2;
+}
