@@ -67,13 +67,48 @@ static int pkg_add_name(struct cctx *c, struct cpkg *pk, const char *name)
 
 /* ---- rule groups ---- */
 
-/* Number of leading head items that are ground keys (the rule name counts). */
-static size_t ground_prefix(const ast_rule *r)
+/* The value of a constant term (scalars and composites of constants), or
+ * NULL. Rule heads such as p[{"a": "b"}] := 1 use constant keys. */
+const rv *cconst_value(rarena *a, const ast_term *t)
+{
+	switch (t->kind) {
+	case AT_VALUE:
+		return t->u.val;
+	case AT_ARR:
+	case AT_SET: {
+		const rv **items = rarena_nalloc(a, t->u.list.n + 1, sizeof(*items));
+		if (items == NULL)
+			return NULL;
+		for (size_t i = 0; i < t->u.list.n; i++)
+			if ((items[i] = cconst_value(a, t->u.list.items[i])) == NULL)
+				return NULL;
+		return t->kind == AT_ARR ? rv_arr(a, items, t->u.list.n) : rv_set(a, items, t->u.list.n);
+	}
+	case AT_OBJ: {
+		size_t n = t->u.obj.n;
+		const rv **k = rarena_nalloc(a, n + 1, sizeof(*k));
+		const rv **v = rarena_nalloc(a, n + 1, sizeof(*v));
+		if (k == NULL || v == NULL)
+			return NULL;
+		for (size_t i = 0; i < n; i++)
+			if ((k[i] = cconst_value(a, t->u.obj.keys[i])) == NULL ||
+			    (v[i] = cconst_value(a, t->u.obj.vals[i])) == NULL)
+				return NULL;
+		return rv_obj(a, k, v, n, NULL);
+	}
+	default:
+		return NULL;
+	}
+}
+
+/* Number of leading head items that are constant keys (the rule name
+ * counts). */
+static size_t ground_prefix(rarena *a, const ast_rule *r)
 {
 	const ast_term *h = r->head;
 	size_t n = h->kind == AT_REF ? h->u.list.n : 1;
 	size_t k = 1;
-	while (k < n && h->u.list.items[k]->kind == AT_VALUE)
+	while (k < n && cconst_value(a, h->u.list.items[k]) != NULL)
 		k++;
 	/* A partial object keeps its last item as the key, even if ground. */
 	if (r->kind == AR_OBJECT && k == n)
@@ -130,10 +165,21 @@ static const char *kind_word(uint8_t k)
 	}
 }
 
+/* Multi-value rules with variables in their head (p[q] contains r) build
+ * an object of sets: they join the single-value object group. */
+static uint8_t group_kind(const ast_rule *r, size_t gp)
+{
+	size_t n = r->head->kind == AT_REF ? r->head->u.list.n : 1;
+	if (r->kind == AR_MULTI && gp < n)
+		return AR_OBJECT;
+	return r->kind;
+}
+
 static int group_for_rule(struct cctx *c, ast_rule *r)
 {
 	const rv *pp = c->pkg->path;
-	size_t gp = ground_prefix(r);
+	size_t gp = ground_prefix(c->a, r);
+	uint8_t kind = group_kind(r, gp);
 	size_t n = pp->u.a.n + gp;
 	const rv **keys = rarena_nalloc(c->a, n + 1, sizeof(*keys));
 	if (keys == NULL)
@@ -143,9 +189,10 @@ static int group_for_rule(struct cctx *c, ast_rule *r)
 	if (keys[pp->u.a.n] == NULL)
 		return -ENOMEM;
 	for (size_t i = 1; i < gp; i++)
-		keys[pp->u.a.n + i] = r->head->u.list.items[i]->u.val;
-	if ((r->kind == AR_COMPLETE || r->kind == AR_MULTI || r->kind == AR_FUNCTION) &&
-	    r->head->kind == AT_REF && gp < r->head->u.list.n)
+		if ((keys[pp->u.a.n + i] = cconst_value(c->a, r->head->u.list.items[i])) == NULL)
+			return -ENOMEM;
+	if ((kind == AR_COMPLETE || kind == AR_FUNCTION) && r->head->kind == AT_REF &&
+	    gp < r->head->u.list.n)
 		return cerr(c, r->loc, "rego_parse_error",
 		            "rule heads with variables in their reference must define a single-value object rule");
 	rnode *node = ctree_node(c->a, c->prog->root, keys, n);
@@ -156,7 +203,7 @@ static int group_for_rule(struct cctx *c, ast_rule *r)
 		g = rarena_zalloc(c->a, sizeof(*g));
 		if (g == NULL)
 			return -ENOMEM;
-		g->kind = r->kind;
+		g->kind = kind;
 		g->node = node;
 		g->nargs = r->nargs;
 		g->path = rv_arr(c->a, keys, n);
@@ -177,9 +224,9 @@ static int group_for_rule(struct cctx *c, ast_rule *r)
 		g->id = (uint32_t)c->prog->ngroups;
 		c->prog->groups[c->prog->ngroups++] = g;
 		node->group = g;
-	} else if (g->kind != r->kind) {
+	} else if (g->kind != kind) {
 		return cerr(c, r->loc, "rego_type_error", "conflicting rules %s found (%s and %s rules)",
-		            g->name, kind_word(g->kind), kind_word(r->kind));
+		            g->name, kind_word(g->kind), kind_word(kind));
 	} else if (g->kind == RG_FUNCTION && g->nargs != r->nargs) {
 		return cerr(c, r->loc, "rego_type_error", "conflicting rules %s found (function arity differs)", g->name);
 	}
@@ -226,8 +273,8 @@ static int head_extras(ast_rule *r, ast_term **extra, size_t max, size_t *n)
 		extra[k++] = r->value;
 	if (r->key && k < max)
 		extra[k++] = r->key;
-	if (r->kind == AR_OBJECT && r->head->kind == AT_REF) {
-		for (size_t i = ground_prefix(r); i < r->head->u.list.n; i++) {
+	if (((const rgroup *)r->group)->kind == RG_OBJECT && r->head->kind == AT_REF) {
+		for (size_t i = r->keypos; i < r->head->u.list.n; i++) {
 			if (k >= max)
 				return -E2BIG;
 			extra[k++] = r->head->u.list.items[i];
@@ -239,6 +286,75 @@ static int head_extras(ast_rule *r, ast_term **extra, size_t max, size_t *n)
 
 #define MAX_HEAD_TERMS 64
 
+/* Function arguments are patterns (vars, constants, arrays and objects of
+ * patterns). Any other term (a ref, a call, a template string) becomes a
+ * fresh argument var that the body unifies with the term, as OPA does. */
+static bool is_pattern(const ast_term *t)
+{
+	switch (t->kind) {
+	case AT_VAR:
+	case AT_VALUE:
+		return true;
+	case AT_ARR:
+		for (size_t i = 0; i < t->u.list.n; i++)
+			if (!is_pattern(t->u.list.items[i]))
+				return false;
+		return true;
+	case AT_OBJ:
+		for (size_t i = 0; i < t->u.obj.n; i++)
+			if (t->u.obj.keys[i]->kind != AT_VALUE || !is_pattern(t->u.obj.vals[i]))
+				return false;
+		return true;
+	default:
+		return false;
+	}
+}
+
+static int body_append(rarena *a, ast_body *b, ast_expr *e)
+{
+	ast_expr **ne = rarena_nalloc(a, b->n + 1, sizeof(*ne));
+	if (ne == NULL)
+		return -ENOMEM;
+	if (b->n)
+		memcpy(ne, b->exprs, b->n * sizeof(*ne));
+	ne[b->n++] = e;
+	b->exprs = ne;
+	return 0;
+}
+
+static int rewrite_args(struct cctx *c, ast_rule *r)
+{
+	for (size_t i = 0; i < r->nargs; i++) {
+		ast_term *t = r->args[i];
+		if (is_pattern(t))
+			continue;
+		char name[32];
+		snprintf(name, sizeof(name), "$arg%zu", i);
+		ast_term *v = rarena_zalloc(c->a, sizeof(*v));
+		ast_expr *e = rarena_zalloc(c->a, sizeof(*e));
+		if (v == NULL || e == NULL)
+			return -ENOMEM;
+		v->kind = AT_VAR;
+		v->loc = t->loc;
+		v->u.var.name = rarena_strndup(c->a, name, strlen(name));
+		v->u.var.len = (uint32_t)strlen(name);
+		v->u.var.slot = -1;
+		if (v->u.var.name == NULL)
+			return -ENOMEM;
+		e->kind = AE_UNIFY;
+		e->loc = t->loc;
+		e->a = v;
+		e->b = t;
+		r->args[i] = v;
+		for (ast_rule *el = r; el; el = el->els) {
+			int rc = body_append(c->a, el->body, e);
+			if (rc < 0)
+				return rc;
+		}
+	}
+	return 0;
+}
+
 static int compile_rule(struct cctx *c, ast_rule *r)
 {
 	c->nslots = 0;
@@ -247,7 +363,7 @@ static int compile_rule(struct cctx *c, ast_rule *r)
 	struct cscope *root = cscope_new(c, NULL);
 	if (root == NULL)
 		return -ENOMEM;
-	int e = 0;
+	int e = rewrite_args(c, r);
 	for (size_t i = 0; e == 0 && i < r->nargs; i++)
 		e = cscope_declare_pattern(c, root, r->args[i]);
 	for (size_t i = 0; e == 0 && i < r->nargs; i++)

@@ -50,6 +50,7 @@ struct cctx {
 	bool query;           /* compiling an ad-hoc query */
 };
 
+const rv *cconst_value(rarena *a, const ast_term *t);
 rnode *ctree_node(rarena *a, rnode *root, const rv *const *path, size_t n);
 int cgroup_add_dep(rarena *a, rgroup *g, rgroup *dep);
 int cgroup_add_subtree_deps(rarena *a, rgroup *g, const rnode *n);

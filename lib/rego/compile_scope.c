@@ -267,23 +267,33 @@ static int global_prefix(struct cctx *c, const ast_term *v, ast_term ***ret, siz
 
 /* ---- dependencies for the recursion check ---- */
 
+/* The rules a data ref can reach: constant segments select a child, any
+ * other segment matches every child (as OPA's dynamic rule lookup), and a
+ * rule reached on the way is a dependency (the rest indexes its value). */
+static int ref_deps_from(struct cctx *c, const rnode *n, const ast_term *ref, size_t i)
+{
+	if (n->group)
+		return cgroup_add_dep(c->a, c->cur, n->group);
+	if (i >= ref->u.list.n)
+		return cgroup_add_subtree_deps(c->a, c->cur, n);
+	const rv *key = cconst_value(c->a, ref->u.list.items[i]);
+	if (key) {
+		const rnode *k = rnode_child(n, key);
+		return k ? ref_deps_from(c, k, ref, i + 1) : 0;
+	}
+	for (size_t k = 0; k < n->nkids; k++) {
+		int r = ref_deps_from(c, n->kids[k], ref, i + 1);
+		if (r < 0)
+			return r;
+	}
+	return 0;
+}
+
 static int add_ref_deps(struct cctx *c, const ast_term *ref)
 {
 	if (c->cur == NULL)
 		return 0;
-	const rnode *n = c->prog->root;
-	for (size_t i = 1; i < ref->u.list.n; i++) {
-		if (n->group)
-			return cgroup_add_dep(c->a, c->cur, n->group);
-		const ast_term *it = ref->u.list.items[i];
-		if (it->kind != AT_VALUE)
-			break;
-		const rnode *k = rnode_child(n, it->u.val);
-		if (k == NULL)
-			return 0;
-		n = k;
-	}
-	return cgroup_add_subtree_deps(c->a, c->cur, n);
+	return ref_deps_from(c, c->prog->root, ref, 1);
 }
 
 /* ---- collecting own vars of a body level ---- */
@@ -579,6 +589,8 @@ static int resolve_closure(struct cctx *c, ast_term *t, struct cscope *sc)
 	return cresolve_body(c, t->u.comp.body, sc, extra, 2, NULL);
 }
 
+static int resolve_with(struct cctx *c, ast_with *w, struct cscope *sc);
+
 int cresolve_term(struct cctx *c, ast_term *t, struct cscope *sc)
 {
 	switch (t->kind) {
@@ -590,8 +602,16 @@ int cresolve_term(struct cctx *c, ast_term *t, struct cscope *sc)
 		return resolve_ref(c, t, sc);
 	case AT_ARR:
 	case AT_SET:
-	case AT_TEMPLATE:
 		return resolve_list(c, t->u.list.items, t->u.list.n, sc);
+	case AT_TEMPLATE: {
+		int r = resolve_list(c, t->u.list.items, t->u.list.n, sc);
+		for (size_t i = 0; r == 0 && t->u.list.exprs && i < t->u.list.n; i++) {
+			ast_expr *e = t->u.list.exprs[i];
+			for (size_t k = 0; r == 0 && e && k < e->nwiths; k++)
+				r = resolve_with(c, &e->withs[k], sc);
+		}
+		return r;
+	}
 	case AT_OBJ: {
 		int r = resolve_list(c, t->u.obj.keys, t->u.obj.n, sc);
 		return r < 0 ? r : resolve_list(c, t->u.obj.vals, t->u.obj.n, sc);

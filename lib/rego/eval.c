@@ -25,7 +25,8 @@ int ev_errf(struct ev *ev, int code, const char *kind, ast_loc loc, const char *
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
-	return cc_error_set_at(&ev->err, code, kind, ev->file, (int)loc.line, (int)loc.col, "%s", msg);
+	/* OPA reports evaluation errors as file:row (no column). */
+	return cc_error_set_at(&ev->err, code, kind, ev->file, (int)loc.line, 0, "%s", msg);
 }
 
 int ev_oom(struct ev *ev)

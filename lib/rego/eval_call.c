@@ -159,8 +159,14 @@ static int dispatch(struct ev *ev, const ast_term *call, const void *target, int
 			return kcall(ev, k, m->value);
 		if (mockdepth > 8)
 			break;
-		return dispatch(ev, call, m->repl->u.call.target, m->repl->u.call.target_kind, args, k,
-		                mockdepth + 1);
+		/* Inside a replacement no mock applies: it may call the
+		 * original (OPA evaluates mocks in the scope they were set). */
+		struct wmock *saved = ev->mocks;
+		ev->mocks = NULL;
+		int r = dispatch(ev, call, m->repl->u.call.target, m->repl->u.call.target_kind, args,
+		                 k, mockdepth + 1);
+		ev->mocks = saved;
+		return r;
 	}
 	switch (kind) {
 	case CALL_BUILTIN:
@@ -270,6 +276,23 @@ static int collect_set(struct ev *ev, const ast_term *t, const rv **out)
 	return *out ? 0 : ev_oom(ev);
 }
 
+static int term_of_expr(struct ev *ev, const ast_expr *e, kont *k)
+{
+	return eval_term(ev, e->a, k);
+}
+
+/* All values of an expression's term under the expression's `with`s. */
+static int collect_expr_set(struct ev *ev, const ast_expr *e, const rv **out)
+{
+	struct kcollect kc = {{collect_k}, {0}};
+	rvec_init(&kc.out, ev->a);
+	int rc = eval_with(ev, e, &kc.k, term_of_expr);
+	if (rc < 0)
+		return rc;
+	*out = rvec_to_set(&kc.out);
+	return *out ? 0 : ev_oom(ev);
+}
+
 static int fmt_operand(const rv *v, cc_buf *b)
 {
 	if (v->t == RV_STR)
@@ -352,7 +375,11 @@ int eval_template(struct ev *ev, const ast_term *t, kont *k)
 			continue;
 		}
 		const rv *set;
-		rc = collect_set(ev, part, &set);
+		const ast_expr *pe = t->u.list.exprs ? t->u.list.exprs[i] : NULL;
+		if (pe && pe->nwiths)
+			rc = collect_expr_set(ev, pe, &set);
+		else
+			rc = collect_set(ev, part, &set);
 		if (rc < 0)
 			break;
 		if (set->u.a.n == 0)

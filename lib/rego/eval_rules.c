@@ -8,6 +8,14 @@
 
 static int group_value(struct ev *ev, const rgroup *g, const rv **out);
 
+/* Marks an object or set this file just built from rule paths. */
+static const rv *mark_struct(const rv *v)
+{
+	if (v && rv_len(v) > 0)
+		((rv *)v)->flags |= RVF_STRUCT; /* freshly built, not yet shared */
+	return v;
+}
+
 static int depth_enter(struct ev *ev, ast_loc loc)
 {
 	if (++ev->depth > ev->o->max_depth) {
@@ -157,7 +165,7 @@ static int eval_multi(struct ev *ev, const rgroup *g, const rv **out)
 		if (rc < 0)
 			return rc;
 	}
-	*out = rvec_to_set(&km.out);
+	*out = mark_struct(rvec_to_set(&km.out));
 	return *out ? 0 : ev_oom(ev);
 }
 
@@ -171,6 +179,7 @@ struct kobject {
 	size_t npath;
 	rvec paths;      /* arrays of keys */
 	rvec vals;
+	rvec multi;      /* rv_true() where the value is a set element */
 };
 
 static int object_items(struct ev *ev, struct kobject *ko, size_t i);
@@ -188,11 +197,14 @@ static int object_item_k(struct ev *ev, kont *k, const rv *v)
 	return object_items(ev, ki->ko, ki->i + 1);
 }
 
+/* A multi-value leaf (p[q] contains r) is recorded as a one-element set
+ * marked by a path one longer than the head: build_nested unions them. */
 static int object_val_k(struct ev *ev, kont *k, const rv *v)
 {
 	struct kobject *ko = CONTAINER_OF(k, struct kobject, item);
 	const rv *p = rv_arr(ev->a, ko->path, ko->npath);
-	if (p == NULL || rvec_push(&ko->paths, p) < 0 || rvec_push(&ko->vals, v) < 0)
+	if (p == NULL || rvec_push(&ko->paths, p) < 0 || rvec_push(&ko->vals, v) < 0 ||
+	    rvec_push(&ko->multi, rv_bool(ko->r->kind == AR_MULTI)) < 0)
 		return ev_oom(ev);
 	return 0;
 }
@@ -203,9 +215,10 @@ static int object_items(struct ev *ev, struct kobject *ko, size_t i)
 	const ast_term *h = ko->r->head;
 	size_t first = ko->r->keypos;
 	if (first + i >= h->u.list.n) {
-		if (ko->r->value == NULL)
+		const ast_term *vt = ko->r->kind == AR_MULTI ? ko->r->key : ko->r->value;
+		if (vt == NULL)
 			return object_val_k(ev, &ko->item, rv_true());
-		return eval_term(ev, ko->r->value, &ko->item);
+		return eval_term(ev, vt, &ko->item);
 	}
 	struct kobjitem ki = {{object_item_k}, ko, i};
 	return eval_term(ev, h->u.list.items[first + i], &ki.k);
@@ -221,6 +234,7 @@ static int object_sol_k(struct ev *ev, kont *k, const rv *v)
 struct opair {
 	const rv *path;
 	const rv *val;
+	bool multi;
 };
 
 static int opair_cmp(const void *a, const void *b)
@@ -242,10 +256,25 @@ static int build_nested(struct ev *ev, const struct opair *pairs, size_t lo, siz
 		while (j < hi && rv_eq(pairs[j].path->u.a.v[d], key))
 			j++;
 		const rv *v;
-		if (pairs[i].path->u.a.n == d + 1) {
+		if (pairs[i].path->u.a.n == d + 1 && pairs[i].multi) {
+			/* Set leaf: union of the elements. */
+			rvec elems;
+			rvec_init(&elems, ev->a);
+			for (size_t t = i; t < j; t++) {
+				if (pairs[t].path->u.a.n != d + 1 || !pairs[t].multi)
+					return ev_errf(ev, -EINVAL, "eval_conflict_error", r->loc,
+					               "object keys must be unique");
+				if (rvec_push(&elems, pairs[t].val) < 0)
+					return ev_oom(ev);
+			}
+			v = mark_struct(rvec_to_set(&elems));
+			if (v == NULL)
+				return ev_oom(ev);
+		} else if (pairs[i].path->u.a.n == d + 1) {
 			/* Leaf: every pair in the group must be this same leaf. */
 			for (size_t t = i + 1; t < j; t++)
-				if (pairs[t].path->u.a.n != d + 1 || !rv_eq(pairs[t].val, pairs[i].val))
+				if (pairs[t].path->u.a.n != d + 1 || pairs[t].multi ||
+				    !rv_eq(pairs[t].val, pairs[i].val))
 					return ev_errf(ev, -EINVAL, "eval_conflict_error", r->loc,
 					               "object keys must be unique");
 			v = pairs[i].val;
@@ -258,15 +287,16 @@ static int build_nested(struct ev *ev, const struct opair *pairs, size_t lo, siz
 			return ev_oom(ev);
 		i = j;
 	}
-	*out = rv_obj(ev->a, keys.v, vals.v, keys.n, NULL);
+	*out = mark_struct(rv_obj(ev->a, keys.v, vals.v, keys.n, NULL));
 	return *out ? 0 : ev_oom(ev);
 }
 
 static int eval_object(struct ev *ev, const rgroup *g, const rv **out)
 {
-	struct kobject ko = {{object_sol_k}, {object_val_k}, NULL, NULL, 0, {0}, {0}};
+	struct kobject ko = {{object_sol_k}, {object_val_k}, NULL, NULL, 0, {0}, {0}, {0}};
 	rvec_init(&ko.paths, ev->a);
 	rvec_init(&ko.vals, ev->a);
+	rvec_init(&ko.multi, ev->a);
 	const ast_rule *last = NULL;
 	for (size_t i = 0; i < g->nrules; i++) {
 		const ast_rule *r = g->rules[i];
@@ -289,6 +319,7 @@ static int eval_object(struct ev *ev, const rgroup *g, const rv **out)
 	for (size_t i = 0; i < n; i++) {
 		pairs[i].path = ko.paths.v[i];
 		pairs[i].val = ko.vals.v[i];
+		pairs[i].multi = ko.multi.v[i]->u.b;
 	}
 	qsort(pairs, n, sizeof(*pairs), opair_cmp);
 	if (n == 0) {
@@ -441,6 +472,55 @@ static const rv *data_key(struct ev *ev, const rv *key)
 
 static int node_extent(struct ev *ev, const rnode *n, const rv *base, const rv **out);
 
+/* Merges two virtual documents defined at the same path by different
+ * rules: objects merge key by key, sets union, equal values are one value;
+ * anything else conflicts. */
+static const rv *merge_docs(rarena *a, const rv *x, const rv *y, bool *conflict)
+{
+	if (rv_eq(x, y))
+		return x;
+	if (x->t == RV_SET && y->t == RV_SET && (x->flags & y->flags & RVF_STRUCT)) {
+		rvec all;
+		rvec_init(&all, a);
+		for (size_t i = 0; i < x->u.a.n; i++)
+			if (rvec_push(&all, x->u.a.v[i]) < 0)
+				return NULL;
+		for (size_t i = 0; i < y->u.a.n; i++)
+			if (rvec_push(&all, y->u.a.v[i]) < 0)
+				return NULL;
+		return mark_struct(rvec_to_set(&all));
+	}
+	bool xs = (x->flags & RVF_STRUCT) || rv_len(x) == 0;
+	bool ys = (y->flags & RVF_STRUCT) || rv_len(y) == 0;
+	if (x->t != RV_OBJ || y->t != RV_OBJ || !xs || !ys) {
+		*conflict = true;
+		return NULL;
+	}
+	rvec keys, vals;
+	rvec_init(&keys, a);
+	rvec_init(&vals, a);
+	size_t i = 0, j = 0;
+	while (i < x->u.o.n || j < y->u.o.n) {
+		int c = i >= x->u.o.n ? 1 : j >= y->u.o.n ? -1 : rv_cmp(x->u.o.k[i], y->u.o.k[j]);
+		const rv *k, *v;
+		if (c < 0) {
+			k = x->u.o.k[i];
+			v = x->u.o.v[i++];
+		} else if (c > 0) {
+			k = y->u.o.k[j];
+			v = y->u.o.v[j++];
+		} else {
+			k = x->u.o.k[i];
+			v = merge_docs(a, x->u.o.v[i++], y->u.o.v[j++], conflict);
+			if (v == NULL)
+				return NULL;
+		}
+		if (rvec_push(&keys, k) < 0 || rvec_push(&vals, v) < 0)
+			return NULL;
+	}
+	return mark_struct(rv_obj(a, keys.v, vals.v, keys.n, NULL));
+}
+
 /* Value of a node that holds a rule group, merged with its children. */
 static int group_node_value(struct ev *ev, const rnode *n, const rv *base, const rv **out)
 {
@@ -453,9 +533,6 @@ static int group_node_value(struct ev *ev, const rnode *n, const rv *base, const
 	rvec keys, vals;
 	rvec_init(&keys, ev->a);
 	rvec_init(&vals, ev->a);
-	for (size_t i = 0; i < v->u.o.n; i++)
-		if (rvec_push(&keys, v->u.o.k[i]) < 0 || rvec_push(&vals, v->u.o.v[i]) < 0)
-			return ev_oom(ev);
 	for (size_t i = 0; i < n->nkids; i++) {
 		const rnode *kid = n->kids[i];
 		if (func_leaf(kid))
@@ -467,8 +544,11 @@ static int group_node_value(struct ev *ev, const rnode *n, const rv *base, const
 		if (kv && (rvec_push(&keys, kid->key) < 0 || rvec_push(&vals, kv) < 0))
 			return ev_oom(ev);
 	}
+	const rv *kids = mark_struct(rv_obj(ev->a, keys.v, vals.v, keys.n, NULL));
+	if (kids == NULL)
+		return ev_oom(ev);
 	bool conflict = false;
-	*out = rv_obj(ev->a, keys.v, vals.v, keys.n, &conflict);
+	*out = merge_docs(ev->a, v, kids, &conflict);
 	if (conflict) {
 		const ast_rule *r0 = n->group->nrules ? n->group->rules[0] : n->group->deflt;
 		return ev_errf(ev, -EINVAL, "eval_conflict_error", r0 ? r0->loc : (ast_loc){0, 0},
@@ -517,7 +597,7 @@ static int node_extent(struct ev *ev, const rnode *n, const rv *base, const rv *
 		*out = base;
 		return 0;
 	}
-	*out = rv_obj(ev->a, keys.v, vals.v, keys.n, NULL);
+	*out = mark_struct(rv_obj(ev->a, keys.v, vals.v, keys.n, NULL));
 	return *out ? 0 : ev_oom(ev);
 }
 
@@ -612,8 +692,16 @@ static int data_walk(struct ev *ev, const rnode *n, const rv *base, const ast_te
 		if (n == NULL) {
 			if (base == NULL)
 				return 0;
-			/* Plain data from here on. */
-			return ev_walk_value(ev, base, ref, i, k);
+			/* Plain data from here on (still storage: data[2] reads
+			 * the key "2"). */
+			const rv *key;
+			if (i >= len || !ev_term_fast(ev, ref->u.list.items[i], &key))
+				return ev_walk_value(ev, base, ref, i, k);
+			if (key == NULL)
+				return 0;
+			base = rv_get(base, base->t == RV_OBJ ? data_key(ev, key) : key);
+			i++;
+			continue;
 		}
 		if (n->group && n->group->kind != RG_FUNCTION) {
 			const rv *v = base;

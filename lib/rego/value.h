@@ -65,10 +65,15 @@ typedef enum rv_numkind {
 	             * spelling when it came from source/JSON, else NULL */
 } rv_numkind;
 
+/* An object or set the evaluator assembled from rule paths (ref heads,
+ * packages), as opposed to a value a rule produced: only these merge. */
+#define RVF_STRUCT 1u
+
 typedef struct rv rv;
 struct rv {
 	uint8_t t;  /* rv_type */
 	uint8_t nk; /* rv_numkind when t == RV_NUM */
+	uint8_t flags; /* RVF_* (evaluator bookkeeping; not part of the value) */
 	union {
 		bool b;
 		int64_t i;
