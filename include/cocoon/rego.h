@@ -27,10 +27,19 @@
 typedef struct rego_engine rego_engine;
 typedef struct rego_result rego_result;
 
+/* When a rule whose value is a constant (`allow if {...}`) may stop
+ * enumerating solutions after its first success. */
+enum rego_early_exit {
+	REGO_EARLY_EXIT_OFF = 0,  /* every solution of every body (--disable-early-exit) */
+	REGO_EARLY_EXIT_BODY = 1, /* each body stops at its first success, every body runs
+	                           * (regorus, hence the Kata agent's recorded prints) */
+	REGO_EARLY_EXIT_RULE = 2, /* the first success ends the whole rule (OPA's default) */
+};
+
 struct rego_options {
 	bool v0;                    /* parse modules as Rego v0 (opa --v0-compatible) */
 	bool strict_builtin_errors; /* builtin errors abort evaluation */
-	bool early_exit;            /* stop constant-valued complete rules at the first success (OPA) */
+	enum rego_early_exit early_exit; /* default REGO_EARLY_EXIT_RULE */
 	bool print_locations;       /* prefix print lines with "file:line: " (regorus gather_prints) */
 	uint64_t max_steps;         /* evaluation steps per query */
 	size_t max_memory;          /* bytes an evaluation may allocate */

@@ -250,17 +250,19 @@ static int group_for_rule(struct cctx *c, ast_rule *r)
 }
 
 /* Rules whose value is one ground constant allow early exit. */
+static const rv *const_head(const ast_rule *r)
+{
+	if (r->value == NULL)
+		return rv_true();
+	return r->value->kind == AT_VALUE ? r->value->u.val : NULL;
+}
+
 static void note_const(rgroup *g, const ast_rule *r)
 {
 	if (r->is_default)
 		return;
-	const ast_term *v = r->value;
-	if (v == NULL || v->kind != AT_VALUE || r->els) {
-		g->const_value = false;
-		return;
-	}
-	const ast_rule *first = g->rules[0];
-	if (first->value == NULL || first->value->kind != AT_VALUE || !rv_eq(first->value->u.val, v->u.val))
+	const rv *v = const_head(r), *first = const_head(g->rules[0]);
+	if (v == NULL || first == NULL || r->els || !rv_eq(first, v))
 		g->const_value = false;
 }
 
@@ -448,7 +450,7 @@ int rcompile(rarena *a, ast_module **mods, size_t nmods,
 	}
 	for (size_t i = 0; i < prog->ngroups; i++) {
 		rgroup *g = prog->groups[i];
-		if (g->kind != RG_COMPLETE || g->nrules == 0)
+		if ((g->kind != RG_COMPLETE && g->kind != RG_FUNCTION) || g->nrules == 0)
 			g->const_value = false;
 		for (size_t k = 0; g->const_value && k < g->nrules; k++)
 			note_const(g, g->rules[k]);

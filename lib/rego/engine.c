@@ -54,7 +54,7 @@ struct rego_engine {
 void rego_options_default(struct rego_options *o)
 {
 	memset(o, 0, sizeof(*o));
-	o->early_exit = true;
+	o->early_exit = REGO_EARLY_EXIT_RULE;
 	o->max_steps = CC_REGO_MAX_STEPS;
 	o->max_memory = CC_REGO_MAX_EVAL_MEMORY;
 	o->max_depth = CC_REGO_MAX_EVAL_DEPTH;

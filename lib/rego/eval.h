@@ -11,12 +11,13 @@
 #ifndef COCOON_REGO_EVAL_H
 #define COCOON_REGO_EVAL_H
 
+#include "cocoon/rego.h"
 #include "compile.h"
 #include "rctx.h"
 
 struct reval_opts {
 	bool strict;          /* strict builtin errors */
-	bool early_exit;      /* stop complete rules with constant values at the first success */
+	enum rego_early_exit early_exit;
 	uint64_t max_steps;
 	uint32_t max_depth;
 	size_t max_stack;

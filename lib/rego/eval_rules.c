@@ -49,7 +49,12 @@ static int complete_val_k(struct ev *ev, kont *k, const rv *v)
 		               kc->func ? "functions must not produce multiple outputs for same inputs"
 		                        : "complete rules must not produce multiple outputs");
 	kc->result = v;
-	if (ev->o->early_exit && kc->g->const_value)
+	if (ev->o->early_exit == REGO_EARLY_EXIT_RULE && kc->g->const_value)
+		return K_STOP;
+	/* regorus stops a complete rule's body at its first success when
+	 * the value is constant, and enumerates functions fully. */
+	if (ev->o->early_exit == REGO_EARLY_EXIT_BODY && !kc->func &&
+	    (kc->valterm == NULL || kc->valterm->kind == AT_VALUE))
 		return K_STOP;
 	return 0;
 }
@@ -120,7 +125,7 @@ static int eval_complete(struct ev *ev, const rgroup *g, const rv **out)
 		int rc = eval_chain(ev, r, &kc);
 		if (rc < 0)
 			return rc;
-		if (rc == K_STOP)
+		if (rc == K_STOP && ev->o->early_exit == REGO_EARLY_EXIT_RULE)
 			break;
 	}
 	if (kc.result == NULL)
@@ -420,8 +425,9 @@ int eval_func(struct ev *ev, const rgroup *g, const rv *const *args, const ast_t
 		}
 		struct kfargs ka = {{fargs_k}, &kc, r, args, 0};
 		rc = func_args(ev, &ka);
-		if (rc != 0)
+		if (rc < 0 || (rc == K_STOP && ev->o->early_exit == REGO_EARLY_EXIT_RULE))
 			break;
+		rc = 0;
 	}
 	const rv *result = kc.result;
 	if (rc >= 0 && result == NULL && g->deflt) {

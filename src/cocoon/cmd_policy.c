@@ -140,7 +140,7 @@ static int do_eval(int argc, char **argv)
 			ro.v0 = true;
 			break;
 		case O_NOEE:
-			ro.early_exit = false;
+			ro.early_exit = REGO_EARLY_EXIT_OFF;
 			break;
 		case O_PLOC:
 			ro.print_locations = true;
