@@ -18,6 +18,7 @@ struct cc_error {
 
 static const char oom_message[] = "out of memory";
 
+__attribute__((format(printf, 7, 0)))
 static int set_va(cc_error **err, int code, const char *kind, const char *file,
                   int line, int col, const char *fmt, va_list ap)
 {

@@ -530,7 +530,7 @@ static const rv *merge_docs(rarena *a, const rv *x, const rv *y, bool *conflict)
 /* Value of a node that holds a rule group, merged with its children. */
 static int group_node_value(struct ev *ev, const rnode *n, const rv *base, const rv **out)
 {
-	const rv *v;
+	const rv *v = NULL;
 	int rc = group_value(ev, n->group, &v);
 	if (rc < 0 || v == NULL || n->nkids == 0 || v->t != RV_OBJ) {
 		*out = v;
