@@ -1,4 +1,5 @@
 /* `cocoon policy`: eval, check and test-suite, with opa's flags. */
+#include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -40,6 +41,7 @@ static void usage_eval(FILE *f)
 	      "      --v0-compatible        parse modules as Rego v0\n"
 	      "      --disable-early-exit   evaluate every body of constant-valued rules\n"
 	      "      --print-locations      prefix print output with file:line:\n"
+	      "      --capabilities FILE    OPA capabilities file declaring extra functions\n"
 	      "  -h, --help                 show this help\n"
 	      "\n"
 	      "print() output goes to stderr. Exit status: 0 ok, 1 with --fail/--fail-defined,\n"
@@ -55,6 +57,8 @@ static void usage_check(FILE *f)
 	      "\n"
 	      "Options:\n"
 	      "      --v0-compatible   parse modules as Rego v0\n"
+	      "      --capabilities FILE  OPA capabilities file: also accept the functions\n"
+	      "                        it declares (e.g. Trustee's query_reference_value)\n"
 	      "  -h, --help            show this help\n"
 	      "\n"
 	      "Exit status: 0 when every module compiles, 1 otherwise.\n",
@@ -78,7 +82,7 @@ static int read_stdin(char **ret, size_t *len)
 
 static int do_eval(int argc, char **argv)
 {
-	enum { O_FAIL = 256, O_FAIL_DEF, O_STRICT, O_V0, O_NOEE, O_PLOC };
+	enum { O_FAIL = 256, O_FAIL_DEF, O_STRICT, O_V0, O_NOEE, O_PLOC, O_CAPS };
 	static const struct option opts[] = {
 	    {"data", required_argument, NULL, 'd'},
 	    {"input", required_argument, NULL, 'i'},
@@ -90,6 +94,7 @@ static int do_eval(int argc, char **argv)
 	    {"v0-compatible", no_argument, NULL, O_V0},
 	    {"disable-early-exit", no_argument, NULL, O_NOEE},
 	    {"print-locations", no_argument, NULL, O_PLOC},
+	    {"capabilities", required_argument, NULL, O_CAPS},
 	    {"help", no_argument, NULL, 'h'},
 	    {NULL, 0, NULL, 0},
 	};
@@ -97,7 +102,7 @@ static int do_eval(int argc, char **argv)
 	rego_options_default(&ro);
 	const char **data = calloc((size_t)argc + 1, sizeof(*data));
 	size_t ndata = 0;
-	const char *input = NULL;
+	const char *input = NULL, *caps = NULL;
 	bool stdin_input = false, fail = false, fail_defined = false;
 	enum out_format fmt = OUT_JSON;
 	int c;
@@ -145,6 +150,9 @@ static int do_eval(int argc, char **argv)
 		case O_PLOC:
 			ro.print_locations = true;
 			break;
+		case O_CAPS:
+			caps = optarg;
+			break;
 		case 'h':
 			usage_eval(stdout);
 			free(data);
@@ -164,7 +172,9 @@ static int do_eval(int argc, char **argv)
 	const char *query = argv[optind];
 	rego_engine *e = rego_engine_new(&ro);
 	cc_error *err = NULL;
-	int rc = e ? 0 : cc_error_set(&err, -12, "out of memory");
+	int rc = e ? 0 : cc_error_set(&err, -ENOMEM, "out of memory");
+	if (rc == 0 && caps)
+		rc = policy_load_capabilities(e, caps, &err);
 	for (size_t i = 0; rc == 0 && i < ndata; i++)
 		rc = policy_load_path(e, data[i], &err);
 	if (rc == 0 && input)
@@ -173,7 +183,7 @@ static int do_eval(int argc, char **argv)
 		char *buf;
 		size_t len;
 		if (read_stdin(&buf, &len) < 0)
-			rc = cc_error_set(&err, -5, "stdin: cannot read input (over %u bytes?)", CC_REGO_MAX_JSON_BYTES);
+			rc = cc_error_set(&err, -EIO, "stdin: cannot read input (over %u bytes?)", CC_REGO_MAX_JSON_BYTES);
 		else {
 			rc = rego_engine_set_input_json(e, buf, len, &err);
 			free(buf);
@@ -207,15 +217,19 @@ static int do_check(int argc, char **argv)
 {
 	static const struct option opts[] = {
 	    {"v0-compatible", no_argument, NULL, 'v'},
+	    {"capabilities", required_argument, NULL, 'c'},
 	    {"help", no_argument, NULL, 'h'},
 	    {NULL, 0, NULL, 0},
 	};
 	struct rego_options ro;
 	rego_options_default(&ro);
+	const char *caps = NULL;
 	int c;
 	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
 		if (c == 'v') {
 			ro.v0 = true;
+		} else if (c == 'c') {
+			caps = optarg;
 		} else if (c == 'h') {
 			usage_check(stdout);
 			return 0;
@@ -232,7 +246,7 @@ static int do_check(int argc, char **argv)
 	if (e == NULL)
 		return 2;
 	cc_error *err = NULL;
-	int rc = 0;
+	int rc = caps ? policy_load_capabilities(e, caps, &err) : 0;
 	for (int i = optind; rc == 0 && i < argc; i++)
 		rc = policy_load_path(e, argv[i], &err);
 	if (rc == 0)

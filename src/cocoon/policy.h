@@ -16,6 +16,10 @@ int read_file(const char *path, size_t max, char **ret, size_t *ret_len, cc_erro
  * recursively (data files in sub-directories land under data.<dir>...). */
 int policy_load_path(rego_engine *e, const char *path, cc_error **err);
 
+/* Registers the functions an OPA capabilities file declares that cocoon
+ * does not provide (e.g. Trustee's query_reference_value). */
+int policy_load_capabilities(rego_engine *e, const char *path, cc_error **err);
+
 /* Loads an input document from a .json or .yaml file. */
 int policy_load_input(rego_engine *e, const char *path, cc_error **err);
 
