@@ -440,7 +440,7 @@ int rv_json_patch(rarena *a, const rv *doc, const rv *ops, const rv **ret, cc_er
 		return cc_error_set(err, -EINVAL, "json patch: operations must be an array");
 	const rv *cur = doc;
 	for (size_t i = 0; i < ops->u.a.n; i++) {
-		struct patch_op po;
+		struct patch_op po = {OP_ADD, NULL, NULL, NULL};
 		p.op = i;
 		int r = op_parse(&p, ops->u.a.v[i], &po);
 		if (r == 0)
