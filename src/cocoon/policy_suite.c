@@ -197,11 +197,10 @@ static const rv *sort_arrays(rarena *a, const rv *bind)
 		return NULL;
 	for (size_t i = 0; i < bind->u.o.n; i++) {
 		const rv *v = bind->u.o.v[i];
-		if (v->t == RV_ARR) {
-			const rv *s = rv_set(a, v->u.a.v, v->u.a.n);
+		if (v->t == RV_ARR && v->u.a.n > 1) {
 			/* keep duplicates: sort a copy instead of deduplicating */
 			const rv **items = rarena_nalloc(a, v->u.a.n + 1, sizeof(*items));
-			if (s == NULL || items == NULL)
+			if (items == NULL)
 				return NULL;
 			memcpy(items, v->u.a.v, v->u.a.n * sizeof(*items));
 			for (size_t p = 1; p < v->u.a.n; p++)
