@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "convert.h"
 #include "value.h"
 
 /* Shortest decimal spelling of f that reads back as the same long double,
@@ -193,77 +194,11 @@ static int quote_str(const char *p, size_t n, cc_buf *out, bool json)
 	return r;
 }
 
-static int indent(cc_buf *out, int depth)
-{
-	int r = cc_buf_addc(out, '\n');
-	for (int i = 0; r == 0 && i < depth; i++)
-		r = cc_buf_adds(out, "  ");
-	return r;
-}
-
-static int json_rec(const rv *x, cc_buf *out, bool pretty, int depth)
-{
-	int r = 0;
-	switch (x->t) {
-	case RV_NULL:
-		return cc_buf_adds(out, "null");
-	case RV_BOOL:
-		return cc_buf_adds(out, x->u.b ? "true" : "false");
-	case RV_NUM:
-		return rv_num_to_text(x, out);
-	case RV_STR:
-		return quote_str(x->u.s.p, x->u.s.n, out, true);
-	case RV_ARR:
-	case RV_SET:
-		if (x->u.a.n == 0)
-			return cc_buf_adds(out, "[]");
-		r = cc_buf_addc(out, '[');
-		for (size_t i = 0; r == 0 && i < x->u.a.n; i++) {
-			if (i)
-				r = cc_buf_addc(out, ',');
-			if (r == 0 && pretty)
-				r = indent(out, depth + 1);
-			if (r == 0)
-				r = json_rec(x->u.a.v[i], out, pretty, depth + 1);
-		}
-		if (r == 0 && pretty)
-			r = indent(out, depth);
-		return r ? r : cc_buf_addc(out, ']');
-	case RV_OBJ:
-		if (x->u.o.n == 0)
-			return cc_buf_adds(out, "{}");
-		r = cc_buf_addc(out, '{');
-		for (size_t i = 0; r == 0 && i < x->u.o.n; i++) {
-			if (i)
-				r = cc_buf_addc(out, ',');
-			if (r == 0 && pretty)
-				r = indent(out, depth + 1);
-			const rv *k = x->u.o.k[i];
-			if (r == 0 && k->t == RV_STR) {
-				r = quote_str(k->u.s.p, k->u.s.n, out, true);
-			} else if (r == 0) {
-				cc_buf kb;
-				cc_buf_init(&kb, 0);
-				r = rv_to_json(k, &kb, false);
-				if (r == 0)
-					r = quote_str(kb.p ? kb.p : "", kb.len, out, true);
-				cc_buf_free(&kb);
-			}
-			if (r == 0)
-				r = cc_buf_adds(out, pretty ? ": " : ":");
-			if (r == 0)
-				r = json_rec(x->u.o.v[i], out, pretty, depth + 1);
-		}
-		if (r == 0 && pretty)
-			r = indent(out, depth);
-		return r ? r : cc_buf_addc(out, '}');
-	}
-	return -EINVAL;
-}
-
+/* One JSON writer for the whole engine: Go's encoding/json output of OPA's
+ * ast.JSON (convert.c), which json.marshal and `opa eval -f json` use. */
 int rv_to_json(const rv *x, cc_buf *out, bool pretty)
 {
-	return json_rec(x, out, pretty, 0);
+	return rv_to_go_json(x, out, "", pretty ? "  " : NULL);
 }
 
 int rv_to_rego(const rv *x, cc_buf *out)
@@ -305,7 +240,11 @@ int rv_to_rego(const rv *x, cc_buf *out)
 				r = rv_to_rego(x->u.o.v[i], out);
 		}
 		return r ? r : cc_buf_addc(out, '}');
+	case RV_NULL:
+		return cc_buf_adds(out, "null");
+	case RV_BOOL:
+		return cc_buf_adds(out, x->u.b ? "true" : "false");
 	default:
-		return json_rec(x, out, false, 0);
+		return rv_num_to_text(x, out);
 	}
 }

@@ -40,6 +40,9 @@ static void usage_eval(FILE *f)
 	      "      --strict-builtin-errors  builtin errors abort evaluation\n"
 	      "      --v0-compatible        parse modules as Rego v0\n"
 	      "      --disable-early-exit   evaluate every body of constant-valued rules\n"
+	      "      --early-exit MODE      rule (OPA, default): a constant-valued rule stops\n"
+	      "                             at its first success; body: each body stops at its\n"
+	      "                             first success (regorus, the Kata agent); off\n"
 	      "      --print-locations      prefix print output with file:line:\n"
 	      "      --capabilities FILE    OPA capabilities file declaring extra functions\n"
 	      "  -h, --help                 show this help\n"
@@ -82,7 +85,7 @@ static int read_stdin(char **ret, size_t *len)
 
 static int do_eval(int argc, char **argv)
 {
-	enum { O_FAIL = 256, O_FAIL_DEF, O_STRICT, O_V0, O_NOEE, O_PLOC, O_CAPS };
+	enum { O_FAIL = 256, O_FAIL_DEF, O_STRICT, O_V0, O_NOEE, O_EE, O_PLOC, O_CAPS };
 	static const struct option opts[] = {
 	    {"data", required_argument, NULL, 'd'},
 	    {"input", required_argument, NULL, 'i'},
@@ -93,6 +96,7 @@ static int do_eval(int argc, char **argv)
 	    {"strict-builtin-errors", no_argument, NULL, O_STRICT},
 	    {"v0-compatible", no_argument, NULL, O_V0},
 	    {"disable-early-exit", no_argument, NULL, O_NOEE},
+	    {"early-exit", required_argument, NULL, O_EE},
 	    {"print-locations", no_argument, NULL, O_PLOC},
 	    {"capabilities", required_argument, NULL, O_CAPS},
 	    {"help", no_argument, NULL, 'h'},
@@ -146,6 +150,19 @@ static int do_eval(int argc, char **argv)
 			break;
 		case O_NOEE:
 			ro.early_exit = REGO_EARLY_EXIT_OFF;
+			break;
+		case O_EE:
+			if (strcmp(optarg, "rule") == 0)
+				ro.early_exit = REGO_EARLY_EXIT_RULE;
+			else if (strcmp(optarg, "body") == 0)
+				ro.early_exit = REGO_EARLY_EXIT_BODY;
+			else if (strcmp(optarg, "off") == 0)
+				ro.early_exit = REGO_EARLY_EXIT_OFF;
+			else {
+				fprintf(stderr, "cocoon policy eval: --early-exit takes rule, body or off, not '%s'\n", optarg);
+				free(data);
+				return 2;
+			}
 			break;
 		case O_PLOC:
 			ro.print_locations = true;

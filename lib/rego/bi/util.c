@@ -77,7 +77,8 @@ void *rctx_state(rctx *cx, enum rbi_state_id id, void *(*new_fn)(void),
 	return cx->st->slot[id];
 }
 
-static int verr(rctx *cx, const char *kind, const char *fmt, va_list ap)
+__attribute__((format(printf, 3, 0))) static int verr(rctx *cx, const char *kind, const char *fmt,
+                                                       va_list ap)
 {
 	char *msg = NULL;
 	if (vasprintf(&msg, fmt, ap) < 0)

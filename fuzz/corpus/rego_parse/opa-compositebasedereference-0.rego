@@ -1,0 +1,5 @@
+package generated
+
+p if {
+	not data.a[[0]]
+}

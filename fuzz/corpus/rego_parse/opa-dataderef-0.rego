@@ -1,0 +1,3 @@
+package test
+
+p := data[2]

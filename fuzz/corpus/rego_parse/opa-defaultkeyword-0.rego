@@ -1,0 +1,3 @@
+package test
+
+default f(_) := 100

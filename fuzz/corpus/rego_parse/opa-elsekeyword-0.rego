@@ -1,0 +1,5 @@
+package ex
+
+no_op if {
+	true
+} else := false

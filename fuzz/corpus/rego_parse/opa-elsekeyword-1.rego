@@ -1,0 +1,5 @@
+package ex
+
+bool if {
+	false
+} else := true

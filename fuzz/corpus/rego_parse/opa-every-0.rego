@@ -1,0 +1,5 @@
+package test
+
+p if {
+	every x in [] { x != x }
+}

@@ -1,0 +1,7 @@
+package test
+
+p := 7 if {
+	data.foo == q
+}
+
+q := input.baz

@@ -1,0 +1,3 @@
+package foo.as.bar
+
+baz := 42

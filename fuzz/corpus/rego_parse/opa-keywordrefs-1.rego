@@ -1,0 +1,3 @@
+package foo.contains.bar
+
+baz := 42

@@ -1,0 +1,9 @@
+package test
+
+p := count([x | q[x]])
+
+q contains 1
+
+q contains 1
+
+q contains 2

@@ -1,0 +1,5 @@
+package test
+
+p.q.r := 1
+
+p.q.s := 2

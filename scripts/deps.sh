@@ -1,0 +1,53 @@
+#!/usr/bin/env bash
+# Installs every Debian 12 package cocoon needs to build, test, fuzz and
+# benchmark. Idempotent: when everything is already installed it does not
+# touch apt at all, so repeated runs take well under a second.
+#
+# Usage: bash scripts/deps.sh
+set -euo pipefail
+
+packages=(
+	build-essential pkg-config meson ninja-build git ca-certificates
+	# clang for the ASan/UBSan build and libFuzzer (fuzz/); the runtimes
+	# (libFuzzer, ASan, UBSan, LSan) are in libclang-rt-14-dev.
+	clang-14 llvm-14 libclang-rt-14-dev
+	# libraries libcocoon-rego links
+	libjansson-dev libpcre2-dev libyaml-dev libssl-dev
+	# unit tests
+	libcmocka-dev
+	# scripts: test tally, demo request extraction, conformance YAML
+	python3 python3-yaml
+	# time.* builtins read the IANA database from /usr/share/zoneinfo
+	tzdata
+	# bench/
+	hyperfine
+)
+
+missing=()
+for p in "${packages[@]}"; do
+	status=$(dpkg-query -W -f='${db:Status-Abbrev}' "$p" 2>/dev/null || true)
+	if [[ $status != ii* ]]; then
+		missing+=("$p")
+	fi
+done
+
+if ((${#missing[@]} == 0)); then
+	echo "deps: all ${#packages[@]} packages present"
+	exit 0
+fi
+
+sudo=()
+if ((EUID != 0)); then
+	if command -v sudo >/dev/null 2>&1; then
+		sudo=(sudo)
+	else
+		echo "deps: missing packages (${missing[*]}) and not root: run as root" >&2
+		exit 1
+	fi
+fi
+
+echo "deps: installing ${missing[*]}"
+export DEBIAN_FRONTEND=noninteractive
+"${sudo[@]}" apt-get update -q
+"${sudo[@]}" env DEBIAN_FRONTEND=noninteractive \
+	apt-get install -y -q --no-install-recommends "${packages[@]}"
