@@ -1,0 +1,5 @@
+1package generated
+
+p := x if {
+	max({1, 2, 3, 4}, x)
+}

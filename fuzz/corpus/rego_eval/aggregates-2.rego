@@ -1,0 +1,6 @@
+1package generated
+
+p contains x if {
+	__local0__ = data.b
+	count(__local0__, x)
+}

@@ -1,0 +1,5 @@
+1package generated
+
+p := x if {
+	count("abcde", x)
+}

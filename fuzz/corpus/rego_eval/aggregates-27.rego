@@ -1,0 +1,8 @@
+1package generated
+
+p := x if {
+	count(input.foo, x)
+}
+
+---
+{"foo": null}

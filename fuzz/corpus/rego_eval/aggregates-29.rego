@@ -1,0 +1,5 @@
+1package test
+
+p if {
+	1 in {1}
+}

@@ -1,0 +1,6 @@
+1package generated
+
+p if {
+	abs(-10, x)
+	x = 10
+}

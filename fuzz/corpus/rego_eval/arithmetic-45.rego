@@ -1,0 +1,5 @@
+1package generated
+
+p := x if {
+	floor(1.01, x)
+}

@@ -1,0 +1,3 @@
+1package test
+
+p := array.flatten(data.foo)

@@ -1,0 +1,2 @@
+1package fuzz
+s := numbers.range(1, 100000000)

@@ -1,0 +1,3 @@
+1package fuzz
+f(x) := f(x)
+p := f(1)
