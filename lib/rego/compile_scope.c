@@ -630,6 +630,30 @@ static int resolve_closure(struct cctx *c, ast_term *t, struct cscope *sc)
 
 static int resolve_with(struct cctx *c, ast_with *w, struct cscope *sc);
 
+/* An array, set or object literal whose items are all constants becomes one
+ * constant value, built once at compile time instead of at every
+ * evaluation (Kata's policy_data is a large literal read by every request).
+ * A literal object with conflicting duplicate keys is left alone: its error
+ * belongs to evaluation. */
+static int fold_constant(struct cctx *c, ast_term *t)
+{
+	size_t n = t->kind == AT_OBJ ? t->u.obj.n : t->u.list.n;
+	for (size_t i = 0; i < n; i++) {
+		if (t->kind == AT_OBJ) {
+			if (t->u.obj.keys[i]->kind != AT_VALUE || t->u.obj.vals[i]->kind != AT_VALUE)
+				return 0;
+		} else if (t->u.list.items[i]->kind != AT_VALUE) {
+			return 0;
+		}
+	}
+	const rv *v = cconst_value(c->a, t);
+	if (v == NULL)
+		return 0;
+	t->kind = AT_VALUE;
+	t->u.val = v;
+	return 0;
+}
+
 int cresolve_term(struct cctx *c, ast_term *t, struct cscope *sc)
 {
 	switch (t->kind) {
@@ -640,8 +664,10 @@ int cresolve_term(struct cctx *c, ast_term *t, struct cscope *sc)
 	case AT_REF:
 		return resolve_ref(c, t, sc);
 	case AT_ARR:
-	case AT_SET:
-		return resolve_list(c, t->u.list.items, t->u.list.n, sc);
+	case AT_SET: {
+		int r = resolve_list(c, t->u.list.items, t->u.list.n, sc);
+		return r < 0 ? r : fold_constant(c, t);
+	}
 	case AT_TEMPLATE: {
 		int r = resolve_list(c, t->u.list.items, t->u.list.n, sc);
 		for (size_t i = 0; r == 0 && t->u.list.exprs && i < t->u.list.n; i++) {
@@ -653,7 +679,9 @@ int cresolve_term(struct cctx *c, ast_term *t, struct cscope *sc)
 	}
 	case AT_OBJ: {
 		int r = resolve_list(c, t->u.obj.keys, t->u.obj.n, sc);
-		return r < 0 ? r : resolve_list(c, t->u.obj.vals, t->u.obj.n, sc);
+		if (r == 0)
+			r = resolve_list(c, t->u.obj.vals, t->u.obj.n, sc);
+		return r < 0 ? r : fold_constant(c, t);
 	}
 	case AT_ARR_COMP:
 	case AT_SET_COMP:
