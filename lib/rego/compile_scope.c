@@ -128,8 +128,7 @@ int cscope_declare_pattern(struct cctx *c, struct cscope *sc, ast_term *t)
 
 static bool name_is(const ast_term *v, const char *s)
 {
-	size_t n = strlen(s);
-	return v->u.var.len == n && memcmp(v->u.var.name, s, n) == 0;
+	return v->u.var.name[0] == s[0] && strcmp(v->u.var.name, s) == 0;
 }
 
 static const ast_import *find_import(struct cctx *c, const char *name, size_t len)
@@ -170,9 +169,11 @@ static bool pkg_has_name(const struct cpkg *pkg, const char *name, size_t len)
 {
 	if (pkg == NULL)
 		return false;
-	for (size_t i = 0; i < pkg->nnames; i++)
-		if (strlen(pkg->names[i]) == len && memcmp(pkg->names[i], name, len) == 0)
+	for (size_t i = 0; i < pkg->nnames; i++) {
+		const char *n = pkg->names[i];
+		if (n[0] == name[0] && strncmp(n, name, len) == 0 && n[len] == '\0')
 			return true;
+	}
 	return false;
 }
 

@@ -197,7 +197,7 @@ static uint8_t keyword_of(const char *s, size_t n)
 {
 	for (int k = RT_KW_FIRST; k <= RT_KW_LAST; k++) {
 		const char *name = kind_names[k];
-		if (strlen(name) == n && memcmp(name, s, n) == 0)
+		if (name[0] == s[0] && strncmp(name, s, n) == 0 && name[n] == '\0')
 			return (uint8_t)k;
 	}
 	return 0;

@@ -2500,7 +2500,7 @@ static bool keyword_v(const char *s, size_t n, bool v1)
 		if (!v1 && k >= RT_IN)
 			break;
 		const char *name = rlex_kind_name(k);
-		if (strlen(name) == n && memcmp(name, s, n) == 0)
+		if (n > 0 && name[0] == s[0] && strncmp(name, s, n) == 0 && name[n] == '\0')
 			return true;
 	}
 	return false;

@@ -66,9 +66,11 @@ static const struct rbi *const groups[] = {
  * compiler stores the resolved pointer in each call node). */
 const struct rbi *rbi_lookup(const char *name, size_t len)
 {
+	if (len == 0)
+		return NULL;
 	for (size_t g = 0; g < sizeof(groups) / sizeof(groups[0]); g++)
 		for (const struct rbi *b = groups[g]; b->name; b++)
-			if (strlen(b->name) == len && memcmp(b->name, name, len) == 0)
+			if (b->name[0] == name[0] && strncmp(b->name, name, len) == 0 && b->name[len] == '\0')
 				return b;
 	return NULL;
 }
