@@ -111,7 +111,7 @@ typedef enum ast_expr_kind {
 	AE_TERM,     /* a: the expression is true when a is defined and not false */
 	AE_UNIFY,    /* a = b */
 	AE_ASSIGN,   /* a := b (declares the vars of a) */
-	AE_SOME,     /* some x, y (declaration only): vars in u.some.vars */
+	AE_SOME,     /* some x, y (declaration only): vars in some.vars */
 	AE_SOME_IN,  /* some [key,] val in coll */
 	AE_EVERY,    /* every [key,] val in coll { body } */
 } ast_expr_kind;
@@ -169,14 +169,16 @@ struct ast_rule {
 	const char *file;
 	/* Head reference: an AT_REF whose items[0] is the AT_VAR rule name and
 	 * items[1..] the rest of the head (`p.q[x]`). A plain name `p` is an
-	 * AT_REF with n == 1. For AR_OBJECT the last item is the key term (may
-	 * contain vars); for AR_MULTI the element is `key`. */
+	 * AT_REF with n == 1. The compiler splits the items into a constant
+	 * prefix (the rule's node in the data namespace) and the key path after
+	 * it (see keypos); for AR_MULTI the element is `key`. */
 	ast_term *head;
 	ast_term *key;   /* AR_MULTI: the element */
 	ast_term *value; /* value term; for `p if {...}` and `f(x) if`, true */
 	ast_term **args; /* AR_FUNCTION */
 	size_t nargs;
-	ast_body *body;  /* never NULL: an empty body is `true` */
+	ast_body *body;  /* never NULL: a rule without a body gets a single
+	                  * `true` expression */
 	ast_rule *els;   /* else chain (AR_COMPLETE / AR_FUNCTION only) */
 	/* Filled by the compiler. */
 	void *group;     /* the rule group this rule belongs to */
