@@ -1014,6 +1014,8 @@ int reval_query(const rprog *prog, rarena *a, struct rstate *st, const rv *data,
 	if (r > 0)
 		r = 0;
 	if (r < 0) {
+		if (ev.err == NULL && r == -ENOMEM)
+			ev_oom(&ev); /* e.g. the result row callback ran out */
 		if (ev.err == NULL)
 			cc_error_set(&ev.err, r, "evaluation failed");
 		cc_error_move(err, &ev.err);
