@@ -80,6 +80,9 @@ int ev_eval_order(struct ev *ev, const ast_term *const *items, size_t n, const u
 int ev_walk_value(struct ev *ev, const rv *v, const ast_term *ref, size_t i, kont *k);
 
 /* eval_rules.c */
+int ev_group_value(struct ev *ev, const rgroup *g, const rv **out);
+const rv *ev_mark_struct(const rv *v);
+/* eval_data.c (data refs), eval_with.c (with) */
 int eval_data_ref(struct ev *ev, const ast_term *ref, kont *k);
 int eval_data_root(struct ev *ev, kont *k);
 int eval_func(struct ev *ev, const rgroup *g, const rv *const *args, const ast_term *call, kont *k);
