@@ -32,6 +32,10 @@ int cc_error_set_at(cc_error **err, int code, const char *kind,
 int cc_error_wrap(cc_error **err, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 
+/* Names the file an error with a line/column refers to (if the error has
+ * no file yet). No-op if err or *err is NULL. Returns the error's code. */
+int cc_error_set_file(cc_error **err, const char *file);
+
 /* Accessors; all accept NULL. message() never returns NULL. */
 const char *cc_error_message(const cc_error *e);
 const char *cc_error_kind(const cc_error *e); /* NULL if none */

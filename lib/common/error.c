@@ -83,6 +83,16 @@ int cc_error_wrap(cc_error **err, const char *fmt, ...)
 	return e->code;
 }
 
+int cc_error_set_file(cc_error **err, const char *file)
+{
+	if (err == NULL || *err == NULL)
+		return -EINVAL;
+	cc_error *e = *err;
+	if (e->file == NULL && file != NULL)
+		e->file = strdup(file);
+	return e->code;
+}
+
 const char *cc_error_message(const cc_error *e)
 {
 	if (e == NULL)
@@ -105,6 +115,8 @@ char *cc_error_format(const cc_error *e)
 		snprintf(loc, sizeof(loc), "%s:%d: ", e->file, e->line);
 	else if (e && e->file)
 		snprintf(loc, sizeof(loc), "%s: ", e->file);
+	else if (e && e->line > 0)
+		snprintf(loc, sizeof(loc), "%d:%d: ", e->line, e->col);
 	char *out = NULL;
 	if (asprintf(&out, "%s%s%s%s", loc, (e && e->kind) ? e->kind : "",
 	             (e && e->kind) ? ": " : "", cc_error_message(e)) < 0)

@@ -768,7 +768,7 @@ int rv_from_json_text(rarena *a, const char *txt, size_t n, const rv **ret, cc_e
 	json_t *j = json_load(txt, n, JSON_FLAGS | JSON_REJECT_DUPLICATES, &je);
 	int r;
 	if (j == NULL) {
-		r = cc_error_set(err, -EINVAL, "%s (line %d, column %d)", je.text, je.line, je.column);
+		r = cc_error_set_at(err, -EINVAL, NULL, NULL, je.line, je.column, "%s", je.text);
 	} else {
 		struct numcur cur = {txt, n, 0};
 		struct jconv c = {a, &cur, err};

@@ -80,7 +80,9 @@ static int load_doc(rarena *a, const char *path, const rv **ret, cc_error **err)
 	else
 		r = rv_from_json_text(a, buf, len, ret, err);
 	free(buf);
-	if (r < 0)
+	if (r < 0 && err && *err && cc_error_line(*err) > 0)
+		cc_error_set_file(err, path); /* file:line:col: message */
+	else if (r < 0)
 		cc_error_wrap(err, "%s", path);
 	return r;
 }

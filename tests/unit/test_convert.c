@@ -56,8 +56,11 @@ static int json_err(const char *t, size_t n, char *msg, size_t msgn)
 	const rv *v = NULL;
 	cc_error *e = NULL;
 	int r = rv_from_json_text(A, t, n, &v, &e);
-	if (msg)
-		snprintf(msg, msgn, "%s", cc_error_message(e));
+	if (msg) {
+		char *f = cc_error_format(e); /* line:col: message */
+		snprintf(msg, msgn, "%s", f ? f : "");
+		free(f);
+	}
 	cc_error_free(e);
 	return r;
 }
@@ -145,7 +148,7 @@ static void test_json_errors(void **state)
 	assert_int_equal(json_err("{\"a\":1,\"a\":2}", 13, msg, sizeof(msg)), -EINVAL);
 	assert_non_null(strstr(msg, "duplicate"));
 	assert_int_equal(json_err("[1,", 3, msg, sizeof(msg)), -EINVAL);
-	assert_non_null(strstr(msg, "line 1"));
+	assert_non_null(strstr(msg, "1:4: "));
 	assert_int_equal(json_err("1 2", 3, NULL, 0), -EINVAL);
 	assert_int_equal(json_err("", 0, NULL, 0), -EINVAL);
 	/* Nesting beyond CC_REGO_MAX_JSON_DEPTH. */
