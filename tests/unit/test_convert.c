@@ -148,7 +148,7 @@ static void test_json_errors(void **state)
 	assert_int_equal(json_err("{\"a\":1,\"a\":2}", 13, msg, sizeof(msg)), -EINVAL);
 	assert_non_null(strstr(msg, "duplicate"));
 	assert_int_equal(json_err("[1,", 3, msg, sizeof(msg)), -EINVAL);
-	assert_non_null(strstr(msg, "1:4: "));
+	assert_non_null(strstr(msg, "1:3: "));
 	assert_int_equal(json_err("1 2", 3, NULL, 0), -EINVAL);
 	assert_int_equal(json_err("", 0, NULL, 0), -EINVAL);
 	/* Nesting beyond CC_REGO_MAX_JSON_DEPTH. */
