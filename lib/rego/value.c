@@ -476,13 +476,21 @@ int rv_num_cmp(const rv *x, const rv *y)
 
 /* ---- ordering ---- */
 
-static int cmp_str(const rv *x, const rv *y)
+static inline int cmp_bytes(const char *a, size_t an, const char *b, size_t bn)
 {
-	size_t n = x->u.s.n < y->u.s.n ? x->u.s.n : y->u.s.n;
-	int c = n ? memcmp(x->u.s.p, y->u.s.p, n) : 0;
+	size_t n = an < bn ? an : bn;
+	/* Most keys differ in their first byte: skip the call to memcmp. */
+	if (n && a[0] != b[0])
+		return (unsigned char)a[0] < (unsigned char)b[0] ? -1 : 1;
+	int c = n ? memcmp(a, b, n) : 0;
 	if (c)
 		return c < 0 ? -1 : 1;
-	return x->u.s.n < y->u.s.n ? -1 : x->u.s.n > y->u.s.n;
+	return an < bn ? -1 : an > bn;
+}
+
+static int cmp_str(const rv *x, const rv *y)
+{
+	return cmp_bytes(x->u.s.p, x->u.s.n, y->u.s.p, y->u.s.n);
 }
 
 static int cmp_list(const rv *const *a, size_t an, const rv *const *b, size_t bn)
@@ -566,8 +574,29 @@ bool rv_eq(const rv *x, const rv *y)
 
 /* ---- lookup ---- */
 
+/* Binary search for a string among sorted values (strings sort after
+ * null, booleans and numbers and before composites). */
+static ptrdiff_t bsearch_str(const rv *const *v, size_t n, const char *k, size_t kn)
+{
+	size_t lo = 0, hi = n;
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		const rv *m = v[mid];
+		int c = m->t != RV_STR ? (m->t < RV_STR ? -1 : 1) : cmp_bytes(m->u.s.p, m->u.s.n, k, kn);
+		if (c == 0)
+			return (ptrdiff_t)mid;
+		if (c < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return -1;
+}
+
 static ptrdiff_t bsearch_idx(const rv *const *v, size_t n, const rv *key)
 {
+	if (key->t == RV_STR)
+		return bsearch_str(v, n, key->u.s.p, key->u.s.n);
 	size_t lo = 0, hi = n;
 	while (lo < hi) {
 		size_t mid = lo + (hi - lo) / 2;

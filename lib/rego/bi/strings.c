@@ -304,7 +304,7 @@ static int elem_err(rctx *cx, int argn, const rv *coll, const rv *elem, const ch
 	                     rv_type_name(elem));
 }
 
-static const rv *str_or_null(rctx *cx, const char *p, size_t n)
+static const rv *str_copy(rctx *cx, const char *p, size_t n)
 {
 	return rv_str(rctx_arena(cx), p, n);
 }
@@ -324,7 +324,7 @@ static int ret_sub(rctx *cx, const rv *s, size_t off, size_t n, const rv **ret)
 	if (off + n == s->u.s.n)
 		*ret = rv_str_ref(rctx_arena(cx), s->u.s.p + off, n);
 	else
-		*ret = str_or_null(cx, s->u.s.p + off, n);
+		*ret = str_copy(cx, s->u.s.p + off, n);
 	return *ret ? 0 : rbi_oom(cx);
 }
 
@@ -706,7 +706,7 @@ static int bi_split(rctx *cx, const rv *const *args, const rv **ret)
 		const char *h;
 		while ((h = find_bytes(s + from, n - from, d, dn)) != NULL) {
 			size_t at = (size_t)(h - s);
-			const rv *x = str_or_null(cx, s + from, at - from);
+			const rv *x = str_copy(cx, s + from, at - from);
 			if (x == NULL || v.n >= STR_MAX || rvec_push(&v, x) < 0)
 				return rbi_oom(cx);
 			from = at + dn;
