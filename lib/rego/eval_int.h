@@ -61,6 +61,51 @@ struct ev {
 
 #define CONTAINER_OF(ptr, type, member) ((type *)(void *)((char *)(ptr) - offsetof(type, member)))
 
+/* Value of t without enumeration when it is a literal or a bound var.
+ * Returns true and sets *v (NULL = undefined) when it applies. */
+static inline bool term_fast(struct ev *ev, const ast_term *t, const rv **v)
+{
+	switch (t->kind) {
+	case AT_VALUE:
+		*v = t->u.val;
+		return true;
+	case AT_VAR:
+		if (t->u.var.scope == AV_LOCAL) {
+			*v = ev->fr[t->u.var.slot];
+			return *v != NULL;
+		}
+		if (t->u.var.scope == AV_INPUT) {
+			*v = ev->input;
+			return true;
+		}
+		return false;
+	default:
+		return false;
+	}
+}
+
+/* true if pattern t has a variable that is not bound yet in a position
+ * unification can bind (the term itself, array elements, object values). */
+static inline bool has_unbound(struct ev *ev, const ast_term *t)
+{
+	switch (t->kind) {
+	case AT_VAR:
+		return t->u.var.scope == AV_LOCAL && ev->fr[t->u.var.slot] == NULL;
+	case AT_ARR:
+		for (size_t i = 0; i < t->u.list.n; i++)
+			if (has_unbound(ev, t->u.list.items[i]))
+				return true;
+		return false;
+	case AT_OBJ:
+		for (size_t i = 0; i < t->u.obj.n; i++)
+			if (has_unbound(ev, t->u.obj.vals[i]))
+				return true;
+		return false;
+	default:
+		return false;
+	}
+}
+
 /* eval.c */
 int ev_check(struct ev *ev, ast_loc loc);
 int ev_errf(struct ev *ev, int code, const char *kind, ast_loc loc, const char *fmt, ...)
@@ -70,8 +115,10 @@ int eval_body(struct ev *ev, const ast_body *b, size_t i, kont *k);
 int eval_term(struct ev *ev, const ast_term *t, kont *k);
 int eval_match(struct ev *ev, const ast_term *pat, const rv *v, kont *k);
 const rv **frame_new(struct ev *ev, uint32_t nslots);
-/* Value of a literal or bound variable without enumeration (see eval.c). */
+/* Value of a literal or bound variable without enumeration. */
 bool ev_term_fast(struct ev *ev, const ast_term *t, const rv **v);
+/* eval_unify.c: a = b (either side may hold unbound variables). */
+int ev_unify(struct ev *ev, const ast_term *a, const ast_term *b, kont *k);
 const char *ev_file(struct ev *ev);
 
 /* Order in which to evaluate sibling terms (unbound vars last). */
