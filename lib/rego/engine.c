@@ -308,7 +308,10 @@ static int json_to_value(rarena *a, const char *json, size_t len, const char *wh
 	return r;
 }
 
-int rego_engine_add_data_json(rego_engine *e, const char *json, size_t len, cc_error **err)
+/* Parses a JSON data document into a scratch arena and hands it to apply
+ * (which copies what it keeps). */
+static int with_json_doc(rego_engine *e, const char *json, size_t len, cc_error **err,
+                         int (*apply)(rego_engine *, const rv *, cc_error **))
 {
 	rarena *tmp = rarena_new(CC_REGO_MAX_JSON_BYTES * 8);
 	if (tmp == NULL)
@@ -316,22 +319,19 @@ int rego_engine_add_data_json(rego_engine *e, const char *json, size_t len, cc_e
 	const rv *v;
 	int r = json_to_value(tmp, json, len, "data", &v, err);
 	if (r == 0)
-		r = rego_engine_add_data_value(e, v, err);
+		r = apply(e, v, err);
 	rarena_free(tmp);
 	return r;
 }
 
+int rego_engine_add_data_json(rego_engine *e, const char *json, size_t len, cc_error **err)
+{
+	return with_json_doc(e, json, len, err, rego_engine_add_data_value);
+}
+
 int rego_engine_set_data_json(rego_engine *e, const char *json, size_t len, cc_error **err)
 {
-	rarena *tmp = rarena_new(CC_REGO_MAX_JSON_BYTES * 8);
-	if (tmp == NULL)
-		return cc_error_set(err, -ENOMEM, "out of memory");
-	const rv *v;
-	int r = json_to_value(tmp, json, len, "data", &v, err);
-	if (r == 0)
-		r = rego_engine_set_data_value(e, v, err);
-	rarena_free(tmp);
-	return r;
+	return with_json_doc(e, json, len, err, rego_engine_set_data_value);
 }
 
 int rego_engine_patch_data_json(rego_engine *e, const char *ops, size_t len, cc_error **err)

@@ -730,8 +730,8 @@ static int bi_glob_match(rctx *cx, const rv *const *args, const rv **ret)
 	int r = rbi_arg_str(cx, args, 0, &pat, &pn);
 	if (r < 0)
 		return r;
-	uint32_t *seps;
-	size_t nseps;
+	uint32_t *seps = NULL;
+	size_t nseps = 0;
 	if ((r = delimiters(cx, args[1], &seps, &nseps)) < 0 || (r = rbi_arg_str(cx, args, 2, &s, &sn)) < 0)
 		return r;
 	rarena *a = rctx_arena(cx);

@@ -1438,7 +1438,7 @@ static int find_common(rctx *cx, const rv *const *args, const rv **ret, bool sub
 {
 	const char *p, *s;
 	size_t pn, sn;
-	int64_t lim;
+	int64_t lim = 0;
 	int r;
 	if ((r = rbi_arg_str(cx, args, 0, &p, &pn)) < 0 || (r = rbi_arg_str(cx, args, 1, &s, &sn)) < 0 ||
 	    (r = arg_goint(cx, args, 2, &lim)) < 0)
@@ -1936,6 +1936,7 @@ static int gi_err(struct gi *g, size_t pos, const char *fmt, ...)
 static int gi_next(struct gi *g, size_t idx, size_t *ni, uint32_t *r, bool *esc)
 {
 	*esc = false;
+	*r = 0;
 	if (idx >= g->n) {
 		*ni = idx;
 		return GI_EOF;

@@ -557,7 +557,7 @@ static int bi_substring(rctx *cx, const rv *const *args, const rv **ret)
 {
 	const char *s;
 	size_t n;
-	int64_t start, len;
+	int64_t start = 0, len = 0;
 	int r;
 	if ((r = rbi_arg_str(cx, args, 0, &s, &n)) < 0 || (r = arg_goint(cx, args, 1, &start)) < 0 ||
 	    (r = arg_goint(cx, args, 2, &len)) < 0)
