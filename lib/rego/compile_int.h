@@ -2,6 +2,8 @@
 #ifndef COCOON_REGO_COMPILE_INT_H
 #define COCOON_REGO_COMPILE_INT_H
 
+#include <string.h>
+
 #include "compile.h"
 
 /* A variable name known in a scope. */
@@ -66,6 +68,30 @@ struct cscope *cscope_new(struct cctx *c, struct cscope *parent);
 int cscope_declare(struct cctx *c, struct cscope *sc, ast_term *var);
 /* Declares every variable of a pattern term (function args). */
 int cscope_declare_pattern(struct cctx *c, struct cscope *sc, ast_term *t);
+
+static inline bool cname_is(const ast_term *v, const char *s)
+{
+	return v->u.var.name[0] == s[0] && strcmp(v->u.var.name, s) == 0;
+}
+struct cvar *cscope_find(struct cscope *sc, const char *name, size_t len);
+
+/* compile_names.c: globals and dependencies. */
+const ast_import *cimport_find(struct cctx *c, const char *name, size_t len);
+bool cpkg_has_name(const struct cpkg *pkg, const char *name, size_t len);
+bool cis_global_name(struct cctx *c, const ast_term *v);
+/* A local var visible from sc (ancestors' := vars only after their
+ * declaration), or NULL. */
+struct cvar *cscope_lookup(struct cscope *sc, const char *name, size_t len);
+/* The items [root, k1, ...] that replace a global name. */
+int cglobal_prefix(struct cctx *c, const ast_term *v, ast_term ***ret, size_t *ret_n);
+int cadd_ref_deps(struct cctx *c, const ast_term *ref);
+
+/* compile_calls.c: call targets and `with`. */
+int cresolve_call(struct cctx *c, ast_term *t, struct cscope *sc);
+int cresolve_with(struct cctx *c, ast_with *w, struct cscope *sc);
+/* Whether term t names a function or builtin (a `with` value). */
+bool cnames_function(struct cctx *c, ast_term *t, struct cscope *sc);
+int cresolve_list(struct cctx *c, ast_term **items, size_t n, struct cscope *sc);
 
 /* compile_safety.c: reorders bodies and checks that vars are bound. */
 /* Reorders b (and, recursively, its closures) so that each expression's

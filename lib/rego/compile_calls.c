@@ -1,0 +1,280 @@
+/* Calls: what a call's operator names (builtin, user function, host
+ * function, print), arity and static argument types, and `with` targets
+ * (compile_int.h). */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "compile_int.h"
+
+/* Collects the string segments naming a call target: `a.b.c` (op is an
+ * AT_VAR or an AT_REF whose path items are strings). */
+static int call_segments(ast_term *op, const char **segs, size_t *lens, size_t max, size_t *n)
+{
+	if (op->kind == AT_VAR) {
+		segs[0] = op->u.var.name;
+		lens[0] = op->u.var.len;
+		*n = 1;
+		return 0;
+	}
+	if (op->kind != AT_REF || op->u.list.n > max || op->u.list.items[0]->kind != AT_VAR)
+		return -EINVAL;
+	segs[0] = op->u.list.items[0]->u.var.name;
+	lens[0] = op->u.list.items[0]->u.var.len;
+	for (size_t i = 1; i < op->u.list.n; i++) {
+		const ast_term *it = op->u.list.items[i];
+		if (it->kind != AT_VALUE || it->u.val->t != RV_STR)
+			return -EINVAL;
+		segs[i] = it->u.val->u.s.p;
+		lens[i] = it->u.val->u.s.n;
+	}
+	*n = op->u.list.n;
+	return 0;
+}
+
+/* Resolves a data path to a function group. */
+static rgroup *find_group(struct cctx *c, const rv *const *keys, size_t n)
+{
+	rnode *node = c->prog->root;
+	for (size_t i = 0; node && i < n; i++)
+		node = rnode_child(node, keys[i]);
+	return node ? node->group : NULL;
+}
+
+#define MAX_CALL_SEGS 64
+
+/* Static type of a call argument as an RT_* mask, 0 when unknown:
+ * constants and the declared results of builtin calls. */
+static unsigned static_type(struct cctx *c, const ast_term *t)
+{
+	if (t->kind == AT_CALL && t->u.call.target_kind == CALL_BUILTIN)
+		return ((const struct rbi *)t->u.call.target)->rett;
+	const rv *v = cconst_value(c->a, t);
+	return v ? 1u << v->t : 0;
+}
+
+static void mask_names(unsigned mask, char *out, size_t n)
+{
+	static const char *const names[] = {"null", "boolean", "number", "string", "array", "object", "set"};
+	size_t off = 0;
+	out[0] = '\0';
+	for (int i = 0; i < 7 && off < n; i++)
+		if (mask & (1u << i))
+			off += (size_t)snprintf(out + off, n - off, "%s%s", off ? "|" : "", names[i]);
+}
+
+/* OPA's type checker rejects calls whose argument types are known and
+ * wrong (rego_type_error at compile time, not undefined at run time). */
+static int check_arg_types(struct cctx *c, const ast_term *t, const struct rbi *b)
+{
+	for (size_t i = 0; i < b->arity && i < RBI_MAX_ARGS; i++) {
+		unsigned want = b->argt[i];
+		unsigned have = static_type(c, t->u.call.args[i]);
+		if (want == 0 || have == 0 || (want & have))
+			continue;
+		char hs[96], ws[96];
+		mask_names(have, hs, sizeof(hs));
+		mask_names(want, ws, sizeof(ws));
+		return cerr(c, t->loc, "rego_type_error",
+		            "%s: invalid argument(s)\n\thave: operand %zu %s\n\twant: operand %zu %s",
+		            b->name, i + 1, hs, i + 1, ws);
+	}
+	return 0;
+}
+
+static bool arity_ok(size_t have, size_t want, bool any_arity)
+{
+	return any_arity || have == want || have == want + 1;
+}
+
+/* Resolves what a call's operator names. any_arity: `with` targets, which
+ * carry no arguments. */
+static int resolve_target(struct cctx *c, ast_term *t, struct cscope *sc, bool any_arity)
+{
+	const char *segs[MAX_CALL_SEGS];
+	size_t lens[MAX_CALL_SEGS], n;
+	if (call_segments(t->u.call.op, segs, lens, MAX_CALL_SEGS, &n) < 0)
+		return cerr(c, t->loc, "rego_type_error", "illegal call");
+	const rv *keys[MAX_CALL_SEGS + 16];
+	size_t nk = 0;
+	bool user = false;
+	struct cvar *local = cscope_lookup(sc, segs[0], lens[0]);
+	if (local == NULL && lens[0] == 4 && memcmp(segs[0], "data", 4) == 0) {
+		user = true;
+	} else if (local == NULL && c->mod && cimport_find(c, segs[0], lens[0])) {
+		const ast_import *im = cimport_find(c, segs[0], lens[0]);
+		const ast_term *p = im->path;
+		for (size_t i = 1; p->kind == AT_REF && i < p->u.list.n && nk < 16; i++)
+			keys[nk++] = p->u.list.items[i]->u.val;
+		user = true;
+		segs[0] = NULL;
+	} else if (local == NULL && cpkg_has_name(c->pkg, segs[0], lens[0])) {
+		for (size_t i = 0; i < c->pkg->path->u.a.n && nk < 16; i++)
+			keys[nk++] = c->pkg->path->u.a.v[i];
+		user = true;
+	}
+	if (user) {
+		for (size_t i = 0; i < n; i++) {
+			if (i == 0 && (segs[0] == NULL || (lens[0] == 4 && memcmp(segs[0], "data", 4) == 0)))
+				continue;
+			keys[nk] = rv_str(c->a, segs[i], lens[i]);
+			if (keys[nk] == NULL)
+				return -ENOMEM;
+			nk++;
+		}
+		rgroup *g = find_group(c, keys, nk);
+		if (g == NULL || g->kind != RG_FUNCTION) {
+			if (g == NULL && !(lens[0] == 4 && segs[0] && memcmp(segs[0], "data", 4) == 0)) {
+				/* Not a user function after all: try builtins by name. */
+				goto builtin;
+			}
+			return cerr(c, t->loc, "rego_type_error", "undefined function %s", t->u.call.name);
+		}
+		if (!arity_ok(t->u.call.nargs, g->nargs, any_arity))
+			return cerr(c, t->loc, "rego_type_error", "%s: arity mismatch", t->u.call.name);
+		t->u.call.target = g;
+		t->u.call.target_kind = CALL_FUNC;
+		if (c->cur)
+			return cgroup_add_dep(c->a, c->cur, g);
+		return 0;
+	}
+builtin:;
+	const char *name = t->u.call.name;
+	size_t nlen = strlen(name);
+	if (nlen == 5 && memcmp(name, "print", 5) == 0) {
+		t->u.call.target_kind = CALL_PRINT;
+		return 0;
+	}
+	for (size_t i = 0; i < c->prog->nhostfns; i++) {
+		const struct rhostfn *h = &c->prog->hostfns[i];
+		if (strcmp(h->name, name) == 0) {
+			if (!arity_ok(t->u.call.nargs, h->arity, any_arity))
+				return cerr(c, t->loc, "rego_type_error", "%s: arity mismatch", name);
+			t->u.call.target = h;
+			t->u.call.target_kind = CALL_HOST;
+			return 0;
+		}
+	}
+	const struct rbi *b = rbi_lookup(name, nlen);
+	if (b == NULL)
+		return cerr(c, t->loc, "rego_type_error", "undefined function %s", name);
+	if (!arity_ok(t->u.call.nargs, b->arity, any_arity))
+		return cerr(c, t->loc, "rego_type_error", "%s: arity mismatch\n\thave: %zu arguments\n\twant: %u arguments",
+		            name, t->u.call.nargs, b->arity);
+	t->u.call.target = b;
+	t->u.call.target_kind = CALL_BUILTIN;
+	return any_arity ? 0 : check_arg_types(c, t, b);
+}
+
+int cresolve_call(struct cctx *c, ast_term *t, struct cscope *sc)
+{
+	int r = cresolve_list(c, t->u.call.args, t->u.call.nargs, sc);
+	if (r < 0)
+		return r;
+	if (t->u.call.target_kind != CALL_UNRESOLVED)
+		return 0;
+	return resolve_target(c, t, sc, false);
+}
+
+/* Makes a call node (no arguments) naming the function that term t spells
+ * (`f`, `lib.f`, `count`), or returns NULL if t does not name one. */
+static ast_term *as_function_ref(struct cctx *c, ast_term *t, struct cscope *sc)
+{
+	const char *segs[MAX_CALL_SEGS];
+	size_t lens[MAX_CALL_SEGS], n;
+	if ((t->kind != AT_VAR && t->kind != AT_REF) || call_segments(t, segs, lens, MAX_CALL_SEGS, &n) < 0)
+		return NULL;
+	if (cscope_lookup(sc, segs[0], lens[0]))
+		return NULL;
+	cc_buf nb;
+	cc_buf_init(&nb, 4096);
+	for (size_t i = 0; i < n; i++) {
+		if (i)
+			cc_buf_addc(&nb, '.');
+		cc_buf_add(&nb, segs[i], lens[i]);
+	}
+	ast_term *call = rarena_zalloc(c->a, sizeof(*call));
+	if (call == NULL) {
+		cc_buf_free(&nb);
+		return NULL;
+	}
+	call->kind = AT_CALL;
+	call->loc = t->loc;
+	call->u.call.op = t;
+	call->u.call.name = rarena_strndup(c->a, nb.p ? nb.p : "", nb.len);
+	cc_buf_free(&nb);
+	if (call->u.call.name == NULL)
+		return NULL;
+	cc_error *probe = NULL;
+	cc_error **saved_err = c->err;
+	rgroup *saved_cur = c->cur;
+	c->err = &probe;
+	c->cur = NULL;
+	int r = resolve_target(c, call, sc, true);
+	c->err = saved_err;
+	c->cur = saved_cur;
+	cc_error_free(probe);
+	if (r < 0 || call->u.call.target_kind == CALL_PRINT)
+		return NULL;
+	return call;
+}
+
+bool cnames_function(struct cctx *c, ast_term *t, struct cscope *sc)
+{
+	return as_function_ref(c, t, sc) != NULL;
+}
+
+int cresolve_with(struct cctx *c, ast_with *w, struct cscope *sc)
+{
+	ast_term *fv = as_function_ref(c, w->value, sc);
+	int r = 0;
+	if (fv)
+		w->value = fv;
+	else
+		r = cresolve_term(c, w->value, sc);
+	if (r < 0)
+		return r;
+	ast_term *tg = w->target;
+	ast_term *head = tg->kind == AT_REF ? tg->u.list.items[0] : tg;
+	if (head->kind != AT_VAR)
+		return cerr(c, w->loc, "rego_type_error", "with keyword target must reference existing input, data, or a function");
+	if (cname_is(head, "input") || cname_is(head, "data")) {
+		head->u.var.scope = cname_is(head, "data") ? AV_DATA : AV_INPUT;
+		head->u.var.slot = -1;
+		return 0;
+	}
+	/* A function or builtin: resolve it like a call with no arguments. */
+	ast_term *call = rarena_zalloc(c->a, sizeof(*call));
+	if (call == NULL)
+		return -ENOMEM;
+	call->kind = AT_CALL;
+	call->loc = tg->loc;
+	call->u.call.op = tg;
+	cc_buf nb;
+	cc_buf_init(&nb, 4096);
+	const char *segs[MAX_CALL_SEGS];
+	size_t lens[MAX_CALL_SEGS], n;
+	if (call_segments(tg, segs, lens, MAX_CALL_SEGS, &n) < 0) {
+		cc_buf_free(&nb);
+		return cerr(c, w->loc, "rego_type_error", "with keyword target must reference existing input, data, or a function");
+	}
+	for (size_t i = 0; i < n; i++) {
+		if (i)
+			cc_buf_addc(&nb, '.');
+		cc_buf_add(&nb, segs[i], lens[i]);
+	}
+	call->u.call.name = rarena_strndup(c->a, nb.p ? nb.p : "", nb.len);
+	cc_buf_free(&nb);
+	if (call->u.call.name == NULL)
+		return -ENOMEM;
+	/* Arity is unknown here: accept whatever the target declares. */
+	rgroup *saved = c->cur;
+	c->cur = NULL;
+	r = resolve_target(c, call, sc, true);
+	c->cur = saved;
+	if (r < 0)
+		return r;
+	w->target = call;
+	return 0;
+}
