@@ -49,4 +49,29 @@
 /* Print lines collected per evaluation (Kata logs them). */
 #define CC_REGO_MAX_PRINT_BYTES (16u * 1024u * 1024u)
 
+/* Largest integer (in bits) exact arithmetic builds: about 79,000 decimal
+ * digits. OPA has no cap (Go grows big.Int until memory runs out); the cap
+ * keeps products, shifts and decimal conversions bounded in time. Bigger
+ * results fail with a builtin error. */
+#define CC_REGO_MAX_INT_BITS (1u << 18)
+/* Longest big-integer text converted to a number (digits for the bits). */
+#define CC_REGO_MAX_INT_DIGITS 78914u
+
+/* Deepest value `walk` descends into (it recurses over the value). */
+#define CC_REGO_MAX_WALK_DEPTH 10000u
+
+/* Compiled queries kept per engine (Kata uses one per request type, about
+ * 40); when full, the program is recompiled and the cache starts over. */
+#define CC_REGO_QUERY_CACHE 64u
+
+/* Longest dotted name of a called function (`a.b.c(...)`) and longest rule
+ * head reference the compiler accepts: far beyond real policies. */
+#define CC_REGO_MAX_NAME_SEGMENTS 64u
+#define CC_REGO_MAX_HEAD_TERMS 64u
+
+/* ---- CLI --------------------------------------------------------------- */
+
+/* Deepest directory tree `cocoon policy -d DIR` walks for policies and data. */
+#define CC_CLI_MAX_DIR_DEPTH 32u
+
 #endif

@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "cocoon/limits.h"
 #include "compile_int.h"
 
 /* ---- packages ---- */
@@ -286,7 +287,7 @@ static int head_extras(ast_rule *r, ast_term **extra, size_t max, size_t *n)
 	return 0;
 }
 
-#define MAX_HEAD_TERMS 64
+#define MAX_HEAD_TERMS CC_REGO_MAX_HEAD_TERMS
 
 /* Function arguments are patterns (vars, constants, arrays and objects of
  * patterns). Any other term (a ref, a call, a template string) becomes a

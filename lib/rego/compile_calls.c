@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cocoon/limits.h"
 #include "compile_int.h"
 
 /* Collects the string segments naming a call target: `a.b.c` (op is an
@@ -42,7 +43,7 @@ static rgroup *find_group(struct cctx *c, const rv *const *keys, size_t n)
 	return node ? node->group : NULL;
 }
 
-#define MAX_CALL_SEGS 64
+#define MAX_CALL_SEGS CC_REGO_MAX_NAME_SEGMENTS
 
 /* Static type of a call argument as an RT_* mask, 0 when unknown:
  * constants and the declared results of builtin calls. */

@@ -11,7 +11,7 @@
 #include "jsonpatch.h"
 #include "parser.h"
 
-#define QCACHE_MAX 64
+#define QCACHE_MAX CC_REGO_QUERY_CACHE
 
 struct policy_src {
 	char *name;

@@ -137,7 +137,7 @@ static int load_file(rego_engine *e, const char *path, const char *const *prefix
 	return r;
 }
 
-#define MAX_DIR_DEPTH 32
+#define MAX_DIR_DEPTH CC_CLI_MAX_DIR_DEPTH
 
 static int load_dir(rego_engine *e, const char *dir, const char **prefix, size_t n, cc_error **err)
 {

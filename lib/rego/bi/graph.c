@@ -15,8 +15,8 @@
 #include "cocoon/limits.h"
 
 /* Values nest at most this deep here; deeper ones fail instead of
- * exhausting the C stack. */
-#define WALK_MAX_DEPTH 10000u
+ * exhausting the C stack (docs/limits.md). */
+#define WALK_MAX_DEPTH CC_REGO_MAX_WALK_DEPTH
 
 /* ---- walk ---- */
 

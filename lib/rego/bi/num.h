@@ -17,13 +17,11 @@
 
 #include "../bi.h"
 
-/* Largest integer (in bits) exact arithmetic builds: about 79,000 decimal
- * digits. OPA has no cap (Go grows big.Int until memory runs out); the cap
- * keeps products, shifts and decimal conversions bounded in time. Bigger
- * results fail with a builtin error. */
-#define RNUM_MAX_BITS (1u << 18)
-/* Longest big-integer text converted to a BIGNUM (digits for RNUM_MAX_BITS). */
-#define RNUM_MAX_DIGITS 78914u
+#include "cocoon/limits.h"
+
+/* Caps on exact integers: docs/limits.md. */
+#define RNUM_MAX_BITS CC_REGO_MAX_INT_BITS
+#define RNUM_MAX_DIGITS CC_REGO_MAX_INT_DIGITS
 
 /* OPA's negative zero ("-0"): a zero quotient or product on the float path. */
 const rv *rnum_neg_zero(void);
