@@ -186,7 +186,7 @@ static int cidr_contains(rctx *cx, const rv *a, const rv *b, bool *out)
 
 static int bi_cidr_contains(rctx *cx, const rv *const *args, const rv **ret)
 {
-	bool in;
+	bool in = false;
 	int r = cidr_contains(cx, args[0], args[1], &in);
 	if (r == 0)
 		*ret = rv_bool(in);
