@@ -32,6 +32,10 @@ static int reserve(cc_buf *b, size_t n)
 		}
 		ncap *= 2;
 	}
+	/* Never allocate past the cap, so the inline fast path of cc_buf_add
+	 * (which only checks the allocation) respects it too. */
+	if (b->max != 0 && ncap > b->max + 1)
+		ncap = b->max + 1;
 	char *np = realloc(b->p, ncap);
 	if (np == NULL)
 		return -ENOMEM;
@@ -40,7 +44,7 @@ static int reserve(cc_buf *b, size_t n)
 	return 0;
 }
 
-int cc_buf_add(cc_buf *b, const void *p, size_t n)
+int cc_buf_add_slow(cc_buf *b, const void *p, size_t n)
 {
 	int r = reserve(b, n);
 	if (r < 0)

@@ -47,11 +47,20 @@ static struct cpkg *pkg_get(struct cctx *c, const rv *path)
 	return pk;
 }
 
+/* Rule names of a package, kept sorted for cpkg_has_name's binary search. */
 static int pkg_add_name(struct cctx *c, struct cpkg *pk, const char *name)
 {
-	for (size_t i = 0; i < pk->nnames; i++)
-		if (strcmp(pk->names[i], name) == 0)
+	size_t lo = 0, hi = pk->nnames;
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		int cmp = strcmp(pk->names[mid], name);
+		if (cmp == 0)
 			return 0;
+		if (cmp < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
 	if (pk->nnames == pk->capnames) {
 		size_t ncap = pk->capnames ? pk->capnames * 2 : 16;
 		const char **nn = rarena_nalloc(c->a, ncap, sizeof(*nn));
@@ -62,7 +71,9 @@ static int pkg_add_name(struct cctx *c, struct cpkg *pk, const char *name)
 		pk->names = nn;
 		pk->capnames = ncap;
 	}
-	pk->names[pk->nnames++] = name;
+	memmove(pk->names + lo + 1, pk->names + lo, (pk->nnames - lo) * sizeof(*pk->names));
+	pk->names[lo] = name;
+	pk->nnames++;
 	return 0;
 }
 

@@ -49,10 +49,19 @@ bool cpkg_has_name(const struct cpkg *pkg, const char *name, size_t len)
 {
 	if (pkg == NULL)
 		return false;
-	for (size_t i = 0; i < pkg->nnames; i++) {
-		const char *n = pkg->names[i];
-		if (n[0] == name[0] && strncmp(n, name, len) == 0 && n[len] == '\0')
+	size_t lo = 0, hi = pkg->nnames;
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		const char *n = pkg->names[mid];
+		int cmp = strncmp(n, name, len);
+		if (cmp == 0 && n[len] != '\0')
+			cmp = 1; /* n is longer: it sorts after name */
+		if (cmp == 0)
 			return true;
+		if (cmp < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
 	}
 	return false;
 }
