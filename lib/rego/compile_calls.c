@@ -84,9 +84,12 @@ static int check_arg_types(struct cctx *c, const ast_term *t, const struct rbi *
 	return 0;
 }
 
-static bool arity_ok(size_t have, size_t want, bool any_arity)
+/* One extra argument is the output of a call that is a whole expression
+ * (`count(x, n)`); anywhere else the count must match (OPA's type checker). */
+static bool arity_ok(struct cctx *c, const ast_term *t, size_t want, bool any_arity)
 {
-	return any_arity || have == want || have == want + 1;
+	size_t have = t->u.call.nargs;
+	return any_arity || have == want || (have == want + 1 && t == c->output_call);
 }
 
 /* Resolves what a call's operator names. any_arity: `with` targets, which
@@ -132,7 +135,7 @@ static int resolve_target(struct cctx *c, ast_term *t, struct cscope *sc, bool a
 			}
 			return cerr(c, t->loc, "rego_type_error", "undefined function %s", t->u.call.name);
 		}
-		if (!arity_ok(t->u.call.nargs, g->nargs, any_arity))
+		if (!arity_ok(c, t, g->nargs, any_arity))
 			return cerr(c, t->loc, "rego_type_error", "%s: arity mismatch", t->u.call.name);
 		t->u.call.target = g;
 		t->u.call.target_kind = CALL_FUNC;
@@ -150,7 +153,7 @@ builtin:;
 	for (size_t i = 0; i < c->prog->nhostfns; i++) {
 		const struct rhostfn *h = &c->prog->hostfns[i];
 		if (strcmp(h->name, name) == 0) {
-			if (!arity_ok(t->u.call.nargs, h->arity, any_arity))
+			if (!arity_ok(c, t, h->arity, any_arity))
 				return cerr(c, t->loc, "rego_type_error", "%s: arity mismatch", name);
 			t->u.call.target = h;
 			t->u.call.target_kind = CALL_HOST;
@@ -160,7 +163,7 @@ builtin:;
 	const struct rbi *b = rbi_lookup(name, nlen);
 	if (b == NULL)
 		return cerr(c, t->loc, "rego_type_error", "undefined function %s", name);
-	if (!arity_ok(t->u.call.nargs, b->arity, any_arity))
+	if (!arity_ok(c, t, b->arity, any_arity))
 		return cerr(c, t->loc, "rego_type_error", "%s: arity mismatch\n\thave: %zu arguments\n\twant: %u arguments",
 		            name, t->u.call.nargs, b->arity);
 	t->u.call.target = b;
@@ -170,7 +173,11 @@ builtin:;
 
 int cresolve_call(struct cctx *c, ast_term *t, struct cscope *sc)
 {
+	/* Bodies inside the arguments (comprehensions) resolve their own
+	 * expressions: keep this expression's output call. */
+	const ast_term *out = c->output_call;
 	int r = cresolve_list(c, t->u.call.args, t->u.call.nargs, sc);
+	c->output_call = out;
 	if (r < 0)
 		return r;
 	if (t->u.call.target_kind != CALL_UNRESOLVED)

@@ -50,6 +50,8 @@ struct cctx {
 	const char **slot_name;
 	uint32_t capslots;
 	bool query;           /* compiling an ad-hoc query */
+	uint32_t nhoist;      /* generated variables ($hN) so far */
+	const ast_term *output_call; /* the call that is the whole expression being resolved */
 };
 
 const rv *cconst_value(rarena *a, const ast_term *t);

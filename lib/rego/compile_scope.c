@@ -354,14 +354,170 @@ int cresolve_term(struct cctx *c, ast_term *t, struct cscope *sc)
 
 /* `with` targets are paths, not variables: input..., data..., or a
  * function / builtin name. */
+/* ---- hoisting out of negations ----
+ *
+ * OPA's compiler (rewriteDynamicTerms, v1/ast/compile.go) moves the
+ * references and calls that are arguments of an expression into fresh
+ * variables unified by expressions placed before it. That is invisible for
+ * positive expressions, but not under `not`: in `not startswith(input.x,
+ * "a")` an undefined input.x makes the whole body fail (the hoisted
+ * `$h = input.x` fails), where evaluating it inside the negation would
+ * make `not` succeed. We hoist the same terms for negated expressions. */
+
+struct hoist {
+	struct cctx *c;
+	struct cscope *parent;
+	ast_expr **out; /* hoisted expressions, in order */
+	size_t n, cap;
+	ast_loc loc;
+};
+
+static ast_term *hoist_one(struct hoist *h, ast_term *t);
+
+static ast_term *hoist_into_var(struct hoist *h, ast_term *t)
+{
+	struct cctx *c = h->c;
+	char name[32];
+	int len = snprintf(name, sizeof(name), "$h%u", c->nhoist++);
+	ast_term *v = rarena_zalloc(c->a, sizeof(*v));
+	ast_expr *e = rarena_zalloc(c->a, sizeof(*e));
+	if (v == NULL || e == NULL)
+		return NULL;
+	v->kind = AT_VAR;
+	v->loc = t->loc;
+	v->u.var.name = rarena_strndup(c->a, name, (size_t)len);
+	v->u.var.len = (uint32_t)len;
+	v->u.var.slot = -1;
+	if (v->u.var.name == NULL)
+		return NULL;
+	e->kind = AE_UNIFY;
+	e->loc = h->loc;
+	e->a = v;
+	e->b = t;
+	if (h->n == h->cap) {
+		size_t ncap = h->cap ? h->cap * 2 : 4;
+		ast_expr **no = rarena_nalloc(c->a, ncap, sizeof(*no));
+		if (no == NULL)
+			return NULL;
+		if (h->n)
+			memcpy(no, h->out, h->n * sizeof(*no));
+		h->out = no;
+		h->cap = ncap;
+	}
+	h->out[h->n++] = e;
+	return v;
+}
+
+static bool hoist_list(struct hoist *h, ast_term **items, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if ((items[i] = hoist_one(h, items[i])) == NULL)
+			return false;
+	return true;
+}
+
+/* OPA's rewriteDynamicsOne: references (with their index terms first) and
+ * calls become variables; composites are rewritten element by element. */
+static ast_term *hoist_one(struct hoist *h, ast_term *t)
+{
+	switch (t->kind) {
+	case AT_REF:
+		if (!hoist_list(h, t->u.list.items + 1, t->u.list.n - 1))
+			return NULL;
+		return hoist_into_var(h, t);
+	case AT_VAR:
+		/* A rule name is a reference to data in OPA. */
+		if (!cname_is(t, "input") && !cname_is(t, "data") && cis_global_name(h->c, t) &&
+		    cscope_lookup(h->parent, t->u.var.name, t->u.var.len) == NULL)
+			return hoist_into_var(h, t);
+		return t;
+	case AT_CALL:
+		if (t->u.call.name && strcmp(t->u.call.name, "print") == 0)
+			return t;
+		if (!hoist_list(h, t->u.call.args, t->u.call.nargs))
+			return NULL;
+		return hoist_into_var(h, t);
+	case AT_ARR:
+	case AT_SET:
+		return hoist_list(h, t->u.list.items, t->u.list.n) ? t : NULL;
+	case AT_OBJ:
+		if (!hoist_list(h, t->u.obj.keys, t->u.obj.n) || !hoist_list(h, t->u.obj.vals, t->u.obj.n))
+			return NULL;
+		return t;
+	default:
+		return t;
+	}
+}
+
+/* OPA's rewriteDynamicsInTerm: a reference operand keeps its place, only
+ * its index terms move; anything else goes through hoist_one. */
+static ast_term *hoist_in_term(struct hoist *h, ast_term *t)
+{
+	if (t->kind == AT_REF)
+		return hoist_list(h, t->u.list.items + 1, t->u.list.n - 1) ? t : NULL;
+	if (t->kind == AT_VAR)
+		return t; /* a var, or a rule name (a reference without indexes) */
+	return hoist_one(h, t);
+}
+
+static bool hoist_expr(struct hoist *h, ast_expr *e)
+{
+	ast_term *t = e->a;
+	if (e->kind == AE_UNIFY)
+		return (e->a = hoist_in_term(h, e->a)) != NULL && (e->b = hoist_in_term(h, e->b)) != NULL;
+	if (e->kind != AE_TERM)
+		return true;
+	if (t->kind != AT_CALL)
+		return (e->a = hoist_in_term(h, t)) != NULL;
+	if (t->u.call.name && strcmp(t->u.call.name, "print") == 0)
+		return true;
+	/* OPA turns x == y into unification before this rewrite. */
+	bool eq = t->u.call.name && strcmp(t->u.call.name, "equal") == 0 && t->u.call.nargs == 2;
+	for (size_t i = 0; i < t->u.call.nargs; i++) {
+		ast_term *a = eq ? hoist_in_term(h, t->u.call.args[i]) : hoist_one(h, t->u.call.args[i]);
+		if (a == NULL)
+			return false;
+		t->u.call.args[i] = a;
+	}
+	return true;
+}
+
+static int hoist_negations(struct cctx *c, ast_body *b, struct cscope *parent)
+{
+	for (size_t i = 0; i < b->n; i++) {
+		ast_expr *e = b->exprs[i];
+		/* (An expression with `with` keeps its terms: the hoisted ones
+		 * would need the same modifiers.) */
+		if (!e->negated || e->nwiths)
+			continue;
+		struct hoist h = {.c = c, .parent = parent, .loc = e->loc};
+		if (!hoist_expr(&h, e))
+			return -ENOMEM;
+		if (h.n == 0)
+			continue;
+		ast_expr **ne = rarena_nalloc(c->a, b->n + h.n, sizeof(*ne));
+		if (ne == NULL)
+			return -ENOMEM;
+		memcpy(ne, b->exprs, i * sizeof(*ne));
+		memcpy(ne + i, h.out, h.n * sizeof(*ne));
+		memcpy(ne + i + h.n, b->exprs + i, (b->n - i) * sizeof(*ne));
+		b->exprs = ne;
+		b->n += h.n;
+		i += h.n;
+	}
+	return 0;
+}
+
 int cresolve_body(struct cctx *c, ast_body *b, struct cscope *parent,
                   ast_term **extra, size_t nextra, struct cscope **ret)
 {
+	int r = hoist_negations(c, b, parent);
+	if (r < 0)
+		return r;
 	struct cscope *sc = cscope_new(c, parent);
 	if (sc == NULL)
 		return -ENOMEM;
 	b->scope = sc->id;
-	int r = 0;
 	for (size_t i = 0; r == 0 && i < b->n; i++) {
 		sc->cur_pos = (int32_t)i;
 		r = declare_expr(c, sc, b->exprs[i]);
@@ -406,6 +562,7 @@ int cresolve_body(struct cctx *c, ast_body *b, struct cscope *parent,
 			break;
 		}
 		default:
+			c->output_call = (e->kind == AE_TERM && e->a && e->a->kind == AT_CALL) ? e->a : NULL;
 			if (e->a)
 				r = cresolve_term(c, e->a, sc);
 			if (r == 0 && e->b)
