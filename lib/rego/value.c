@@ -170,12 +170,10 @@ const rv *rv_num_parse(rarena *a, const char *txt, size_t n)
 {
 	if (!json_number_syntax(txt, n))
 		return NULL;
-	if (is_int_text(txt, n)) {
-		/* "-0" is 0. */
-		if (n == 2 && txt[0] == '-' && txt[1] == '0')
-			return rv_int(a, 0);
+	/* "-0" equals 0 but keeps its spelling, as OPA's json.Number does:
+	 * it goes the float way below. */
+	if (is_int_text(txt, n) && !(n == 2 && txt[0] == '-' && txt[1] == '0'))
 		return rv_bigint(a, txt, n);
-	}
 	char tmp[128];
 	char *buf = tmp;
 	if (n >= sizeof(tmp)) {
