@@ -122,6 +122,8 @@ static int print_raw(const rego_result *r)
 	return 0;
 }
 
+static int print_table(const rego_result *r, const char *query);
+
 static int print_pretty(const rego_result *r, const char *query)
 {
 	size_t rows = rego_result_rows(r);
@@ -139,32 +141,98 @@ static int print_pretty(const rego_result *r, const char *query)
 		cc_buf_free(&b);
 		return e;
 	}
-	/* One line per row: var bindings, then expression values. */
-	size_t nl;
+	return print_table(r, query);
+}
+
+/* ---- the table opa eval -f pretty prints for several rows or bindings ---- */
+
+#define PRETTY_LIMIT 80 /* opa's --pretty-limit default */
+
+struct table {
+	size_t ncols, nrows;
+	char **cells; /* (nrows + 1) * ncols, row 0 is the header */
+	size_t *width;
+};
+
+static char *cell_text(const rv *v)
+{
+	cc_buf b;
+	cc_buf_init(&b, 0);
+	if (rv_to_json(v, &b, false) < 0) {
+		cc_buf_free(&b);
+		return strdup("?");
+	}
+	if (b.len > PRETTY_LIMIT) {
+		b.len = PRETTY_LIMIT;
+		cc_buf_adds(&b, "...");
+	}
+	return cc_buf_steal(&b, NULL);
+}
+
+static void rule_line(const struct table *t)
+{
+	for (size_t c = 0; c < t->ncols; c++) {
+		putchar('+');
+		for (size_t i = 0; i < t->width[c] + 2; i++)
+			putchar('-');
+	}
+	puts("+");
+}
+
+static void row_line(const struct table *t, size_t row)
+{
+	for (size_t c = 0; c < t->ncols; c++) {
+		const char *s = t->cells[row * t->ncols + c];
+		printf("| %-*s ", (int)t->width[c], s ? s : "");
+	}
+	puts("|");
+}
+
+/* Columns: the query's variables (sorted), then, when there are none, the
+ * expressions' texts. */
+static int print_table(const rego_result *r, const char *query)
+{
+	size_t rows = rego_result_rows(r), nl;
 	const ast_loc *locs = rego_result_expr_locs(r, &nl);
+	const rv *bind0 = rego_result_bindings(r, 0);
+	size_t nvars = bind0 ? bind0->u.o.n : 0;
+	size_t nexpr = nvars ? 0 : rego_result_exprs(r);
+	struct table t = {.ncols = nvars + nexpr, .nrows = rows};
+	t.cells = calloc((rows + 1) * t.ncols + 1, sizeof(*t.cells));
+	t.width = calloc(t.ncols + 1, sizeof(*t.width));
+	if (t.cells == NULL || t.width == NULL) {
+		free(t.cells);
+		free(t.width);
+		return -1;
+	}
+	for (size_t c = 0; c < nvars; c++)
+		t.cells[c] = strndup(bind0->u.o.k[c]->u.s.p, bind0->u.o.k[c]->u.s.n);
+	for (size_t c = 0; c < nexpr; c++)
+		t.cells[nvars + c] = expr_text(query, locs, nl, c);
 	for (size_t row = 0; row < rows; row++) {
 		const rv *bind = rego_result_bindings(r, row);
-		for (size_t i = 0; bind && i < bind->u.o.n; i++) {
-			cc_buf b;
-			cc_buf_init(&b, 0);
-			if (rv_to_json(bind->u.o.v[i], &b, false) == 0)
-				printf("%s%.*s = %s", i ? ", " : "", (int)bind->u.o.k[i]->u.s.n,
-				       bind->u.o.k[i]->u.s.p, b.p);
-			cc_buf_free(&b);
+		for (size_t c = 0; c < nvars; c++) {
+			const rv *v = bind ? rv_obj_get(bind, bind0->u.o.k[c]) : NULL;
+			t.cells[(row + 1) * t.ncols + c] = v ? cell_text(v) : strdup("");
 		}
-		if (bind == NULL || bind->u.o.n == 0) {
-			for (size_t x = 0; x < rego_result_exprs(r); x++) {
-				char *text = expr_text(query, locs, nl, x);
-				cc_buf b;
-				cc_buf_init(&b, 0);
-				if (rv_to_json(rego_result_value(r, row, x), &b, false) == 0)
-					printf("%s%s: %s", x ? ", " : "", text ? text : "", b.p);
-				cc_buf_free(&b);
-				free(text);
-			}
-		}
-		putchar('\n');
+		for (size_t c = 0; c < nexpr; c++)
+			t.cells[(row + 1) * t.ncols + nvars + c] = cell_text(rego_result_value(r, row, c));
 	}
+	for (size_t i = 0; i < (rows + 1) * t.ncols; i++) {
+		size_t w = t.cells[i] ? strlen(t.cells[i]) : 0;
+		if (w > t.width[i % t.ncols])
+			t.width[i % t.ncols] = w;
+	}
+	rule_line(&t);
+	row_line(&t, 0);
+	rule_line(&t);
+	for (size_t row = 1; row <= rows; row++)
+		row_line(&t, row);
+	rule_line(&t);
+	for (size_t i = 0; i < (rows + 1) * t.ncols; i++)
+		free(t.cells[i]);
+	free(t.cells);
+	free(t.width);
 	return 0;
 }
 
