@@ -17,95 +17,11 @@
 
 #include "cocoon/limits.h"
 #include "convert.h"
+#include "utf8.h"
 
 /* Nesting bound of the recursive encoders (values built by evaluation can
  * nest deeper than any parsed document). */
 #define ENCODE_MAX_DEPTH 10000
-
-/* ======================================================================
- * UTF-8, as Go's unicode/utf8
- * ==================================================================== */
-
-/* Decodes one sequence at s[0..n) as utf8.DecodeRune: returns its length,
- * or 0 for an invalid byte (*cp = U+FFFD; callers skip one byte). */
-static size_t utf8_dec(const unsigned char *s, size_t n, uint32_t *cp)
-{
-	*cp = 0xFFFD;
-	if (n == 0)
-		return 0;
-	unsigned c = s[0];
-	if (c < 0x80) {
-		*cp = c;
-		return 1;
-	}
-	size_t len;
-	uint32_t v;
-	unsigned lo = 0x80, hi = 0xBF;
-	if (c >= 0xC2 && c <= 0xDF) {
-		len = 2, v = c & 0x1F;
-	} else if (c >= 0xE0 && c <= 0xEF) {
-		len = 3, v = c & 0x0F;
-		lo = c == 0xE0 ? 0xA0 : lo;
-		hi = c == 0xED ? 0x9F : hi;
-	} else if (c >= 0xF0 && c <= 0xF4) {
-		len = 4, v = c & 0x07;
-		lo = c == 0xF0 ? 0x90 : lo;
-		hi = c == 0xF4 ? 0x8F : hi;
-	} else {
-		return 0;
-	}
-	if (n < len || s[1] < lo || s[1] > hi)
-		return 0;
-	v = (v << 6) | (s[1] & 0x3Fu);
-	for (size_t i = 2; i < len; i++) {
-		if ((s[i] & 0xC0) != 0x80)
-			return 0;
-		v = (v << 6) | (s[i] & 0x3Fu);
-	}
-	*cp = v;
-	return len;
-}
-
-static bool utf8_valid(const char *p, size_t n)
-{
-	const unsigned char *s = (const unsigned char *)p;
-	size_t i = 0;
-	while (i < n) {
-		if (s[i] < 0x80) {
-			i++;
-			continue;
-		}
-		uint32_t cp;
-		size_t l = utf8_dec(s + i, n - i, &cp);
-		if (l == 0)
-			return false;
-		i += l;
-	}
-	return true;
-}
-
-/* Appends p with every invalid byte replaced by U+FFFD. */
-static int utf8_sanitize(const char *p, size_t n, cc_buf *out)
-{
-	const unsigned char *s = (const unsigned char *)p;
-	size_t i = 0, start = 0;
-	int r = 0;
-	while (r == 0 && i < n) {
-		uint32_t cp;
-		size_t l = s[i] < 0x80 ? 1 : utf8_dec(s + i, n - i, &cp);
-		if (l > 0) {
-			i += l;
-			continue;
-		}
-		r = cc_buf_add(out, p + start, i - start);
-		if (r == 0)
-			r = cc_buf_add(out, "\xEF\xBF\xBD", 3);
-		start = ++i;
-	}
-	if (r == 0)
-		r = cc_buf_add(out, p + start, n - start);
-	return r;
-}
 
 /* ======================================================================
  * Float spellings, as Go's strconv and encoding/json
@@ -274,9 +190,9 @@ static int gj_string(cc_buf *out, const char *p, size_t n)
 				esc[4] = hex[b >> 4], esc[5] = hex[b & 0xF], en = 6;
 			}
 		} else {
-			l = utf8_dec(s + i, n - i, &cp);
-			if (l == 0) {
-				memcpy(esc, "\\ufffd", 6), en = 6, l = 1;
+			l = rutf8_decode(s + i, n - i, &cp);
+			if (l == 1) { /* an invalid byte */
+				memcpy(esc, "\\ufffd", 6), en = 6;
 			} else if (cp == 0x2028 || cp == 0x2029) {
 				memcpy(esc, "\\u202", 5), esc[5] = hex[cp & 0xF], en = 6;
 			} else {
@@ -348,7 +264,7 @@ static int keytexts_build(const rv *x, bool sanitize, struct keytexts *kt)
 		if (k->t != RV_STR)
 			r = rv_to_go_json(k, &kt->buf, "", NULL);
 		else if (sanitize)
-			r = utf8_sanitize(k->u.s.p, k->u.s.n, &kt->buf);
+			r = rutf8_sanitize(k->u.s.p, k->u.s.n, &kt->buf);
 		else
 			r = cc_buf_add(&kt->buf, k->u.s.p, k->u.s.n);
 		kt->len[i] = kt->buf.len - kt->off[i];
@@ -725,10 +641,10 @@ static bool has_surrogate_escape(const char *p, size_t n)
  * something changes, and then points *p and *n at the copy. 0 or -ENOMEM. */
 static int json_prepare(const char **p, size_t *n, cc_buf *copy)
 {
-	bool bad_utf8 = !utf8_valid(*p, *n);
+	bool bad_utf8 = !rutf8_valid(*p, *n);
 	if (!bad_utf8 && !has_surrogate_escape(*p, *n))
 		return 0;
-	int r = bad_utf8 ? utf8_sanitize(*p, *n, copy) : cc_buf_add(copy, *p, *n);
+	int r = bad_utf8 ? rutf8_sanitize(*p, *n, copy) : cc_buf_add(copy, *p, *n);
 	if (r < 0)
 		return -ENOMEM;
 	fix_surrogates(copy->p, copy->len);
@@ -815,11 +731,11 @@ static json_t *tj_value(const rv *x, int depth);
 
 static json_t *tj_string(const char *p, size_t n)
 {
-	if (utf8_valid(p, n))
+	if (rutf8_valid(p, n))
 		return json_stringn_nocheck(p, n);
 	cc_buf b;
 	cc_buf_init(&b, 0);
-	json_t *j = utf8_sanitize(p, n, &b) == 0 ? json_stringn_nocheck(b.p ? b.p : "", b.len) : NULL;
+	json_t *j = rutf8_sanitize(p, n, &b) == 0 ? json_stringn_nocheck(b.p ? b.p : "", b.len) : NULL;
 	cc_buf_free(&b);
 	return j;
 }
@@ -831,10 +747,10 @@ static int tj_set_member(json_t *o, const rv *k, json_t *v)
 	int r = 0;
 	const char *kp;
 	size_t kn;
-	if (k->t == RV_STR && utf8_valid(k->u.s.p, k->u.s.n)) {
+	if (k->t == RV_STR && rutf8_valid(k->u.s.p, k->u.s.n)) {
 		kp = k->u.s.p, kn = k->u.s.n;
 	} else {
-		r = k->t == RV_STR ? utf8_sanitize(k->u.s.p, k->u.s.n, &kb)
+		r = k->t == RV_STR ? rutf8_sanitize(k->u.s.p, k->u.s.n, &kb)
 		                   : rv_to_go_json(k, &kb, "", NULL);
 		kp = kb.p ? kb.p : "", kn = kb.len;
 	}
@@ -1417,12 +1333,12 @@ static int yc_scalar_value(struct yconv *c, const struct yscal *sc, const rv **r
 		cc_buf_free(&b);
 		return r;
 	default:
-		if (utf8_valid(sc->s, sc->n)) {
+		if (rutf8_valid(sc->s, sc->n)) {
 			*ret = rv_str(c->a, sc->s, sc->n);
 			return *ret ? 0 : yc_oom(c);
 		}
 		cc_buf_init(&b, 0);
-		r = utf8_sanitize(sc->s, sc->n, &b);
+		r = rutf8_sanitize(sc->s, sc->n, &b);
 		*ret = r == 0 ? rv_str(c->a, b.p ? b.p : "", b.len) : NULL;
 		cc_buf_free(&b);
 		return *ret ? 0 : yc_oom(c);
@@ -2090,8 +2006,8 @@ static int ym_string(struct yemit *y, const char *p, size_t n)
 {
 	cc_buf clean;
 	cc_buf_init(&clean, 0);
-	if (!utf8_valid(p, n)) {
-		int r = utf8_sanitize(p, n, &clean);
+	if (!rutf8_valid(p, n)) {
+		int r = rutf8_sanitize(p, n, &clean);
 		if (r < 0)
 			return r;
 		p = clean.p, n = clean.len;
@@ -2157,9 +2073,8 @@ static int to_runes(const char *p, size_t n, struct runes *o)
 	o->n = 0;
 	for (size_t i = 0; i < n;) {
 		uint32_t cp;
-		size_t l = utf8_dec((const unsigned char *)p + i, n - i, &cp);
+		i += rutf8_decode((const unsigned char *)p + i, n - i, &cp);
 		o->r[o->n++] = cp;
-		i += l ? l : 1;
 	}
 	return 0;
 }

@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "../rctx.h"
+#include "../utf8.h"
 #include "cocoon/limits.h"
 
 #define ENC_MAX ((size_t)CC_REGO_MAX_BUILTIN_ELEMS)
@@ -284,15 +285,8 @@ static int hex_bad_byte(rctx *cx, unsigned char c)
 	bool printable = (c >= 0x20 && c < 0x7F) || (c >= 0xA1 && c != 0xAD);
 	if (!printable)
 		return rbi_err(cx, "encoding/hex: invalid byte: U+%04X", c);
-	char q[3];
-	size_t qn = 1;
-	if (c < 0x80) {
-		q[0] = (char)c;
-	} else {
-		q[0] = (char)(0xC0 | c >> 6);
-		q[1] = (char)(0x80 | (c & 0x3F));
-		qn = 2;
-	}
+	char q[RUTF8_MAX];
+	size_t qn = rutf8_encode(c, q);
 	return rbi_err(cx, "encoding/hex: invalid byte: U+%04X '%.*s'", c, (int)qn, q);
 }
 

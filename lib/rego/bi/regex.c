@@ -31,6 +31,7 @@
 #include <pcre2.h>
 
 #include "../rctx.h"
+#include "../utf8.h"
 #include "cocoon/limits.h"
 
 #define RE_CACHE_MAX 256
@@ -39,49 +40,7 @@
 #define RE_MAX_REPEAT 1000  /* Go: repeat counts and nested products */
 #define OUT_MAX ((size_t)CC_REGO_MAX_BUILTIN_ELEMS)
 
-/* ---- UTF-8 as Go sees it -------------------------------------------- */
-
-#define RUNE_ERROR 0xFFFDu
-
-static size_t u8dec(const unsigned char *s, size_t n, uint32_t *r)
-{
-	unsigned c = s[0];
-	if (c < 0x80) {
-		*r = c;
-		return 1;
-	}
-	*r = RUNE_ERROR;
-	size_t len;
-	uint32_t v;
-	unsigned lo = 0x80, hi = 0xBF;
-	if (c >= 0xC2 && c <= 0xDF) {
-		len = 2, v = c & 0x1F;
-	} else if (c >= 0xE0 && c <= 0xEF) {
-		len = 3, v = c & 0x0F;
-		if (c == 0xE0)
-			lo = 0xA0;
-		else if (c == 0xED)
-			hi = 0x9F;
-	} else if (c >= 0xF0 && c <= 0xF4) {
-		len = 4, v = c & 0x07;
-		if (c == 0xF0)
-			lo = 0x90;
-		else if (c == 0xF4)
-			hi = 0x8F;
-	} else {
-		return 1;
-	}
-	if (n < len || s[1] < lo || s[1] > hi)
-		return 1;
-	v = v << 6 | (s[1] & 0x3Fu);
-	for (size_t i = 2; i < len; i++) {
-		if ((s[i] & 0xC0) != 0x80)
-			return 1;
-		v = v << 6 | (s[i] & 0x3Fu);
-	}
-	*r = v;
-	return len;
-}
+/* ---- runes ------------------------------------------------------------ */
 
 static bool is_letter_or_digit(uint32_t r)
 {
@@ -90,7 +49,7 @@ static bool is_letter_or_digit(uint32_t r)
 	/* Go uses unicode.IsLetter/IsDigit; treat non-ASCII runes outside
 	 * the common punctuation and space blocks as letters. */
 	return !(r <= 0xBF || (r >= 0x2000 && r <= 0x206F) || (r >= 0x3000 && r <= 0x303F) ||
-	         r == RUNE_ERROR);
+	         r == RUTF8_ERROR);
 }
 
 /* ====================================================================
@@ -166,8 +125,8 @@ static int tr_lit(struct tr *t, uint32_t r)
 /* Decodes the rune at s[at]; invalid UTF-8 is a Go parse error. */
 static int tr_rune(struct tr *t, size_t at, uint32_t *r, size_t *w)
 {
-	*w = u8dec((const unsigned char *)t->s + at, t->n - at, r);
-	if (*w == 1 && *r == RUNE_ERROR)
+	*w = rutf8_decode((const unsigned char *)t->s + at, t->n - at, r);
+	if (*w == 1 && *r == RUTF8_ERROR)
 		return tr_err(t, "invalid UTF-8", at, t->n);
 	return 0;
 }
@@ -489,7 +448,7 @@ static bool valid_capture_name(const char *p, size_t n)
 	const unsigned char *u = (const unsigned char *)p;
 	for (size_t i = 0; i < n;) {
 		uint32_t r;
-		size_t w = u8dec(u + i, n - i, &r);
+		size_t w = rutf8_decode(u + i, n - i, &r);
 		if (r != '_' && !is_letter_or_digit(r))
 			return false;
 		i += w;
@@ -1220,7 +1179,7 @@ static int prepare_subject(rctx *cx, struct matcher *m, const char *s, size_t n)
 	size_t bad = 0;
 	uint32_t r;
 	for (size_t i = 0; i < n;) {
-		size_t w = u[i] < 0x80 ? 1 : u8dec(u + i, n - i, &r);
+		size_t w = u[i] < 0x80 ? 1 : rutf8_decode(u + i, n - i, &r);
 		if (w == 1 && u[i] >= 0x80)
 			bad++;
 		i += w;
@@ -1240,7 +1199,7 @@ static int prepare_subject(rctx *cx, struct matcher *m, const char *s, size_t n)
 		return rbi_oom(cx);
 	size_t k = 0;
 	for (size_t i = 0; i < n;) {
-		size_t w = u[i] < 0x80 ? 1 : u8dec(u + i, n - i, &r);
+		size_t w = u[i] < 0x80 ? 1 : rutf8_decode(u + i, n - i, &r);
 		if (w == 1 && u[i] >= 0x80) {
 			memcpy(t + k, "\xef\xbf\xbd", 3);
 			map[k] = map[k + 1] = map[k + 2] = i;
@@ -1302,7 +1261,7 @@ static int match_at(struct matcher *m, size_t start)
 static size_t rune_width(const struct matcher *m, size_t pos)
 {
 	uint32_t rr;
-	return u8dec((const unsigned char *)m->s + pos, m->n - pos, &rr);
+	return rutf8_decode((const unsigned char *)m->s + pos, m->n - pos, &rr);
 }
 
 /* Go Regexp.allMatches: calls each(m, arg) for up to limit matches
@@ -1576,7 +1535,7 @@ static bool expand_name(const char *t, size_t n, size_t *namelen, size_t *off, s
 	size_t start = i;
 	while (i < n) {
 		uint32_t r;
-		size_t w = u8dec((const unsigned char *)t + i, n - i, &r);
+		size_t w = rutf8_decode((const unsigned char *)t + i, n - i, &r);
 		if (r != '_' && !is_letter_or_digit(r))
 			break;
 		i += w;
@@ -1956,27 +1915,10 @@ static int gi_next(struct gi *g, size_t idx, size_t *ni, uint32_t *r, bool *esc)
 	return 0;
 }
 
+/* r as NUL-terminated UTF-8 text in buf. */
 static char *rune_text(uint32_t r, char buf[8])
 {
-	if (r > 0x10FFFF || (r >= 0xD800 && r <= 0xDFFF))
-		r = RUNE_ERROR;
-	size_t k = 0;
-	if (r < 0x80) {
-		buf[k++] = (char)r;
-	} else if (r < 0x800) {
-		buf[k++] = (char)(0xC0 | r >> 6);
-		buf[k++] = (char)(0x80 | (r & 0x3F));
-	} else if (r < 0x10000) {
-		buf[k++] = (char)(0xE0 | r >> 12);
-		buf[k++] = (char)(0x80 | (r >> 6 & 0x3F));
-		buf[k++] = (char)(0x80 | (r & 0x3F));
-	} else {
-		buf[k++] = (char)(0xF0 | r >> 18);
-		buf[k++] = (char)(0x80 | (r >> 12 & 0x3F));
-		buf[k++] = (char)(0x80 | (r >> 6 & 0x3F));
-		buf[k++] = (char)(0x80 | (r & 0x3F));
-	}
-	buf[k] = '\0';
+	buf[rutf8_encode(r, buf)] = '\0';
 	return buf;
 }
 
@@ -2233,7 +2175,7 @@ static int gi_parse(rctx *cx, struct gi *g, const char *s, size_t n, struct gtok
 		return rbi_oom(cx);
 	cnt = 0;
 	for (size_t i = 0; i < n;)
-		i += u8dec((const unsigned char *)s + i, n - i, &runes[cnt++]);
+		i += rutf8_decode((const unsigned char *)s + i, n - i, &runes[cnt++]);
 	g->in = runes;
 	g->n = cnt;
 	g->src = s;

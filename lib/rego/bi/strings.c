@@ -22,6 +22,7 @@
 #include <openssl/crypto.h>
 
 #include "../rctx.h"
+#include "../utf8.h"
 #include "cocoon/limits.h"
 
 /* Results that can grow beyond their input (concat, replace, sprintf, ...)
@@ -127,115 +128,12 @@ static int ab_finish(rctx *cx, struct abuf *b, const rv **ret)
 	return *ret ? 0 : rbi_oom(cx);
 }
 
-/* ---- UTF-8 as Go sees it -------------------------------------------- */
-
-#define RUNE_ERROR 0xFFFDu
-
-/* utf8.DecodeRune: the rune at s[0..n) (n > 0) and its width; invalid
- * sequences give U+FFFD with width 1. */
-static size_t u8dec(const unsigned char *s, size_t n, uint32_t *r)
-{
-	unsigned c = s[0];
-	if (c < 0x80) {
-		*r = c;
-		return 1;
-	}
-	*r = RUNE_ERROR;
-	size_t len;
-	uint32_t v;
-	unsigned lo = 0x80, hi = 0xBF;
-	if (c >= 0xC2 && c <= 0xDF) {
-		len = 2, v = c & 0x1F;
-	} else if (c >= 0xE0 && c <= 0xEF) {
-		len = 3, v = c & 0x0F;
-		if (c == 0xE0)
-			lo = 0xA0;
-		else if (c == 0xED)
-			hi = 0x9F;
-	} else if (c >= 0xF0 && c <= 0xF4) {
-		len = 4, v = c & 0x07;
-		if (c == 0xF0)
-			lo = 0x90;
-		else if (c == 0xF4)
-			hi = 0x8F;
-	} else {
-		return 1;
-	}
-	if (n < len || s[1] < lo || s[1] > hi)
-		return 1;
-	v = v << 6 | (s[1] & 0x3Fu);
-	for (size_t i = 2; i < len; i++) {
-		if ((s[i] & 0xC0) != 0x80)
-			return 1;
-		v = v << 6 | (s[i] & 0x3Fu);
-	}
-	*r = v;
-	return len;
-}
-
-/* utf8.DecodeLastRune over s[0..n) (n > 0). */
-static size_t u8dec_last(const unsigned char *s, size_t n, uint32_t *r)
-{
-	size_t start = n - 1;
-	if (s[start] < 0x80) {
-		*r = s[start];
-		return 1;
-	}
-	size_t lim = n >= 4 ? n - 4 : 0;
-	while (start > lim) {
-		start--;
-		if ((s[start] & 0xC0) != 0x80)
-			break;
-	}
-	size_t w = u8dec(s + start, n - start, r);
-	if (start + w != n) {
-		*r = RUNE_ERROR;
-		return 1;
-	}
-	return w;
-}
-
-/* utf8.EncodeRune: invalid runes encode as U+FFFD. */
-static size_t u8enc(uint32_t r, char out[4])
-{
-	if (r > 0x10FFFF || (r >= 0xD800 && r <= 0xDFFF))
-		r = RUNE_ERROR;
-	if (r < 0x80) {
-		out[0] = (char)r;
-		return 1;
-	}
-	if (r < 0x800) {
-		out[0] = (char)(0xC0 | r >> 6);
-		out[1] = (char)(0x80 | (r & 0x3F));
-		return 2;
-	}
-	if (r < 0x10000) {
-		out[0] = (char)(0xE0 | r >> 12);
-		out[1] = (char)(0x80 | (r >> 6 & 0x3F));
-		out[2] = (char)(0x80 | (r & 0x3F));
-		return 3;
-	}
-	out[0] = (char)(0xF0 | r >> 18);
-	out[1] = (char)(0x80 | (r >> 12 & 0x3F));
-	out[2] = (char)(0x80 | (r >> 6 & 0x3F));
-	out[3] = (char)(0x80 | (r & 0x3F));
-	return 4;
-}
+/* ---- UTF-8 as Go sees it (utf8.h) ---------------------------------- */
 
 static void ab_rune(struct abuf *b, uint32_t r)
 {
 	char e[4];
-	ab_add(b, e, u8enc(r, e));
-}
-
-static size_t rune_count(const char *p, size_t n)
-{
-	const unsigned char *s = (const unsigned char *)p;
-	size_t k = 0;
-	uint32_t r;
-	for (size_t i = 0; i < n; k++)
-		i += s[i] < 0x80 ? 1 : u8dec(s + i, n - i, &r);
-	return k;
+	ab_add(b, e, rutf8_encode(r, e));
 }
 
 static bool is_ascii(const char *p, size_t n)
@@ -243,24 +141,6 @@ static bool is_ascii(const char *p, size_t n)
 	for (size_t i = 0; i < n; i++)
 		if ((unsigned char)p[i] >= 0x80)
 			return false;
-	return true;
-}
-
-/* Valid UTF-8 (no sequence decodes to an error of width 1). */
-static bool is_valid_utf8(const char *p, size_t n)
-{
-	const unsigned char *s = (const unsigned char *)p;
-	uint32_t r;
-	for (size_t i = 0; i < n;) {
-		if (s[i] < 0x80) {
-			i++;
-			continue;
-		}
-		size_t w = u8dec(s + i, n - i, &r);
-		if (w == 1)
-			return false;
-		i += w;
-	}
 	return true;
 }
 
@@ -382,7 +262,7 @@ static int bi_count(rctx *cx, const rv *const *args, const rv **ret)
 		return r;
 	size_t k = 0;
 	if (m == 0) {
-		k = rune_count(s, n) + 1;
+		k = rutf8_count(s, n) + 1;
 	} else {
 		const char *p = s, *end = s + n;
 		const char *hit;
@@ -449,7 +329,7 @@ static uint32_t *to_runes(rarena *a, const char *p, size_t n, size_t *cnt)
 	const unsigned char *s = (const unsigned char *)p;
 	size_t k = 0;
 	for (size_t i = 0; i < n; k++)
-		i += u8dec(s + i, n - i, &v[k]);
+		i += rutf8_decode(s + i, n - i, &v[k]);
 	*cnt = k;
 	return v;
 }
@@ -461,18 +341,18 @@ typedef bool (*index_hit)(void *arg, size_t pos);
 static int rune_search(rctx *cx, const char *b, size_t bn, const char *s, size_t sn, index_hit hit,
                        void *arg)
 {
-	if (is_valid_utf8(b, bn) && is_valid_utf8(s, sn)) {
+	if (rutf8_valid(b, bn) && rutf8_valid(s, sn)) {
 		/* Valid UTF-8 is self-synchronising: byte matches are rune
 		 * matches; count runes up to each hit. */
 		size_t runes = 0, from = 0;
 		const char *h;
 		while (from <= bn && (h = find_bytes(b + from, bn - from, s, sn)) != NULL) {
 			size_t at = (size_t)(h - b);
-			runes += rune_count(b + from, at - from);
+			runes += rutf8_count(b + from, at - from);
 			if (!hit(arg, runes))
 				return 0;
 			uint32_t r;
-			size_t w = u8dec((const unsigned char *)b + at, bn - at, &r);
+			size_t w = rutf8_decode((const unsigned char *)b + at, bn - at, &r);
 			from = at + w;
 			runes++;
 		}
@@ -579,7 +459,7 @@ static int bi_substring(rctx *cx, const rv *const *args, const rv **ret)
 			cnt = (size_t)len;
 		return ret_sub(cx, args[0], from, cnt, ret);
 	}
-	size_t runes = rune_count(s, n);
+	size_t runes = rutf8_count(s, n);
 	if (start == 0 && len >= 0 && (uint64_t)len >= runes) {
 		*ret = args[0];
 		return 0;
@@ -598,7 +478,7 @@ static int bi_substring(rctx *cx, const rv *const *args, const rv **ret)
 	size_t k = 0;
 	for (size_t i = 0; i < n && k < upto; k++) {
 		uint32_t rr;
-		size_t w = u8dec(u + i, n - i, &rr);
+		size_t w = rutf8_decode(u + i, n - i, &rr);
 		if (k >= (size_t)start)
 			ab_rune(&b, rr);
 		i += w;
@@ -648,11 +528,11 @@ static int map_case(rctx *cx, const rv *const *args, const rv **ret, bool upper)
 	const unsigned char *u = (const unsigned char *)s;
 	for (size_t i = 0; i < n;) {
 		uint32_t rr;
-		size_t w = u8dec(u + i, n - i, &rr);
+		size_t w = rutf8_decode(u + i, n - i, &rr);
 		uint32_t m = rr;
 		if (rr < 0x80)
 			m = upper ? (rr >= 'a' && rr <= 'z' ? rr - 32 : rr) : (rr >= 'A' && rr <= 'Z' ? rr + 32 : rr);
-		else if (loc != (locale_t)0 && rr != RUNE_ERROR)
+		else if (loc != (locale_t)0 && rr != RUTF8_ERROR)
 			m = (uint32_t)(upper ? towupper_l((wint_t)rr, loc) : towlower_l((wint_t)rr, loc));
 		ab_rune(&b, m);
 		i += w;
@@ -695,7 +575,7 @@ static int bi_split(rctx *cx, const rv *const *args, const rv **ret)
 		/* explode: one piece per rune; invalid bytes individually. */
 		for (size_t i = 0; i < n;) {
 			uint32_t rr;
-			size_t w = u8dec(u + i, n - i, &rr);
+			size_t w = rutf8_decode(u + i, n - i, &rr);
 			const rv *x = i + w == n ? rv_str_ref(a, s + i, w) : rv_str(a, s + i, w);
 			if (x == NULL || v.n >= STR_MAX || rvec_push(&v, x) < 0)
 				return rbi_oom(cx);
@@ -828,7 +708,7 @@ static bool cutset_has(const char *cut, size_t cn, uint32_t r)
 	const unsigned char *c = (const unsigned char *)cut;
 	for (size_t i = 0; i < cn;) {
 		uint32_t x;
-		i += u8dec(c + i, cn - i, &x);
+		i += rutf8_decode(c + i, cn - i, &x);
 		if (x == r)
 			return true;
 	}
@@ -856,7 +736,7 @@ static void trim_left_runes(const char *s, size_t *off, size_t *len, const char 
 	const unsigned char *u = (const unsigned char *)s;
 	while (*len > 0) {
 		uint32_t r;
-		size_t w = u8dec(u + *off, *len, &r);
+		size_t w = rutf8_decode(u + *off, *len, &r);
 		if (cut ? !cutset_has(cut, cn, r) : !go_isspace(r))
 			break;
 		*off += w;
@@ -869,7 +749,7 @@ static void trim_right_runes(const char *s, size_t off, size_t *len, const char 
 	const unsigned char *u = (const unsigned char *)s + off;
 	while (*len > 0) {
 		uint32_t r;
-		size_t w = u8dec_last(u, *len, &r);
+		size_t w = rutf8_decode_last(u, *len, &r);
 		if (cut ? !cutset_has(cut, cn, r) : !go_isspace(r))
 			break;
 		*len -= w;
@@ -969,7 +849,7 @@ static int bi_reverse(rctx *cx, const rv *const *args, const rv **ret)
 	const unsigned char *u = (const unsigned char *)s;
 	for (size_t i = 0; i < n;) {
 		uint32_t rr;
-		size_t w = u8dec(u + i, n - i, &rr);
+		size_t w = rutf8_decode(u + i, n - i, &rr);
 		memcpy(out + n - i - w, s + i, w);
 		i += w;
 	}
@@ -1176,7 +1056,7 @@ static void pad(struct pp *p, const char *s, size_t n)
 		ab_add(p->b, s, n);
 		return;
 	}
-	long w = (long)p->f.wid - (long)rune_count(s, n);
+	long w = (long)p->f.wid - (long)rutf8_count(s, n);
 	if (!p->f.minus) {
 		write_padding(p, w);
 		ab_add(p->b, s, n);
@@ -1254,8 +1134,8 @@ static void go_quote(struct abuf *b, const char *s, size_t n, bool ascii_only)
 	ab_addc(b, '"');
 	for (size_t i = 0; i < n;) {
 		uint32_t r;
-		size_t w = u8dec(u + i, n - i, &r);
-		if (w == 1 && r == RUNE_ERROR) {
+		size_t w = rutf8_decode(u + i, n - i, &r);
+		if (w == 1 && r == RUTF8_ERROR) {
 			char t[8];
 			snprintf(t, sizeof(t), "\\x%02x", u[i]);
 			ab_adds(b, t);
@@ -1272,14 +1152,14 @@ static bool can_backquote(const char *s, size_t n)
 	const unsigned char *u = (const unsigned char *)s;
 	for (size_t i = 0; i < n;) {
 		uint32_t r;
-		size_t w = u8dec(u + i, n - i, &r);
+		size_t w = rutf8_decode(u + i, n - i, &r);
 		i += w;
 		if (w > 1) {
 			if (r == 0xFEFF)
 				return false;
 			continue;
 		}
-		if (r == RUNE_ERROR || (r < ' ' && r != '\t') || r == '`' || r == 0x7F)
+		if (r == RUTF8_ERROR || (r < ' ' && r != '\t') || r == '`' || r == 0x7F)
 			return false;
 	}
 	return true;
@@ -1296,7 +1176,7 @@ static size_t truncate_len(struct pp *p, const char *s, size_t n)
 		if (left-- <= 0)
 			return i;
 		uint32_t r;
-		i += u8dec(u + i, n - i, &r);
+		i += rutf8_decode(u + i, n - i, &r);
 	}
 	return n;
 }
@@ -1482,7 +1362,7 @@ static void fmt_int_verb(struct pp *p, const struct garg *a, uint32_t verb)
 		fmt_integer(p, v, 16, true, verb, udigits);
 		return;
 	case 'c':
-		pad(p, e, u8enc(v > 0x10FFFF ? RUNE_ERROR : (uint32_t)v, e));
+		pad(p, e, rutf8_encode(v > 0x10FFFF ? RUTF8_ERROR : (uint32_t)v, e));
 		return;
 	case 'q':
 		if (v <= 0x10FFFF) {
@@ -1491,7 +1371,7 @@ static void fmt_int_verb(struct pp *p, const struct garg *a, uint32_t verb)
 			ab_addc(&q, '\'');
 			uint32_t r = (uint32_t)v;
 			if (r >= 0xD800 && r <= 0xDFFF)
-				r = RUNE_ERROR;
+				r = RUTF8_ERROR;
 			esc_rune(&q, r, '\'', p->f.plus);
 			ab_addc(&q, '\'');
 			if (q.err)
@@ -2260,7 +2140,7 @@ static void do_printf(struct pp *p, const char *fmt, size_t end)
 			break;
 		}
 		uint32_t verb;
-		i += u8dec((const unsigned char *)fmt + i, end - i, &verb);
+		i += rutf8_decode((const unsigned char *)fmt + i, end - i, &verb);
 		printf_verb(p, verb, &argnum);
 	}
 	/* Unused operands, unless an explicit index was used. */
