@@ -32,6 +32,7 @@
 
 #include "../rctx.h"
 #include "../utf8.h"
+#include "abuf.h"
 #include "cocoon/limits.h"
 
 #define RE_CACHE_MAX 256
@@ -1487,40 +1488,6 @@ static int bi_regex_split(rctx *cx, const rv *const *args, const rv **ret)
 
 /* ---- regex.replace ---- */
 
-struct abuf {
-	rarena *a;
-	char *p;
-	size_t n, cap;
-	bool fail;
-};
-
-static void ab_add(struct abuf *b, const char *p, size_t n)
-{
-	if (b->fail || n == 0)
-		return;
-	size_t need;
-	if (__builtin_add_overflow(b->n, n + 1, &need) || need > OUT_MAX) {
-		b->fail = true;
-		return;
-	}
-	if (need > b->cap) {
-		size_t nc = b->cap ? b->cap * 2 : 64;
-		while (nc < need)
-			nc *= 2;
-		char *np = rarena_alloc(b->a, nc);
-		if (np == NULL) {
-			b->fail = true;
-			return;
-		}
-		if (b->n)
-			memcpy(np, b->p, b->n);
-		b->p = np;
-		b->cap = nc;
-	}
-	memcpy(b->p + b->n, p, n);
-	b->n += n;
-}
-
 /* Go regexp extract: "name" or "{name}" after a '$'. */
 static bool expand_name(const char *t, size_t n, size_t *namelen, size_t *off, size_t *rest, long *num)
 {
@@ -1573,17 +1540,17 @@ static void expand(struct matcher *m, struct abuf *b, const char *tpl, size_t tn
 		if (d == NULL)
 			break;
 		size_t at = (size_t)(d - tpl);
-		ab_add(b, tpl + i, at - i);
+		abuf_add(b, tpl + i, at - i);
 		i = at + 1;
 		if (i < tn && tpl[i] == '$') {
-			ab_add(b, "$", 1);
+			abuf_add(b, "$", 1);
 			i++;
 			continue;
 		}
 		size_t nl, off, rest;
 		long num;
 		if (!expand_name(tpl + i, tn - i, &nl, &off, &rest, &num)) {
-			ab_add(b, "$", 1);
+			abuf_add(b, "$", 1);
 			continue;
 		}
 		const char *name = tpl + i + off;
@@ -1603,10 +1570,10 @@ static void expand(struct matcher *m, struct abuf *b, const char *tpl, size_t tn
 		}
 		if (g != UINT32_MAX && m->ov[2 * g] != PCRE2_UNSET) {
 			size_t ga = orig_off(m, m->ov[2 * g]), gb = orig_off(m, m->ov[2 * g + 1]);
-			ab_add(b, m->orig + ga, gb - ga);
+			abuf_add(b, m->orig + ga, gb - ga);
 		}
 	}
-	ab_add(b, tpl + i, tn - i);
+	abuf_add(b, tpl + i, tn - i);
 }
 
 static int bi_regex_replace(rctx *cx, const rv *const *args, const rv **ret)
@@ -1622,19 +1589,20 @@ static int bi_regex_replace(rctx *cx, const rv *const *args, const rv **ret)
 	if ((r = regex_get(cx, c, p, pn, &e)) < 0)
 		return r;
 	struct matcher m;
-	struct abuf b = {.a = rctx_arena(cx)};
+	struct abuf b;
+	abuf_init(&b, rctx_arena(cx), 0, OUT_MAX - 1); /* room for the NUL */
 	bool changed = false;
 	r = matcher_init(cx, &m, c, e, s, sn);
 	/* Go Regexp.replaceAll, in subject offsets; text comes from s. */
 	size_t last = 0, search = 0;
-	while (r == 0 && search <= m.n && !b.fail) {
+	while (r == 0 && search <= m.n && !b.err) {
 		int k = match_at(&m, search);
 		if (k <= 0) {
 			r = k;
 			break;
 		}
 		size_t ms = m.ov[0], me = m.ov[1];
-		ab_add(&b, s + orig_off(&m, last), orig_off(&m, ms) - orig_off(&m, last));
+		abuf_add(&b, s + orig_off(&m, last), orig_off(&m, ms) - orig_off(&m, last));
 		if (me > last || ms == 0) {
 			expand(&m, &b, v, vn);
 			changed = true;
@@ -1655,16 +1623,8 @@ static int bi_regex_replace(rctx *cx, const rv *const *args, const rv **ret)
 		*ret = args[0];
 		return 0;
 	}
-	ab_add(&b, s + orig_off(&m, last), sn - orig_off(&m, last));
-	if (b.fail)
-		return rbi_oom(cx);
-	if (b.n == 0) {
-		*ret = rv_empty_str();
-		return 0;
-	}
-	b.p[b.n] = '\0';
-	*ret = rv_str_ref(rctx_arena(cx), b.p, b.n);
-	return *ret ? 0 : rbi_oom(cx);
+	abuf_add(&b, s + orig_off(&m, last), sn - orig_off(&m, last));
+	return abuf_finish(cx, &b, ret);
 }
 
 /* ---- regex.template_match ---- */
