@@ -26,7 +26,6 @@
 
 /* ---- runes ------------------------------------------------------------ */
 
-
 static bool is_ascii(const char *p, size_t n)
 {
 	for (size_t i = 0; i < n; i++)
