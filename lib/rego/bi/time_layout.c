@@ -53,6 +53,8 @@ static bool digit_at(const char *s, size_t n, size_t i)
 	return i < n && s[i] >= '0' && s[i] <= '9';
 }
 
+/* The std element starting at l[i], if any (Go's nextStdChunk switch;
+ * one case per first byte, kept as Go writes it). */
 static bool chunk_at(const char *l, size_t n, size_t i, struct chunk *c)
 {
 	static const struct {
@@ -636,7 +638,8 @@ static bool parse_frac(struct cur *c, const struct chunk *ch, struct parsed *p, 
 	return true;
 }
 
-/* Parses one std element; false for "cannot parse". */
+/* Parses one std element; false for "cannot parse". One case per element,
+ * as Go's Parse switch: clearer as one function. */
 static bool parse_std(struct cur *c, const struct chunk *ch, const char *rest, size_t restn,
                       struct parsed *p, const char **range)
 {
