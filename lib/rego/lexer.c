@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <string.h>
 
+#include "hex.h"
 #include "utf8.h"
 
 /* ---- source checks ----------------------------------------------------- */
@@ -448,17 +449,6 @@ void rlex_scan(struct rlexer *lx, struct rtoken *t)
 
 /* ---- string decoding ---------------------------------------------------- */
 
-static int hexval(int c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 /* Reads \uXXXX at p[i] (p[i] == '\\', p[i+1] == 'u'). */
 static int read_u4(const char *p, size_t n, size_t i, uint32_t *cp)
 {
@@ -466,7 +456,7 @@ static int read_u4(const char *p, size_t n, size_t i, uint32_t *cp)
 		return -EINVAL;
 	uint32_t v = 0;
 	for (size_t k = 2; k < 6; k++) {
-		int h = hexval((unsigned char)p[i + k]);
+		int h = rhex_digit((unsigned char)p[i + k]);
 		if (h < 0)
 			return -EINVAL;
 		v = (v << 4) | (uint32_t)h;

@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "../hex.h"
 #include "../utf8.h"
 #include "cocoon/buf.h"
 #include "regex_int.h"
@@ -106,17 +107,6 @@ static int tr_rune(struct tr *t, size_t at, uint32_t *r, size_t *w)
 	return 0;
 }
 
-static int unhex(uint32_t c)
-{
-	if (c >= '0' && c <= '9')
-		return (int)(c - '0');
-	if (c >= 'a' && c <= 'f')
-		return (int)(c - 'a' + 10);
-	if (c >= 'A' && c <= 'F')
-		return (int)(c - 'A' + 10);
-	return -1;
-}
-
 /* Go parseEscape: the escape at s[at] ('\\') as one rune. */
 static int parse_escape(struct tr *t, size_t at, uint32_t *out, size_t *end)
 {
@@ -164,7 +154,7 @@ static int parse_escape(struct tr *t, size_t at, uint32_t *out, size_t *end)
 				i += w;
 				if (c == '}')
 					break;
-				int h = unhex(c);
+				int h = rhex_digit(c);
 				if (h < 0)
 					return tr_err(t, "invalid escape sequence", at, i);
 				v = v * 16 + (uint32_t)h;
@@ -178,13 +168,13 @@ static int parse_escape(struct tr *t, size_t at, uint32_t *out, size_t *end)
 			*end = i;
 			return 0;
 		}
-		int x = unhex(c);
+		int x = rhex_digit(c);
 		if (i >= t->n)
 			return tr_err(t, "invalid escape sequence", at, i);
 		if ((r = tr_rune(t, i, &c, &w)) < 0)
 			return r;
 		i += w;
-		int y = unhex(c);
+		int y = rhex_digit(c);
 		if (x < 0 || y < 0)
 			break;
 		*out = (uint32_t)(x * 16 + y);
