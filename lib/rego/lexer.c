@@ -4,44 +4,10 @@
 #include <errno.h>
 #include <string.h>
 
-/* ---- source checks ----------------------------------------------------- */
+#include "hex.h"
+#include "utf8.h"
 
-/* Length of the valid UTF-8 sequence at s[0..n) (n >= 1), or 0 if invalid.
- * Rejects overlong forms, surrogates and code points above U+10FFFF, as Go's
- * utf8.DecodeRune does. */
-static size_t utf8_valid_len(const unsigned char *s, size_t n)
-{
-	unsigned char c = s[0];
-	if (c < 0x80)
-		return 1;
-	size_t need;
-	unsigned char lo = 0x80, hi = 0xBF;
-	if (c >= 0xC2 && c <= 0xDF) {
-		need = 1;
-	} else if (c >= 0xE0 && c <= 0xEF) {
-		need = 2;
-		if (c == 0xE0)
-			lo = 0xA0;
-		else if (c == 0xED)
-			hi = 0x9F;
-	} else if (c >= 0xF0 && c <= 0xF4) {
-		need = 3;
-		if (c == 0xF0)
-			lo = 0x90;
-		else if (c == 0xF4)
-			hi = 0x8F;
-	} else {
-		return 0;
-	}
-	if (need > n - 1)
-		return 0;
-	if (s[1] < lo || s[1] > hi)
-		return 0;
-	for (size_t i = 2; i <= need; i++)
-		if (s[i] < 0x80 || s[i] > 0xBF)
-			return 0;
-	return need + 1;
-}
+/* ---- source checks ----------------------------------------------------- */
 
 int rlex_check_source(const char *src, size_t len, size_t max_line,
                       size_t max_lines, const char **msg, uint32_t *line,
@@ -58,8 +24,9 @@ int rlex_check_source(const char *src, size_t len, size_t max_line,
 		if (c == 0) {
 			bad = "illegal null character";
 		} else if (c >= 0x80) {
-			w = utf8_valid_len(s + off, len - off);
-			if (w == 0)
+			uint32_t r;
+			w = rutf8_decode(s + off, len - off, &r);
+			if (w == 1) /* overlong forms, surrogates, > U+10FFFF: as Go */
 				bad = "illegal utf-8 character";
 			else if (w == 3 && c == 0xEF && s[off + 1] == 0xBB && s[off + 2] == 0xBF)
 				bad = "illegal byte-order mark";
@@ -482,17 +449,6 @@ void rlex_scan(struct rlexer *lx, struct rtoken *t)
 
 /* ---- string decoding ---------------------------------------------------- */
 
-static int hexval(int c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 /* Reads \uXXXX at p[i] (p[i] == '\\', p[i+1] == 'u'). */
 static int read_u4(const char *p, size_t n, size_t i, uint32_t *cp)
 {
@@ -500,37 +456,13 @@ static int read_u4(const char *p, size_t n, size_t i, uint32_t *cp)
 		return -EINVAL;
 	uint32_t v = 0;
 	for (size_t k = 2; k < 6; k++) {
-		int h = hexval((unsigned char)p[i + k]);
+		int h = rhex_digit((unsigned char)p[i + k]);
 		if (h < 0)
 			return -EINVAL;
 		v = (v << 4) | (uint32_t)h;
 	}
 	*cp = v;
 	return 0;
-}
-
-static size_t put_utf8(char *out, uint32_t cp)
-{
-	if (cp < 0x80) {
-		out[0] = (char)cp;
-		return 1;
-	}
-	if (cp < 0x800) {
-		out[0] = (char)(0xC0 | (cp >> 6));
-		out[1] = (char)(0x80 | (cp & 0x3F));
-		return 2;
-	}
-	if (cp < 0x10000) {
-		out[0] = (char)(0xE0 | (cp >> 12));
-		out[1] = (char)(0x80 | ((cp >> 6) & 0x3F));
-		out[2] = (char)(0x80 | (cp & 0x3F));
-		return 3;
-	}
-	out[0] = (char)(0xF0 | (cp >> 18));
-	out[1] = (char)(0x80 | ((cp >> 12) & 0x3F));
-	out[2] = (char)(0x80 | ((cp >> 6) & 0x3F));
-	out[3] = (char)(0x80 | (cp & 0x3F));
-	return 4;
 }
 
 /* Decodes \uXXXX (and a following low surrogate) at p[*i]; advances *i. */
@@ -551,7 +483,7 @@ static int decode_u(const char *p, size_t n, size_t *i, char *out, size_t *o)
 	} else if (cp >= 0xDC00 && cp < 0xE000) {
 		cp = 0xFFFD;
 	}
-	*o += put_utf8(out + *o, cp);
+	*o += rutf8_encode(cp, out + *o);
 	return 0;
 }
 

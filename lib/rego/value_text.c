@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "convert.h"
+#include "utf8.h"
 #include "value.h"
 
 /* Shortest decimal spelling of f that reads back as the same long double,
@@ -94,42 +95,6 @@ int rv_num_to_text(const rv *x, cc_buf *out)
 	}
 }
 
-/* Decodes one UTF-8 sequence at s[0..n); returns its length, or 0 if it is
- * invalid (then *cp is U+FFFD). */
-static size_t utf8_dec(const unsigned char *s, size_t n, unsigned *cp)
-{
-	*cp = 0xFFFD;
-	if (n == 0)
-		return 0;
-	unsigned c = s[0];
-	if (c < 0x80) {
-		*cp = c;
-		return 1;
-	}
-	size_t len;
-	unsigned min;
-	if ((c & 0xE0) == 0xC0) {
-		len = 2, min = 0x80, c &= 0x1F;
-	} else if ((c & 0xF0) == 0xE0) {
-		len = 3, min = 0x800, c &= 0x0F;
-	} else if ((c & 0xF8) == 0xF0) {
-		len = 4, min = 0x10000, c &= 0x07;
-	} else {
-		return 0;
-	}
-	if (n < len)
-		return 0;
-	for (size_t i = 1; i < len; i++) {
-		if ((s[i] & 0xC0) != 0x80)
-			return 0;
-		c = (c << 6) | (s[i] & 0x3F);
-	}
-	if (c < min || c > 0x10FFFF || (c >= 0xD800 && c <= 0xDFFF))
-		return 0;
-	*cp = c;
-	return len;
-}
-
 /* Appends a double-quoted string. json: JSON escaping (as Go's
  * encoding/json without HTML escaping); otherwise Go strconv.Quote. */
 static int quote_str(const char *p, size_t n, cc_buf *out, bool json)
@@ -175,9 +140,9 @@ static int quote_str(const char *p, size_t n, cc_buf *out, bool json)
 				r = cc_buf_printf(out, "\\x%02x", c);
 			i++;
 		} else {
-			unsigned cp;
-			size_t l = utf8_dec(s + i, n - i, &cp);
-			if (l == 0) {
+			uint32_t cp;
+			size_t l = rutf8_decode(s + i, n - i, &cp);
+			if (l == 1) { /* an invalid byte */
 				r = json ? cc_buf_adds(out, "\\ufffd") : cc_buf_printf(out, "\\x%02x", c);
 				i++;
 			} else {

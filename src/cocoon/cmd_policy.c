@@ -83,7 +83,52 @@ static int read_stdin(char **ret, size_t *len)
 	return *ret ? 0 : -1;
 }
 
-static int do_eval(int argc, char **argv)
+/* What `cocoon policy eval` was asked to do. */
+struct eval_args {
+	struct rego_options ro;
+	const char **data; /* -d paths (argc slots, calloc) */
+	size_t ndata;
+	const char *input, *caps, *query;
+	bool stdin_input, fail, fail_defined;
+	enum out_format fmt;
+};
+
+/* -f FORMAT; false (with a message) if unknown. */
+static bool parse_format(const char *s, enum out_format *fmt)
+{
+	if (strcmp(s, "json") == 0)
+		*fmt = OUT_JSON;
+	else if (strcmp(s, "raw") == 0)
+		*fmt = OUT_RAW;
+	else if (strcmp(s, "pretty") == 0)
+		*fmt = OUT_PRETTY;
+	else {
+		fprintf(stderr, "cocoon policy eval: unknown format '%s' (json, raw, pretty)\n", s);
+		return false;
+	}
+	return true;
+}
+
+/* --early-exit MODE; false (with a message) if unknown. */
+static bool parse_early_exit(const char *s, struct rego_options *ro)
+{
+	if (strcmp(s, "rule") == 0)
+		ro->early_exit = REGO_EARLY_EXIT_RULE;
+	else if (strcmp(s, "body") == 0)
+		ro->early_exit = REGO_EARLY_EXIT_BODY;
+	else if (strcmp(s, "off") == 0)
+		ro->early_exit = REGO_EARLY_EXIT_OFF;
+	else {
+		fprintf(stderr, "cocoon policy eval: --early-exit takes rule, body or off, not '%s'\n", s);
+		return false;
+	}
+	return true;
+}
+
+/* Reads eval's options and its QUERY into a (a->data is allocated by the
+ * caller). Returns -1 to go on, or the exit status (0 after --help, 2 on
+ * a usage error). One case per option: clearer as a single switch. */
+static int eval_parse_args(int argc, char **argv, struct eval_args *a)
 {
 	enum { O_FAIL = 256, O_FAIL_DEF, O_STRICT, O_V0, O_NOEE, O_EE, O_PLOC, O_CAPS };
 	static const struct option opts[] = {
@@ -102,131 +147,123 @@ static int do_eval(int argc, char **argv)
 	    {"help", no_argument, NULL, 'h'},
 	    {NULL, 0, NULL, 0},
 	};
-	struct rego_options ro;
-	rego_options_default(&ro);
-	const char **data = calloc((size_t)argc + 1, sizeof(*data));
-	size_t ndata = 0;
-	const char *input = NULL, *caps = NULL;
-	bool stdin_input = false, fail = false, fail_defined = false;
-	enum out_format fmt = OUT_JSON;
 	int c;
-	if (data == NULL)
-		return 2;
 	while ((c = getopt_long(argc, argv, "d:i:If:h", opts, NULL)) != -1) {
 		switch (c) {
 		case 'd':
-			data[ndata++] = optarg;
+			a->data[a->ndata++] = optarg;
 			break;
 		case 'i':
-			input = optarg;
+			a->input = optarg;
 			break;
 		case 'I':
-			stdin_input = true;
+			a->stdin_input = true;
 			break;
 		case 'f':
-			if (strcmp(optarg, "json") == 0)
-				fmt = OUT_JSON;
-			else if (strcmp(optarg, "raw") == 0)
-				fmt = OUT_RAW;
-			else if (strcmp(optarg, "pretty") == 0)
-				fmt = OUT_PRETTY;
-			else {
-				fprintf(stderr, "cocoon policy eval: unknown format '%s' (json, raw, pretty)\n", optarg);
-				free(data);
+			if (!parse_format(optarg, &a->fmt))
 				return 2;
-			}
 			break;
 		case O_FAIL:
-			fail = true;
+			a->fail = true;
 			break;
 		case O_FAIL_DEF:
-			fail_defined = true;
+			a->fail_defined = true;
 			break;
 		case O_STRICT:
-			ro.strict_builtin_errors = true;
+			a->ro.strict_builtin_errors = true;
 			break;
 		case O_V0:
-			ro.v0 = true;
+			a->ro.v0 = true;
 			break;
 		case O_NOEE:
-			ro.early_exit = REGO_EARLY_EXIT_OFF;
+			a->ro.early_exit = REGO_EARLY_EXIT_OFF;
 			break;
 		case O_EE:
-			if (strcmp(optarg, "rule") == 0)
-				ro.early_exit = REGO_EARLY_EXIT_RULE;
-			else if (strcmp(optarg, "body") == 0)
-				ro.early_exit = REGO_EARLY_EXIT_BODY;
-			else if (strcmp(optarg, "off") == 0)
-				ro.early_exit = REGO_EARLY_EXIT_OFF;
-			else {
-				fprintf(stderr, "cocoon policy eval: --early-exit takes rule, body or off, not '%s'\n", optarg);
-				free(data);
+			if (!parse_early_exit(optarg, &a->ro))
 				return 2;
-			}
 			break;
 		case O_PLOC:
-			ro.print_locations = true;
+			a->ro.print_locations = true;
 			break;
 		case O_CAPS:
-			caps = optarg;
+			a->caps = optarg;
 			break;
 		case 'h':
 			usage_eval(stdout);
-			free(data);
 			return 0;
 		default:
 			usage_eval(stderr);
-			free(data);
 			return 2;
 		}
 	}
 	if (optind + 1 != argc) {
 		fprintf(stderr, "cocoon policy eval: expected exactly one QUERY argument\n");
 		usage_eval(stderr);
-		free(data);
 		return 2;
 	}
-	const char *query = argv[optind];
-	rego_engine *e = rego_engine_new(&ro);
-	cc_error *err = NULL;
-	int rc = e ? 0 : cc_error_set(&err, -ENOMEM, "out of memory");
-	if (rc == 0 && caps)
-		rc = policy_load_capabilities(e, caps, &err);
-	for (size_t i = 0; rc == 0 && i < ndata; i++)
-		rc = policy_load_path(e, data[i], &err);
-	if (rc == 0 && input)
-		rc = policy_load_input(e, input, &err);
-	if (rc == 0 && stdin_input) {
+	a->query = argv[optind];
+	return -1;
+}
+
+/* Loads the capabilities, data and input a names into e. */
+static int eval_load(rego_engine *e, const struct eval_args *a, cc_error **err)
+{
+	int rc = 0;
+	if (a->caps)
+		rc = policy_load_capabilities(e, a->caps, err);
+	for (size_t i = 0; rc == 0 && i < a->ndata; i++)
+		rc = policy_load_path(e, a->data[i], err);
+	if (rc == 0 && a->input)
+		rc = policy_load_input(e, a->input, err);
+	if (rc == 0 && a->stdin_input) {
 		char *buf;
 		size_t len;
 		if (read_stdin(&buf, &len) < 0)
-			rc = cc_error_set(&err, -EIO, "stdin: cannot read input (over %u bytes?)", CC_REGO_MAX_JSON_BYTES);
+			rc = cc_error_set(err, -EIO, "stdin: cannot read input (over %u bytes?)", CC_REGO_MAX_JSON_BYTES);
 		else {
-			rc = rego_engine_set_input_json(e, buf, len, &err);
+			rc = rego_engine_set_input_json(e, buf, len, err);
 			free(buf);
 		}
 	}
+	return rc;
+}
+
+static int do_eval(int argc, char **argv)
+{
+	struct eval_args a = {.fmt = OUT_JSON};
+	rego_options_default(&a.ro);
+	a.data = calloc((size_t)argc + 1, sizeof(*a.data));
+	if (a.data == NULL)
+		return 2;
+	int status = eval_parse_args(argc, argv, &a);
+	if (status >= 0) {
+		free(a.data);
+		return status;
+	}
+	rego_engine *e = rego_engine_new(&a.ro);
+	cc_error *err = NULL;
+	int rc = e ? eval_load(e, &a, &err) : cc_error_set(&err, -ENOMEM, "out of memory");
 	const rego_result *res = NULL;
 	if (rc == 0)
-		rc = rego_engine_eval(e, query, &res, &err);
+		rc = rego_engine_eval(e, a.query, &res, &err);
 	size_t plen = 0;
 	const char *prints = e ? rego_engine_prints(e, &plen) : "";
 	if (plen)
 		fwrite(prints, 1, plen, stderr);
-	int status = 0;
+	status = 0;
 	if (rc < 0) {
-		policy_print_error(err, fmt);
+		policy_print_error(err, a.fmt);
 		status = 2;
 	} else {
-		policy_print_result(res, query, fmt);
-		if (fail && rego_result_rows(res) == 0)
+		policy_print_result(res, a.query, a.fmt);
+		if (a.fail && rego_result_rows(res) == 0)
 			status = 1;
-		if (fail_defined && rego_result_rows(res) > 0)
+		if (a.fail_defined && rego_result_rows(res) > 0)
 			status = 1;
 	}
 	cc_error_free(err);
 	rego_engine_free(e);
-	free(data);
+	free(a.data);
 	return status;
 }
 

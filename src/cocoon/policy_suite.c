@@ -312,6 +312,68 @@ static char *fmt_value(const rv *v)
 	return cc_buf_steal(&b, NULL);
 }
 
+/* A case that wants an error: 1 if the evaluation (r, err, its text msg)
+ * failed as wanted, else 0 with *why set. */
+static int check_error(const struct ccase *c, int r, const cc_error *err, const char *msg, char **why)
+{
+	if (r == 0) {
+		if (asprintf(why, "want error %s %s, got success", c->want_code ? c->want_code : "",
+		             c->want_error ? c->want_error : "") < 0)
+			*why = NULL;
+	} else if (c->want_code && (cc_error_kind(err) == NULL || strcmp(cc_error_kind(err), c->want_code))) {
+		if (asprintf(why, "want error code %s, got: %s", c->want_code, msg ? msg : "?") < 0)
+			*why = NULL;
+	} else if (c->want_error && strstr(msg ? msg : "", c->want_error) == NULL) {
+		if (asprintf(why, "want error containing \"%s\", got: %s", c->want_error, msg ? msg : "?") < 0)
+			*why = NULL;
+	} else {
+		return 1;
+	}
+	return 0;
+}
+
+/* A case that wants results: 1 if the rows of res equal the wanted ones
+ * (in any order), else 0 with *why set. */
+static int check_rows(rego_engine *e, const struct ccase *c, const rego_result *res, char **why)
+{
+	rarena *a = rego_engine_eval_arena(e);
+	size_t n = rego_result_rows(res);
+	const rv **got = rarena_nalloc(a, n + 1, sizeof(*got));
+	for (size_t i = 0; got && i < n; i++) {
+		got[i] = jsonify(a, rego_result_bindings(res, i));
+		if (got[i] && c->sort_bindings)
+			got[i] = sort_arrays(a, got[i]);
+		if (got[i] == NULL)
+			got = NULL;
+	}
+	const rv *want = c->want ? c->want : rv_empty_arr();
+	size_t wn = want->t == RV_ARR ? want->u.a.n : 0;
+	const rv **wv = rarena_nalloc(a, wn + 1, sizeof(*wv));
+	for (size_t i = 0; wv && i < wn; i++) {
+		wv[i] = c->sort_bindings ? sort_arrays(a, want->u.a.v[i]) : want->u.a.v[i];
+		if (wv[i] == NULL)
+			wv = NULL;
+	}
+	int ok = 0;
+	if (got && wv) {
+		qsort(got, n, sizeof(*got), cmp_ptr);
+		qsort(wv, wn, sizeof(*wv), cmp_ptr);
+		ok = n == wn;
+		for (size_t i = 0; ok && i < n; i++)
+			ok = rv_eq(got[i], wv[i]);
+	}
+	if (!ok) {
+		const rv *ga = got ? rv_arr(a, got, n) : NULL;
+		char *gs = ga ? fmt_value(ga) : strdup("?");
+		char *ws = fmt_value(want);
+		if (asprintf(why, "want %s, got %s", ws ? ws : "?", gs ? gs : "?") < 0)
+			*why = NULL;
+		free(gs);
+		free(ws);
+	}
+	return ok;
+}
+
 /* Runs one case; returns 1 pass, 0 fail (with *why set). */
 static int run_case(struct suite *s, const struct ccase *c, char **why)
 {
@@ -342,57 +404,12 @@ static int run_case(struct suite *s, const struct ccase *c, char **why)
 	int ok = 0;
 	char *msg = r < 0 ? cc_error_format(err) : NULL;
 	if (c->want_code || c->want_error) {
-		if (r == 0) {
-			if (asprintf(why, "want error %s %s, got success", c->want_code ? c->want_code : "",
-			             c->want_error ? c->want_error : "") < 0)
-				*why = NULL;
-		} else if (c->want_code && (cc_error_kind(err) == NULL || strcmp(cc_error_kind(err), c->want_code))) {
-			if (asprintf(why, "want error code %s, got: %s", c->want_code, msg ? msg : "?") < 0)
-				*why = NULL;
-		} else if (c->want_error && strstr(msg ? msg : "", c->want_error) == NULL) {
-			if (asprintf(why, "want error containing \"%s\", got: %s", c->want_error, msg ? msg : "?") < 0)
-				*why = NULL;
-		} else {
-			ok = 1;
-		}
+		ok = check_error(c, r, err, msg, why);
 	} else if (r < 0) {
 		if (asprintf(why, "unexpected error: %s", msg ? msg : "?") < 0)
 			*why = NULL;
 	} else {
-		rarena *a = rego_engine_eval_arena(e);
-		size_t n = rego_result_rows(res);
-		const rv **got = rarena_nalloc(a, n + 1, sizeof(*got));
-		for (size_t i = 0; got && i < n; i++) {
-			got[i] = jsonify(a, rego_result_bindings(res, i));
-			if (got[i] && c->sort_bindings)
-				got[i] = sort_arrays(a, got[i]);
-			if (got[i] == NULL)
-				got = NULL;
-		}
-		const rv *want = c->want ? c->want : rv_empty_arr();
-		size_t wn = want->t == RV_ARR ? want->u.a.n : 0;
-		const rv **wv = rarena_nalloc(a, wn + 1, sizeof(*wv));
-		for (size_t i = 0; wv && i < wn; i++) {
-			wv[i] = c->sort_bindings ? sort_arrays(a, want->u.a.v[i]) : want->u.a.v[i];
-			if (wv[i] == NULL)
-				wv = NULL;
-		}
-		if (got && wv) {
-			qsort(got, n, sizeof(*got), cmp_ptr);
-			qsort(wv, wn, sizeof(*wv), cmp_ptr);
-			ok = n == wn;
-			for (size_t i = 0; ok && i < n; i++)
-				ok = rv_eq(got[i], wv[i]);
-		}
-		if (!ok) {
-			const rv *ga = got ? rv_arr(a, got, n) : NULL;
-			char *gs = ga ? fmt_value(ga) : strdup("?");
-			char *ws = fmt_value(want);
-			if (asprintf(why, "want %s, got %s", ws ? ws : "?", gs ? gs : "?") < 0)
-				*why = NULL;
-			free(gs);
-			free(ws);
-		}
+		ok = check_rows(e, c, res, why);
 	}
 	free(msg);
 	cc_error_free(err);

@@ -1,4 +1,4 @@
-/* Unit tests for the regex builtins (lib/rego/bi/regex.c): Go (RE2)
+/* Unit tests for the regex builtins (lib/rego/bi/regex*.c): Go (RE2)
  * syntax and errors, Go match iteration, the compiled-pattern cache. */
 #include <pthread.h>
 

@@ -1,5 +1,5 @@
-/* Unit tests for the string builtins (lib/rego/bi/strings.c). Expected
- * values were checked against OPA (Go's fmt for sprintf). */
+/* Unit tests for the string builtins (lib/rego/bi/strings.c, sprintf.c,
+ * ftoa.c). Expected values were checked against OPA (Go's fmt for sprintf). */
 #include "bi_test.h"
 
 #define EQ(name, args, want) T_EQ(rbi_group_strings, name, args, want)

@@ -1,5 +1,5 @@
-/* Unit tests: time builtins (lib/rego/bi/time.c). Zones come from the
- * system tzdata (Debian package tzdata). */
+/* Unit tests: time builtins (lib/rego/bi/time.c, time_layout.c, tzif.c).
+ * Zones come from the system tzdata (Debian package tzdata). */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>

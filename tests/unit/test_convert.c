@@ -1,4 +1,4 @@
-/* Unit tests: JSON / YAML conversions (lib/rego/convert.c). */
+/* Unit tests: JSON / YAML conversions (lib/rego/convert_*.c). */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>

@@ -1,4 +1,4 @@
-/* Unit tests for the Rego lexer and parser (lib/rego/lexer.c, parser.c,
+/* Unit tests for the Rego lexer and parser (lib/rego/lexer.c, parser*.c,
  * ast_print.c), plus a corpus run: every module, query and input_term of
  * the OPA conformance suite (v1), the Kata agent policies (v0) and the
  * Trustee policies (v1) must parse.

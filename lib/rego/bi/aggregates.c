@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "../utf8.h"
 #include "num.h"
 
 static int ret_val(rctx *cx, const rv *v, const rv **ret)
@@ -17,53 +18,6 @@ static int ret_val(rctx *cx, const rv *v, const rv **ret)
 }
 
 /* ---- count ------------------------------------------------------------------ */
-
-/* Length of the UTF-8 sequence at s[0..n) as Go's utf8.DecodeRune accepts
- * it, or 1 for an invalid byte (which Go counts as one U+FFFD rune). */
-static size_t utf8_len(const unsigned char *s, size_t n)
-{
-	unsigned c = s[0];
-	size_t len;
-	unsigned lo = 0x80, hi = 0xBF;
-	if (c < 0xC2 || c > 0xF4)
-		return 1;
-	if (c < 0xE0) {
-		len = 2;
-	} else if (c < 0xF0) {
-		len = 3;
-		if (c == 0xE0)
-			lo = 0xA0;
-		else if (c == 0xED)
-			hi = 0x9F;
-	} else {
-		len = 4;
-		if (c == 0xF0)
-			lo = 0x90;
-		else if (c == 0xF4)
-			hi = 0x8F;
-	}
-	if (n < len || s[1] < lo || s[1] > hi)
-		return 1;
-	for (size_t i = 2; i < len; i++)
-		if (s[i] < 0x80 || s[i] > 0xBF)
-			return 1;
-	return len;
-}
-
-/* Number of runes in s, as len([]rune(s)) in Go. */
-static size_t rune_count(const char *p, size_t n)
-{
-	const unsigned char *s = (const unsigned char *)p;
-	size_t runes = 0, i = 0;
-	while (i < n) {
-		if (s[i] < 0x80)
-			i++;
-		else
-			i += utf8_len(s + i, n - i);
-		runes++;
-	}
-	return runes;
-}
 
 static int bi_count(rctx *cx, const rv *const *args, const rv **ret)
 {
@@ -78,7 +32,7 @@ static int bi_count(rctx *cx, const rv *const *args, const rv **ret)
 		n = x->u.o.n;
 		break;
 	case RV_STR:
-		n = rune_count(x->u.s.p, x->u.s.n);
+		n = rutf8_count(x->u.s.p, x->u.s.n); /* len([]rune(s)) */
 		break;
 	default:
 		return rbi_type_err(cx, 1, RT_ARR | RT_OBJ | RT_SET | RT_STR, x);

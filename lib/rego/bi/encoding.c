@@ -12,7 +12,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "../hex.h"
 #include "../rctx.h"
+#include "../utf8.h"
 #include "cocoon/limits.h"
 
 #define ENC_MAX ((size_t)CC_REGO_MAX_BUILTIN_ELEMS)
@@ -266,17 +268,6 @@ static int bi_hex_encode(rctx *cx, const rv *const *args, const rv **ret)
 	return ret_bytes(cx, o, len, ret);
 }
 
-static int hexval(unsigned char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 /* hex.InvalidByteError: "encoding/hex: invalid byte: %#U". */
 static int hex_bad_byte(rctx *cx, unsigned char c)
 {
@@ -284,15 +275,8 @@ static int hex_bad_byte(rctx *cx, unsigned char c)
 	bool printable = (c >= 0x20 && c < 0x7F) || (c >= 0xA1 && c != 0xAD);
 	if (!printable)
 		return rbi_err(cx, "encoding/hex: invalid byte: U+%04X", c);
-	char q[3];
-	size_t qn = 1;
-	if (c < 0x80) {
-		q[0] = (char)c;
-	} else {
-		q[0] = (char)(0xC0 | c >> 6);
-		q[1] = (char)(0x80 | (c & 0x3F));
-		qn = 2;
-	}
+	char q[RUTF8_MAX];
+	size_t qn = rutf8_encode(c, q);
 	return rbi_err(cx, "encoding/hex: invalid byte: U+%04X '%.*s'", c, (int)qn, q);
 }
 
@@ -309,7 +293,7 @@ static int bi_hex_decode(rctx *cx, const rv *const *args, const rv **ret)
 	const unsigned char *u = (const unsigned char *)s;
 	size_t k = 0, j;
 	for (j = 1; j < n; j += 2) {
-		int a = hexval(u[j - 1]), b = hexval(u[j]);
+		int a = rhex_digit(u[j - 1]), b = rhex_digit(u[j]);
 		if (a < 0)
 			return hex_bad_byte(cx, u[j - 1]);
 		if (b < 0)
@@ -317,7 +301,7 @@ static int bi_hex_decode(rctx *cx, const rv *const *args, const rv **ret)
 		o[k++] = (char)(a << 4 | b);
 	}
 	if (n % 2 == 1) {
-		if (hexval(u[j - 1]) < 0)
+		if (rhex_digit(u[j - 1]) < 0)
 			return hex_bad_byte(cx, u[j - 1]);
 		return rbi_err(cx, "encoding/hex: odd length hex string");
 	}
@@ -400,7 +384,7 @@ static long query_unescape(const char *s, size_t n, char *dst, size_t *bad, size
 	const unsigned char *u = (const unsigned char *)s;
 	for (size_t i = 0; i < n;) {
 		if (u[i] == '%') {
-			if (i + 2 >= n || hexval(u[i + 1]) < 0 || hexval(u[i + 2]) < 0) {
+			if (i + 2 >= n || rhex_digit(u[i + 1]) < 0 || rhex_digit(u[i + 2]) < 0) {
 				*bad = i;
 				*badn = n - i > 3 ? 3 : n - i;
 				return -1;
@@ -413,7 +397,7 @@ static long query_unescape(const char *s, size_t n, char *dst, size_t *bad, size
 	size_t k = 0;
 	for (size_t i = 0; i < n;) {
 		if (u[i] == '%') {
-			dst[k++] = (char)(hexval(u[i + 1]) << 4 | hexval(u[i + 2]));
+			dst[k++] = (char)(rhex_digit(u[i + 1]) << 4 | rhex_digit(u[i + 2]));
 			i += 3;
 		} else {
 			dst[k++] = u[i] == '+' ? ' ' : (char)u[i];

@@ -20,74 +20,8 @@
 #include <string.h>
 
 #include "../rctx.h"
+#include "../utf8.h"
 #include "cocoon/limits.h"
-
-#define RUNE_ERROR 0xFFFDu
-
-/* utf8.DecodeRune: invalid sequences give U+FFFD with width 1. */
-static size_t u8dec(const unsigned char *s, size_t n, uint32_t *r)
-{
-	unsigned c = s[0];
-	if (c < 0x80) {
-		*r = c;
-		return 1;
-	}
-	*r = RUNE_ERROR;
-	size_t len;
-	uint32_t v;
-	unsigned lo = 0x80, hi = 0xBF;
-	if (c >= 0xC2 && c <= 0xDF) {
-		len = 2, v = c & 0x1F;
-	} else if (c >= 0xE0 && c <= 0xEF) {
-		len = 3, v = c & 0x0F;
-		if (c == 0xE0)
-			lo = 0xA0;
-		else if (c == 0xED)
-			hi = 0x9F;
-	} else if (c >= 0xF0 && c <= 0xF4) {
-		len = 4, v = c & 0x07;
-		if (c == 0xF0)
-			lo = 0x90;
-		else if (c == 0xF4)
-			hi = 0x8F;
-	} else {
-		return 1;
-	}
-	if (n < len || s[1] < lo || s[1] > hi)
-		return 1;
-	v = v << 6 | (s[1] & 0x3Fu);
-	for (size_t i = 2; i < len; i++) {
-		if ((s[i] & 0xC0) != 0x80)
-			return 1;
-		v = v << 6 | (s[i] & 0x3Fu);
-	}
-	*r = v;
-	return len;
-}
-
-/* utf8.EncodeRune into a NUL-terminated buffer of at least 5 bytes. */
-static void u8enc_into(char *out, uint32_t r)
-{
-	size_t k = 0;
-	if (r > 0x10FFFF || (r >= 0xD800 && r <= 0xDFFF))
-		r = RUNE_ERROR;
-	if (r < 0x80) {
-		out[k++] = (char)r;
-	} else if (r < 0x800) {
-		out[k++] = (char)(0xC0 | r >> 6);
-		out[k++] = (char)(0x80 | (r & 0x3F));
-	} else if (r < 0x10000) {
-		out[k++] = (char)(0xE0 | r >> 12);
-		out[k++] = (char)(0x80 | (r >> 6 & 0x3F));
-		out[k++] = (char)(0x80 | (r & 0x3F));
-	} else {
-		out[k++] = (char)(0xF0 | r >> 18);
-		out[k++] = (char)(0x80 | (r >> 12 & 0x3F));
-		out[k++] = (char)(0x80 | (r >> 6 & 0x3F));
-		out[k++] = (char)(0x80 | (r & 0x3F));
-	}
-	out[k] = '\0';
-}
 
 /* ---- lexer (gobwas/glob syntax/lexer) -------------------------------- */
 
@@ -133,8 +67,8 @@ static uint32_t lex_peek(struct lexer *l, size_t *w)
 		return 0;
 	}
 	uint32_t r;
-	*w = u8dec((const unsigned char *)l->data + l->pos, l->len - l->pos, &r);
-	if (r == RUNE_ERROR) {
+	*w = rutf8_decode((const unsigned char *)l->data + l->pos, l->len - l->pos, &r);
+	if (r == RUTF8_ERROR) {
 		l->err = "could not read rune";
 		*w = 0;
 		return 0;
@@ -390,8 +324,8 @@ static int parse_range(struct lexer *l, struct gnode *tree, struct gerr *e, char
 			hi = t.runes[0];
 			if (hi < lo) {
 				char h[8], o[8];
-				u8enc_into(h, hi);
-				u8enc_into(o, lo);
+				h[rutf8_encode(hi, h)] = '\0';
+				o[rutf8_encode(lo, o)] = '\0';
 				snprintf(buf, bufn, "hi character '%s' should be greater than lo '%s'", h, o);
 				e->msg = buf;
 				return -EINVAL;
@@ -651,7 +585,7 @@ static bool vm_run(rarena *a, const struct prog *p, const uint32_t *seps, size_t
 	const unsigned char *u = (const unsigned char *)s;
 	for (size_t i = 0; i < sn && cn > 0;) {
 		uint32_t r;
-		i += u8dec(u + i, sn - i, &r);
+		i += rutf8_decode(u + i, sn - i, &r);
 		m.gen++;
 		nn = 0;
 		for (size_t k = 0; k < cn; k++) {
@@ -714,7 +648,7 @@ static int delimiters(rctx *cx, const rv *d, uint32_t **out, size_t *n)
 			return rbi_type_errf(cx, "operand 2 must be array of strings but got array containing %s",
 			                     rv_type_name(e));
 		const unsigned char *u = (const unsigned char *)e->u.s.p;
-		size_t w = e->u.s.n ? u8dec(u, e->u.s.n, &v[i]) : 0;
+		size_t w = e->u.s.n ? rutf8_decode(u, e->u.s.n, &v[i]) : 0;
 		if (e->u.s.n == 0 || w != e->u.s.n)
 			return rbi_type_errf(cx, "operand 2 must be array of runes but got array containing string");
 	}

@@ -6,8 +6,8 @@
  *
  * Strings are UTF-8 byte strings with explicit length. Where OPA works on
  * runes, invalid UTF-8 behaves as Go does: each bad byte is one rune
- * U+FFFD. sprintf reproduces Go's fmt.Sprintf over the argument kinds OPA
- * passes to it (int, *big.Int, float64, string); see the "sprintf" section.
+ * U+FFFD. sprintf lives in bi/sprintf.c (with bi/ftoa.c); this file holds
+ * the group's table, rbi_group_strings, for all of them.
  */
 #include <errno.h>
 #include <locale.h>
@@ -18,249 +18,19 @@
 #include <string.h>
 #include <wctype.h>
 
-#include <openssl/bn.h>
 #include <openssl/crypto.h>
 
 #include "../rctx.h"
-#include "cocoon/limits.h"
+#include "../utf8.h"
+#include "strings_int.h"
 
-/* Results that can grow beyond their input (concat, replace, sprintf, ...)
- * are capped at this many bytes; element counts likewise (limits.h). */
-#define STR_MAX ((size_t)CC_REGO_MAX_BUILTIN_ELEMS)
-
-/* ---- arena-backed growable buffer ----------------------------------- */
-
-/* Failures are sticky: callers append freely and check ab.err once. */
-struct abuf {
-	rarena *a;
-	char *p;
-	size_t n;
-	size_t cap;
-	size_t max;
-	int err;
-};
-
-static void ab_init(struct abuf *b, rarena *a, size_t hint, size_t max)
-{
-	b->a = a;
-	b->p = NULL;
-	b->n = 0;
-	b->cap = 0;
-	b->max = max;
-	b->err = 0;
-	if (hint > 0 && hint < max) {
-		b->p = rarena_alloc(a, hint + 1);
-		if (b->p == NULL)
-			b->err = -ENOMEM;
-		else
-			b->cap = hint + 1;
-	}
-}
-
-/* Makes room for extra more bytes plus a terminating NUL. */
-static bool ab_reserve(struct abuf *b, size_t extra)
-{
-	size_t need;
-	if (b->err)
-		return false;
-	if (__builtin_add_overflow(b->n, extra, &need) || need > b->max) {
-		b->err = -E2BIG;
-		return false;
-	}
-	if (need < b->cap)
-		return true;
-	size_t ncap = b->cap ? b->cap : 32;
-	while (ncap <= need) {
-		if (__builtin_mul_overflow(ncap, 2, &ncap)) {
-			b->err = -E2BIG;
-			return false;
-		}
-	}
-	char *np = rarena_alloc(b->a, ncap);
-	if (np == NULL) {
-		b->err = -ENOMEM;
-		return false;
-	}
-	if (b->n)
-		memcpy(np, b->p, b->n);
-	b->p = np;
-	b->cap = ncap;
-	return true;
-}
-
-static void ab_add(struct abuf *b, const void *p, size_t n)
-{
-	if (n == 0 || !ab_reserve(b, n))
-		return;
-	memcpy(b->p + b->n, p, n);
-	b->n += n;
-}
-
-static void ab_adds(struct abuf *b, const char *s) { ab_add(b, s, strlen(s)); }
-
-static void ab_addc(struct abuf *b, char c)
-{
-	if (!ab_reserve(b, 1))
-		return;
-	b->p[b->n++] = c;
-}
-
-static void ab_fill(struct abuf *b, char c, size_t n)
-{
-	if (n == 0 || !ab_reserve(b, n))
-		return;
-	memset(b->p + b->n, c, n);
-	b->n += n;
-}
-
-/* The buffer as a string value (or the error as a builtin error). */
-static int ab_finish(rctx *cx, struct abuf *b, const rv **ret)
-{
-	if (b->err)
-		return rbi_oom(cx);
-	if (b->n == 0) {
-		*ret = rv_empty_str();
-		return 0;
-	}
-	b->p[b->n] = '\0';
-	*ret = rv_str_ref(b->a, b->p, b->n);
-	return *ret ? 0 : rbi_oom(cx);
-}
-
-/* ---- UTF-8 as Go sees it -------------------------------------------- */
-
-#define RUNE_ERROR 0xFFFDu
-
-/* utf8.DecodeRune: the rune at s[0..n) (n > 0) and its width; invalid
- * sequences give U+FFFD with width 1. */
-static size_t u8dec(const unsigned char *s, size_t n, uint32_t *r)
-{
-	unsigned c = s[0];
-	if (c < 0x80) {
-		*r = c;
-		return 1;
-	}
-	*r = RUNE_ERROR;
-	size_t len;
-	uint32_t v;
-	unsigned lo = 0x80, hi = 0xBF;
-	if (c >= 0xC2 && c <= 0xDF) {
-		len = 2, v = c & 0x1F;
-	} else if (c >= 0xE0 && c <= 0xEF) {
-		len = 3, v = c & 0x0F;
-		if (c == 0xE0)
-			lo = 0xA0;
-		else if (c == 0xED)
-			hi = 0x9F;
-	} else if (c >= 0xF0 && c <= 0xF4) {
-		len = 4, v = c & 0x07;
-		if (c == 0xF0)
-			lo = 0x90;
-		else if (c == 0xF4)
-			hi = 0x8F;
-	} else {
-		return 1;
-	}
-	if (n < len || s[1] < lo || s[1] > hi)
-		return 1;
-	v = v << 6 | (s[1] & 0x3Fu);
-	for (size_t i = 2; i < len; i++) {
-		if ((s[i] & 0xC0) != 0x80)
-			return 1;
-		v = v << 6 | (s[i] & 0x3Fu);
-	}
-	*r = v;
-	return len;
-}
-
-/* utf8.DecodeLastRune over s[0..n) (n > 0). */
-static size_t u8dec_last(const unsigned char *s, size_t n, uint32_t *r)
-{
-	size_t start = n - 1;
-	if (s[start] < 0x80) {
-		*r = s[start];
-		return 1;
-	}
-	size_t lim = n >= 4 ? n - 4 : 0;
-	while (start > lim) {
-		start--;
-		if ((s[start] & 0xC0) != 0x80)
-			break;
-	}
-	size_t w = u8dec(s + start, n - start, r);
-	if (start + w != n) {
-		*r = RUNE_ERROR;
-		return 1;
-	}
-	return w;
-}
-
-/* utf8.EncodeRune: invalid runes encode as U+FFFD. */
-static size_t u8enc(uint32_t r, char out[4])
-{
-	if (r > 0x10FFFF || (r >= 0xD800 && r <= 0xDFFF))
-		r = RUNE_ERROR;
-	if (r < 0x80) {
-		out[0] = (char)r;
-		return 1;
-	}
-	if (r < 0x800) {
-		out[0] = (char)(0xC0 | r >> 6);
-		out[1] = (char)(0x80 | (r & 0x3F));
-		return 2;
-	}
-	if (r < 0x10000) {
-		out[0] = (char)(0xE0 | r >> 12);
-		out[1] = (char)(0x80 | (r >> 6 & 0x3F));
-		out[2] = (char)(0x80 | (r & 0x3F));
-		return 3;
-	}
-	out[0] = (char)(0xF0 | r >> 18);
-	out[1] = (char)(0x80 | (r >> 12 & 0x3F));
-	out[2] = (char)(0x80 | (r >> 6 & 0x3F));
-	out[3] = (char)(0x80 | (r & 0x3F));
-	return 4;
-}
-
-static void ab_rune(struct abuf *b, uint32_t r)
-{
-	char e[4];
-	ab_add(b, e, u8enc(r, e));
-}
-
-static size_t rune_count(const char *p, size_t n)
-{
-	const unsigned char *s = (const unsigned char *)p;
-	size_t k = 0;
-	uint32_t r;
-	for (size_t i = 0; i < n; k++)
-		i += s[i] < 0x80 ? 1 : u8dec(s + i, n - i, &r);
-	return k;
-}
+/* ---- runes ------------------------------------------------------------ */
 
 static bool is_ascii(const char *p, size_t n)
 {
 	for (size_t i = 0; i < n; i++)
 		if ((unsigned char)p[i] >= 0x80)
 			return false;
-	return true;
-}
-
-/* Valid UTF-8 (no sequence decodes to an error of width 1). */
-static bool is_valid_utf8(const char *p, size_t n)
-{
-	const unsigned char *s = (const unsigned char *)p;
-	uint32_t r;
-	for (size_t i = 0; i < n;) {
-		if (s[i] < 0x80) {
-			i++;
-			continue;
-		}
-		size_t w = u8dec(s + i, n - i, &r);
-		if (w == 1)
-			return false;
-		i += w;
-	}
 	return true;
 }
 
@@ -275,7 +45,7 @@ static void utf8_locale_init(void)
 	utf8_locale = newlocale(LC_CTYPE_MASK, "C.UTF-8", (locale_t)0);
 }
 
-static locale_t get_utf8_locale(void)
+locale_t rstr_utf8_locale(void)
 {
 	pthread_once(&utf8_locale_once, utf8_locale_init);
 	return utf8_locale;
@@ -382,7 +152,7 @@ static int bi_count(rctx *cx, const rv *const *args, const rv **ret)
 		return r;
 	size_t k = 0;
 	if (m == 0) {
-		k = rune_count(s, n) + 1;
+		k = rutf8_count(s, n) + 1;
 	} else {
 		const char *p = s, *end = s + n;
 		const char *hit;
@@ -429,13 +199,13 @@ static int bi_concat(rctx *cx, const rv *const *args, const rv **ret)
 	if (__builtin_mul_overflow(sepn, cnt - 1, &seps) || __builtin_add_overflow(total, seps, &total))
 		return rbi_oom(cx);
 	struct abuf b;
-	ab_init(&b, rctx_arena(cx), total, STR_MAX);
+	abuf_init(&b, rctx_arena(cx), total, STR_MAX);
 	for (size_t i = 0; i < cnt; i++) {
 		if (i)
-			ab_add(&b, sep, sepn);
-		ab_add(&b, coll->u.a.v[i]->u.s.p, coll->u.a.v[i]->u.s.n);
+			abuf_add(&b, sep, sepn);
+		abuf_add(&b, coll->u.a.v[i]->u.s.p, coll->u.a.v[i]->u.s.n);
 	}
-	return ab_finish(cx, &b, ret);
+	return abuf_finish(cx, &b, ret);
 }
 
 /* ---- indexof, indexof_n --------------------------------------------- */
@@ -449,7 +219,7 @@ static uint32_t *to_runes(rarena *a, const char *p, size_t n, size_t *cnt)
 	const unsigned char *s = (const unsigned char *)p;
 	size_t k = 0;
 	for (size_t i = 0; i < n; k++)
-		i += u8dec(s + i, n - i, &v[k]);
+		i += rutf8_decode(s + i, n - i, &v[k]);
 	*cnt = k;
 	return v;
 }
@@ -461,18 +231,18 @@ typedef bool (*index_hit)(void *arg, size_t pos);
 static int rune_search(rctx *cx, const char *b, size_t bn, const char *s, size_t sn, index_hit hit,
                        void *arg)
 {
-	if (is_valid_utf8(b, bn) && is_valid_utf8(s, sn)) {
+	if (rutf8_valid(b, bn) && rutf8_valid(s, sn)) {
 		/* Valid UTF-8 is self-synchronising: byte matches are rune
 		 * matches; count runes up to each hit. */
 		size_t runes = 0, from = 0;
 		const char *h;
 		while (from <= bn && (h = find_bytes(b + from, bn - from, s, sn)) != NULL) {
 			size_t at = (size_t)(h - b);
-			runes += rune_count(b + from, at - from);
+			runes += rutf8_count(b + from, at - from);
 			if (!hit(arg, runes))
 				return 0;
 			uint32_t r;
-			size_t w = u8dec((const unsigned char *)b + at, bn - at, &r);
+			size_t w = rutf8_decode((const unsigned char *)b + at, bn - at, &r);
 			from = at + w;
 			runes++;
 		}
@@ -579,7 +349,7 @@ static int bi_substring(rctx *cx, const rv *const *args, const rv **ret)
 			cnt = (size_t)len;
 		return ret_sub(cx, args[0], from, cnt, ret);
 	}
-	size_t runes = rune_count(s, n);
+	size_t runes = rutf8_count(s, n);
 	if (start == 0 && len >= 0 && (uint64_t)len >= runes) {
 		*ret = args[0];
 		return 0;
@@ -593,17 +363,17 @@ static int bi_substring(rctx *cx, const rv *const *args, const rv **ret)
 		upto = (size_t)start + (size_t)len;
 	/* Go goes through []rune, so invalid bytes come out as U+FFFD. */
 	struct abuf b;
-	ab_init(&b, rctx_arena(cx), n, SIZE_MAX);
+	abuf_init(&b, rctx_arena(cx), n, SIZE_MAX);
 	const unsigned char *u = (const unsigned char *)s;
 	size_t k = 0;
 	for (size_t i = 0; i < n && k < upto; k++) {
 		uint32_t rr;
-		size_t w = u8dec(u + i, n - i, &rr);
+		size_t w = rutf8_decode(u + i, n - i, &rr);
 		if (k >= (size_t)start)
-			ab_rune(&b, rr);
+			abuf_rune(&b, rr);
 		i += w;
 	}
-	return ab_finish(cx, &b, ret);
+	return abuf_finish(cx, &b, ret);
 }
 
 /* ---- lower, upper --------------------------------------------------- */
@@ -631,9 +401,9 @@ static int map_case(rctx *cx, const rv *const *args, const rv **ret, bool upper)
 		return 0;
 	}
 	struct abuf b;
-	ab_init(&b, rctx_arena(cx), n, SIZE_MAX);
+	abuf_init(&b, rctx_arena(cx), n, SIZE_MAX);
 	if (ascii) {
-		ab_add(&b, s, n);
+		abuf_add(&b, s, n);
 		for (size_t i = 0; b.err == 0 && i < n; i++) {
 			char c = b.p[i];
 			if (upper && c >= 'a' && c <= 'z')
@@ -641,27 +411,27 @@ static int map_case(rctx *cx, const rv *const *args, const rv **ret, bool upper)
 			else if (!upper && c >= 'A' && c <= 'Z')
 				b.p[i] = (char)(c + 32);
 		}
-		return ab_finish(cx, &b, ret);
+		return abuf_finish(cx, &b, ret);
 	}
 	/* strings.Map(unicode.ToLower/ToUpper): invalid bytes become U+FFFD. */
-	locale_t loc = get_utf8_locale();
+	locale_t loc = rstr_utf8_locale();
 	const unsigned char *u = (const unsigned char *)s;
 	for (size_t i = 0; i < n;) {
 		uint32_t rr;
-		size_t w = u8dec(u + i, n - i, &rr);
+		size_t w = rutf8_decode(u + i, n - i, &rr);
 		uint32_t m = rr;
 		if (rr < 0x80)
 			m = upper ? (rr >= 'a' && rr <= 'z' ? rr - 32 : rr) : (rr >= 'A' && rr <= 'Z' ? rr + 32 : rr);
-		else if (loc != (locale_t)0 && rr != RUNE_ERROR)
+		else if (loc != (locale_t)0 && rr != RUTF8_ERROR)
 			m = (uint32_t)(upper ? towupper_l((wint_t)rr, loc) : towlower_l((wint_t)rr, loc));
-		ab_rune(&b, m);
+		abuf_rune(&b, m);
 		i += w;
 	}
 	if (b.err == 0 && b.n == n && memcmp(b.p, s, n) == 0) {
 		*ret = args[0];
 		return 0;
 	}
-	return ab_finish(cx, &b, ret);
+	return abuf_finish(cx, &b, ret);
 }
 
 static int bi_lower(rctx *cx, const rv *const *args, const rv **ret)
@@ -695,7 +465,7 @@ static int bi_split(rctx *cx, const rv *const *args, const rv **ret)
 		/* explode: one piece per rune; invalid bytes individually. */
 		for (size_t i = 0; i < n;) {
 			uint32_t rr;
-			size_t w = u8dec(u + i, n - i, &rr);
+			size_t w = rutf8_decode(u + i, n - i, &rr);
 			const rv *x = i + w == n ? rv_str_ref(a, s + i, w) : rv_str(a, s + i, w);
 			if (x == NULL || v.n >= STR_MAX || rvec_push(&v, x) < 0)
 				return rbi_oom(cx);
@@ -763,15 +533,15 @@ static void replace_all(const char *s, size_t n, const struct repl_pair *pr, siz
 			i++;
 			continue;
 		}
-		ab_add(b, s + last, i - last);
-		ab_add(b, m->new_, m->newn);
+		abuf_add(b, s + last, i - last);
+		abuf_add(b, m->new_, m->newn);
 		i += m->oldn;
 		last = i;
 		if (b->err)
 			break;
 	}
 	if (last != n)
-		ab_add(b, s + last, n - last);
+		abuf_add(b, s + last, n - last);
 }
 
 static int bi_replace(rctx *cx, const rv *const *args, const rv **ret)
@@ -788,9 +558,9 @@ static int bi_replace(rctx *cx, const rv *const *args, const rv **ret)
 	}
 	struct repl_pair p = {o, on, nw, nn};
 	struct abuf b;
-	ab_init(&b, rctx_arena(cx), n, STR_MAX > n ? STR_MAX : n);
+	abuf_init(&b, rctx_arena(cx), n, STR_MAX > n ? STR_MAX : n);
 	replace_all(s, n, &p, 1, &b);
-	return ab_finish(cx, &b, ret);
+	return abuf_finish(cx, &b, ret);
 }
 
 static int bi_replace_n(rctx *cx, const rv *const *args, const rv **ret)
@@ -816,9 +586,9 @@ static int bi_replace_n(rctx *cx, const rv *const *args, const rv **ret)
 		pr[i] = (struct repl_pair){k->u.s.p, k->u.s.n, v->u.s.p, v->u.s.n};
 	}
 	struct abuf b;
-	ab_init(&b, rctx_arena(cx), n, STR_MAX > n ? STR_MAX : n);
+	abuf_init(&b, rctx_arena(cx), n, STR_MAX > n ? STR_MAX : n);
 	replace_all(s, n, pr, obj->u.o.n, &b);
-	return ab_finish(cx, &b, ret);
+	return abuf_finish(cx, &b, ret);
 }
 
 /* ---- trim family ---------------------------------------------------- */
@@ -828,7 +598,7 @@ static bool cutset_has(const char *cut, size_t cn, uint32_t r)
 	const unsigned char *c = (const unsigned char *)cut;
 	for (size_t i = 0; i < cn;) {
 		uint32_t x;
-		i += u8dec(c + i, cn - i, &x);
+		i += rutf8_decode(c + i, cn - i, &x);
 		if (x == r)
 			return true;
 	}
@@ -856,7 +626,7 @@ static void trim_left_runes(const char *s, size_t *off, size_t *len, const char 
 	const unsigned char *u = (const unsigned char *)s;
 	while (*len > 0) {
 		uint32_t r;
-		size_t w = u8dec(u + *off, *len, &r);
+		size_t w = rutf8_decode(u + *off, *len, &r);
 		if (cut ? !cutset_has(cut, cn, r) : !go_isspace(r))
 			break;
 		*off += w;
@@ -869,7 +639,7 @@ static void trim_right_runes(const char *s, size_t off, size_t *len, const char 
 	const unsigned char *u = (const unsigned char *)s + off;
 	while (*len > 0) {
 		uint32_t r;
-		size_t w = u8dec_last(u, *len, &r);
+		size_t w = rutf8_decode_last(u, *len, &r);
 		if (cut ? !cutset_has(cut, cn, r) : !go_isspace(r))
 			break;
 		*len -= w;
@@ -969,7 +739,7 @@ static int bi_reverse(rctx *cx, const rv *const *args, const rv **ret)
 	const unsigned char *u = (const unsigned char *)s;
 	for (size_t i = 0; i < n;) {
 		uint32_t rr;
-		size_t w = u8dec(u + i, n - i, &rr);
+		size_t w = rutf8_decode(u + i, n - i, &rr);
 		memcpy(out + n - i - w, s + i, w);
 		i += w;
 	}
@@ -1035,10 +805,10 @@ static int bi_any_suffix_match(rctx *cx, const rv *const *args, const rv **ret)
 /* ---- big integers in any base ---------------------------------------- */
 
 /* Appends |x| in base 2, 8, 10 or 16 (lower or upper case digits). */
-static void big_digits(const BIGNUM *x, int base, bool upper, struct abuf *b)
+void rstr_big_digits(const BIGNUM *x, int base, bool upper, struct abuf *b)
 {
 	if (BN_is_zero(x)) {
-		ab_addc(b, '0');
+		abuf_addc(b, '0');
 		return;
 	}
 	if (base == 10) {
@@ -1047,7 +817,7 @@ static void big_digits(const BIGNUM *x, int base, bool upper, struct abuf *b)
 			b->err = -ENOMEM;
 			return;
 		}
-		ab_adds(b, d[0] == '-' ? d + 1 : d);
+		abuf_adds(b, d[0] == '-' ? d + 1 : d);
 		OPENSSL_free(d);
 		return;
 	}
@@ -1059,7 +829,7 @@ static void big_digits(const BIGNUM *x, int base, bool upper, struct abuf *b)
 		unsigned v = 0;
 		for (int k = bits - 1; k >= 0; k--)
 			v = v << 1 | (unsigned)BN_is_bit_set(x, d * bits + k);
-		ab_addc(b, digits[v]);
+		abuf_addc(b, digits[v]);
 	}
 }
 
@@ -1079,7 +849,7 @@ static int bi_format_int(rctx *cx, const rv *const *args, const rv **ret)
 		return rbi_type_errf(cx, "operand 2 must be one of {2, 8, 10, 16}");
 	const rv *x = args[0];
 	struct abuf b;
-	ab_init(&b, rctx_arena(cx), 32, SIZE_MAX);
+	abuf_init(&b, rctx_arena(cx), 32, SIZE_MAX);
 	if (x->nk == RN_INT) {
 		int64_t i = x->u.i;
 		uint64_t u = i < 0 ? 0 - (uint64_t)i : (uint64_t)i;
@@ -1090,9 +860,9 @@ static int bi_format_int(rctx *cx, const rv *const *args, const rv **ret)
 			u /= (unsigned)base;
 		} while (u);
 		if (i < 0)
-			ab_addc(&b, '-');
-		ab_add(&b, tmp + k, sizeof(tmp) - k);
-		return ab_finish(cx, &b, ret);
+			abuf_addc(&b, '-');
+		abuf_add(&b, tmp + k, sizeof(tmp) - k);
+		return abuf_finish(cx, &b, ret);
 	}
 	/* big.Float (64-bit mantissa, like long double) truncated to an int. */
 	long double f = truncl(rv_num_ld(x));
@@ -1107,1280 +877,10 @@ static int bi_format_int(rctx *cx, const rv *const *args, const rv **ret)
 	if (BN_dec2bn(&bn, digits) == 0)
 		return rbi_oom(cx);
 	if (dec[0] == '-' && !BN_is_zero(bn))
-		ab_addc(&b, '-');
-	big_digits(bn, base, false, &b);
+		abuf_addc(&b, '-');
+	rstr_big_digits(bn, base, false, &b);
 	BN_free(bn);
-	return ab_finish(cx, &b, ret);
-}
-
-/* ====================================================================
- * sprintf: Go's fmt.Sprintf as OPA calls it.
- *
- * OPA converts each array element: a number that parses as int64 becomes
- * an int, else one that parses as a decimal big integer a *big.Int, else
- * one that ParseFloat accepts a float64, else (e.g. 2e308) its text as a
- * string; strings stay strings; anything else becomes its Rego text
- * (Term.String()) as a string. The code below follows Go's fmt/print.go
- * and fmt/format.go (doPrintf, printArg, fmtInteger, fmtFloat, fmtString)
- * and big.Int.Format; floats are formatted like strconv.AppendFloat.
- * ==================================================================== */
-
-enum gkind { GA_INT, GA_BIG, GA_FLT, GA_STR };
-
-struct garg {
-	enum gkind k;
-	int64_t i;
-	double f;
-	const char *s; /* GA_STR text; GA_BIG decimal digits without sign */
-	size_t n;
-	bool neg;      /* GA_BIG */
-};
-
-struct gflags {
-	bool wid_present, prec_present, minus, plus, sharp, space, zero, plusv, sharpv;
-	int wid, prec;
-};
-
-struct pp {
-	struct abuf *b;
-	struct gflags f;
-	const struct garg *args;
-	size_t nargs;
-	bool reordered, good_argnum;
-};
-
-#define GO_TOO_LARGE 1000000
-
-static const char ldigits[] = "0123456789abcdefx";
-static const char udigits[] = "0123456789ABCDEFX";
-
-static const char *gtype_name(const struct garg *a)
-{
-	static const char *const names[] = {"int", "*big.Int", "float64", "string"};
-	return names[a->k];
-}
-
-static void pp_rune(struct pp *p, uint32_t r) { ab_rune(p->b, r); }
-
-static void write_padding(struct pp *p, long n)
-{
-	if (n <= 0)
-		return;
-	ab_fill(p->b, p->f.zero ? '0' : ' ', (size_t)n);
-}
-
-/* fmt.pad / padString: pads to the width counting runes. */
-static void pad(struct pp *p, const char *s, size_t n)
-{
-	if (!p->f.wid_present || p->f.wid == 0) {
-		ab_add(p->b, s, n);
-		return;
-	}
-	long w = (long)p->f.wid - (long)rune_count(s, n);
-	if (!p->f.minus) {
-		write_padding(p, w);
-		ab_add(p->b, s, n);
-	} else {
-		ab_add(p->b, s, n);
-		write_padding(p, w);
-	}
-}
-
-/* Printable per Go's unicode.IsPrint (letters, marks, numbers,
- * punctuation, symbols and ASCII space): the C.UTF-8 locale minus spaces,
- * format and private-use characters. */
-static bool go_isprint(uint32_t r)
-{
-	if (r < 0x20)
-		return false;
-	if (r < 0x7F)
-		return true;
-	if (r < 0xA1 || r == 0xAD)
-		return false;
-	if (r > 0x10FFFF || (r >= 0xD800 && r <= 0xDFFF) || (r >= 0xE000 && r <= 0xF8FF) || r >= 0xE0000)
-		return false;
-	static const uint32_t np[][2] = {
-	    {0x600, 0x605},     {0x61C, 0x61C},     {0x6DD, 0x6DD},     {0x70F, 0x70F},
-	    {0x890, 0x891},     {0x8E2, 0x8E2},     {0x1680, 0x1680},   {0x180E, 0x180E},
-	    {0x2000, 0x200F},   {0x2028, 0x202F},   {0x205F, 0x2064},   {0x2066, 0x206F},
-	    {0x3000, 0x3000},   {0xFEFF, 0xFEFF},   {0xFFF9, 0xFFFB},   {0x110BD, 0x110BD},
-	    {0x110CD, 0x110CD}, {0x13430, 0x1343F}, {0x1BCA0, 0x1BCA3}, {0x1D173, 0x1D17A},
-	};
-	for (size_t i = 0; i < sizeof(np) / sizeof(np[0]); i++)
-		if (r >= np[i][0] && r <= np[i][1])
-			return false;
-	locale_t loc = get_utf8_locale();
-	return loc == (locale_t)0 || iswprint_l((wint_t)r, loc);
-}
-
-/* strconv appendEscapedRune */
-static void esc_rune(struct abuf *b, uint32_t r, char quote, bool ascii_only)
-{
-	if (r == (uint32_t)quote || r == '\\') {
-		ab_addc(b, '\\');
-		ab_rune(b, r);
-		return;
-	}
-	if (ascii_only ? (r < 0x80 && go_isprint(r)) : go_isprint(r)) {
-		ab_rune(b, r);
-		return;
-	}
-	char t[16];
-	switch (r) {
-	case '\a': ab_adds(b, "\\a"); return;
-	case '\b': ab_adds(b, "\\b"); return;
-	case '\f': ab_adds(b, "\\f"); return;
-	case '\n': ab_adds(b, "\\n"); return;
-	case '\r': ab_adds(b, "\\r"); return;
-	case '\t': ab_adds(b, "\\t"); return;
-	case '\v': ab_adds(b, "\\v"); return;
-	default: break;
-	}
-	if (r < ' ' || r == 0x7F)
-		snprintf(t, sizeof(t), "\\x%02x", (unsigned)r);
-	else if (r > 0x10FFFF || (r >= 0xD800 && r <= 0xDFFF))
-		snprintf(t, sizeof(t), "\\ufffd");
-	else if (r < 0x10000)
-		snprintf(t, sizeof(t), "\\u%04x", (unsigned)r);
-	else
-		snprintf(t, sizeof(t), "\\U%08x", (unsigned)r);
-	ab_adds(b, t);
-}
-
-/* strconv.Quote / QuoteToASCII */
-static void go_quote(struct abuf *b, const char *s, size_t n, bool ascii_only)
-{
-	const unsigned char *u = (const unsigned char *)s;
-	ab_addc(b, '"');
-	for (size_t i = 0; i < n;) {
-		uint32_t r;
-		size_t w = u8dec(u + i, n - i, &r);
-		if (w == 1 && r == RUNE_ERROR) {
-			char t[8];
-			snprintf(t, sizeof(t), "\\x%02x", u[i]);
-			ab_adds(b, t);
-		} else {
-			esc_rune(b, r, '"', ascii_only);
-		}
-		i += w;
-	}
-	ab_addc(b, '"');
-}
-
-static bool can_backquote(const char *s, size_t n)
-{
-	const unsigned char *u = (const unsigned char *)s;
-	for (size_t i = 0; i < n;) {
-		uint32_t r;
-		size_t w = u8dec(u + i, n - i, &r);
-		i += w;
-		if (w > 1) {
-			if (r == 0xFEFF)
-				return false;
-			continue;
-		}
-		if (r == RUNE_ERROR || (r < ' ' && r != '\t') || r == '`' || r == 0x7F)
-			return false;
-	}
-	return true;
-}
-
-/* fmt.truncateString: at most prec runes. */
-static size_t truncate_len(struct pp *p, const char *s, size_t n)
-{
-	if (!p->f.prec_present)
-		return n;
-	const unsigned char *u = (const unsigned char *)s;
-	long left = p->f.prec;
-	for (size_t i = 0; i < n;) {
-		if (left-- <= 0)
-			return i;
-		uint32_t r;
-		i += u8dec(u + i, n - i, &r);
-	}
-	return n;
-}
-
-static void fmt_s(struct pp *p, const char *s, size_t n) { pad(p, s, truncate_len(p, s, n)); }
-
-static void fmt_q(struct pp *p, const char *s, size_t n)
-{
-	n = truncate_len(p, s, n);
-	struct abuf q;
-	ab_init(&q, p->b->a, n + 2, SIZE_MAX);
-	if (p->f.sharp && can_backquote(s, n)) {
-		ab_addc(&q, '`');
-		ab_add(&q, s, n);
-		ab_addc(&q, '`');
-	} else {
-		go_quote(&q, s, n, p->f.plus);
-	}
-	if (q.err) {
-		p->b->err = q.err;
-		return;
-	}
-	pad(p, q.p, q.n);
-}
-
-/* fmt.fmtSbx for strings. */
-static void fmt_sx(struct pp *p, const char *s, size_t n, const char *digits)
-{
-	size_t length = n;
-	if (p->f.prec_present && (size_t)p->f.prec < length)
-		length = (size_t)p->f.prec;
-	size_t width = 2 * length;
-	if (width > 0) {
-		if (p->f.space) {
-			if (p->f.sharp)
-				width *= 2;
-			width += length - 1;
-		} else if (p->f.sharp) {
-			width += 2;
-		}
-	} else {
-		if (p->f.wid_present)
-			write_padding(p, p->f.wid);
-		return;
-	}
-	if (p->f.wid_present && (size_t)p->f.wid > width && !p->f.minus)
-		write_padding(p, (long)((size_t)p->f.wid - width));
-	if (p->f.sharp) {
-		ab_addc(p->b, '0');
-		ab_addc(p->b, digits[16]);
-	}
-	for (size_t i = 0; i < length; i++) {
-		if (p->f.space && i > 0) {
-			ab_addc(p->b, ' ');
-			if (p->f.sharp) {
-				ab_addc(p->b, '0');
-				ab_addc(p->b, digits[16]);
-			}
-		}
-		unsigned char c = (unsigned char)s[i];
-		ab_addc(p->b, digits[c >> 4]);
-		ab_addc(p->b, digits[c & 0xF]);
-	}
-	if (p->f.wid_present && (size_t)p->f.wid > width && p->f.minus)
-		write_padding(p, (long)((size_t)p->f.wid - width));
-}
-
-/* Writes [sign][prefix][zeros][digits] padded with spaces (the zero flag
- * was already turned into zeros), as fmt.fmtInteger / big.Int.Format. */
-static void emit_number(struct pp *p, const char *sign, const char *prefix, size_t zeros,
-                        const char *digits, size_t dn)
-{
-	size_t len = strlen(sign) + strlen(prefix) + zeros + dn;
-	long padn = 0;
-	if (p->f.wid_present && (size_t)p->f.wid > len)
-		padn = (long)((size_t)p->f.wid - len);
-	if (!p->f.minus)
-		ab_fill(p->b, ' ', (size_t)padn);
-	ab_adds(p->b, sign);
-	ab_adds(p->b, prefix);
-	ab_fill(p->b, '0', zeros);
-	ab_add(p->b, digits, dn);
-	if (p->f.minus)
-		ab_fill(p->b, ' ', (size_t)padn);
-}
-
-/* fmt.fmtInteger */
-static void fmt_integer(struct pp *p, uint64_t u, int base, bool is_signed, uint32_t verb,
-                        const char *digits)
-{
-	bool negative = is_signed && (int64_t)u < 0;
-	if (negative)
-		u = 0 - u;
-	long prec = 0;
-	if (p->f.prec_present) {
-		prec = p->f.prec;
-		if (prec == 0 && u == 0) {
-			bool oz = p->f.zero;
-			p->f.zero = false;
-			write_padding(p, p->f.wid_present ? p->f.wid : 0);
-			p->f.zero = oz;
-			return;
-		}
-	} else if (p->f.zero && p->f.wid_present) {
-		prec = p->f.wid;
-		if (negative || p->f.plus || p->f.space)
-			prec--;
-	}
-	char tmp[72];
-	size_t k = sizeof(tmp);
-	do {
-		tmp[--k] = digits[u % (unsigned)base];
-		u /= (unsigned)base;
-	} while (u);
-	size_t dn = sizeof(tmp) - k;
-	size_t zeros = prec > (long)dn ? (size_t)prec - dn : 0;
-	const char *prefix = "";
-	if (p->f.sharp) {
-		if (base == 2)
-			prefix = "0b";
-		else if (base == 8 && zeros == 0 && tmp[k] != '0')
-			prefix = "0";
-		else if (base == 16)
-			prefix = digits[16] == 'x' ? "0x" : "0X";
-	}
-	if (verb == 'O')
-		prefix = p->f.sharp && base == 8 && zeros == 0 && tmp[k] != '0' ? "0o0" : "0o";
-	const char *sign = negative ? "-" : p->f.plus ? "+" : p->f.space ? " " : "";
-	emit_number(p, sign, prefix, zeros, tmp + k, dn);
-}
-
-/* fmt.fmtUnicode */
-static void fmt_unicode(struct pp *p, uint64_t u)
-{
-	char hex[24];
-	int k = snprintf(hex, sizeof(hex), "%llX", (unsigned long long)u);
-	long prec = 4;
-	if (p->f.prec_present && p->f.prec > 4)
-		prec = p->f.prec;
-	struct abuf t;
-	ab_init(&t, p->b->a, 32, SIZE_MAX);
-	ab_adds(&t, "U+");
-	if (prec > k)
-		ab_fill(&t, '0', (size_t)(prec - k));
-	ab_add(&t, hex, (size_t)k);
-	if (p->f.sharp && u <= 0x10FFFF && go_isprint((uint32_t)u)) {
-		ab_adds(&t, " '");
-		ab_rune(&t, (uint32_t)u);
-		ab_addc(&t, '\'');
-	}
-	if (t.err) {
-		p->b->err = t.err;
-		return;
-	}
-	bool oz = p->f.zero;
-	p->f.zero = false;
-	pad(p, t.p, t.n);
-	p->f.zero = oz;
-}
-
-static void bad_verb(struct pp *p, const struct garg *a, uint32_t verb);
-
-static void fmt_int_verb(struct pp *p, const struct garg *a, uint32_t verb)
-{
-	uint64_t v = (uint64_t)a->i;
-	char e[16];
-	switch (verb) {
-	case 'v':
-	case 'd':
-		fmt_integer(p, v, 10, true, verb, ldigits);
-		return;
-	case 'b':
-		fmt_integer(p, v, 2, true, verb, ldigits);
-		return;
-	case 'o':
-	case 'O':
-		fmt_integer(p, v, 8, true, verb, ldigits);
-		return;
-	case 'x':
-		fmt_integer(p, v, 16, true, verb, ldigits);
-		return;
-	case 'X':
-		fmt_integer(p, v, 16, true, verb, udigits);
-		return;
-	case 'c':
-		pad(p, e, u8enc(v > 0x10FFFF ? RUNE_ERROR : (uint32_t)v, e));
-		return;
-	case 'q':
-		if (v <= 0x10FFFF) {
-			struct abuf q;
-			ab_init(&q, p->b->a, 16, SIZE_MAX);
-			ab_addc(&q, '\'');
-			uint32_t r = (uint32_t)v;
-			if (r >= 0xD800 && r <= 0xDFFF)
-				r = RUNE_ERROR;
-			esc_rune(&q, r, '\'', p->f.plus);
-			ab_addc(&q, '\'');
-			if (q.err)
-				p->b->err = q.err;
-			else
-				pad(p, q.p, q.n);
-			return;
-		}
-		break;
-	case 'U':
-		fmt_unicode(p, v);
-		return;
-	default:
-		break;
-	}
-	bad_verb(p, a, verb);
-}
-
-/* ---- floats: strconv.AppendFloat(f, fmt, prec, 64) ---- */
-
-struct decimal {
-	char *d;  /* significant digits, no leading/trailing zeros */
-	int nd;
-	int dp;   /* decimal point position */
-	bool neg;
-};
-
-/* Parses printf output "[-]d.ddde±x" or "[-]ddd.ddd" into digits. */
-static void parse_decimal(const char *t, struct decimal *dec, char *dst)
-{
-	bool neg = false;
-	if (*t == '-') {
-		neg = true;
-		t++;
-	}
-	int nd = 0, intdigits = -1;
-	for (; *t && *t != 'e'; t++) {
-		if (*t == '.')
-			intdigits = nd;
-		else
-			dst[nd++] = *t;
-	}
-	if (intdigits < 0)
-		intdigits = nd;
-	int dp = intdigits;
-	if (*t == 'e')
-		dp = (int)strtol(t + 1, NULL, 10) + 1;
-	int lead = 0;
-	while (lead < nd && dst[lead] == '0')
-		lead++;
-	if (lead == nd) {
-		dec->d = dst;
-		dec->nd = 0;
-		dec->dp = 0;
-		dec->neg = neg;
-		return;
-	}
-	if (*t != 'e')
-		dp -= lead;
-	memmove(dst, dst + lead, (size_t)(nd - lead));
-	nd -= lead;
-	while (nd > 0 && dst[nd - 1] == '0')
-		nd--;
-	dec->d = dst;
-	dec->nd = nd;
-	dec->dp = dp;
-	dec->neg = neg;
-}
-
-static void fmt_e(struct abuf *b, const struct decimal *d, int prec, char fmt)
-{
-	if (d->neg)
-		ab_addc(b, '-');
-	ab_addc(b, d->nd ? d->d[0] : '0');
-	if (prec > 0) {
-		ab_addc(b, '.');
-		int m = d->nd < prec + 1 ? d->nd : prec + 1;
-		int i = 1;
-		if (i < m) {
-			ab_add(b, d->d + 1, (size_t)(m - 1));
-			i = m;
-		}
-		if (i <= prec)
-			ab_fill(b, '0', (size_t)(prec - i + 1));
-	}
-	ab_addc(b, fmt);
-	int exp = d->nd == 0 ? 0 : d->dp - 1;
-	ab_addc(b, exp < 0 ? '-' : '+');
-	if (exp < 0)
-		exp = -exp;
-	char t[16];
-	snprintf(t, sizeof(t), "%02d", exp);
-	ab_adds(b, t);
-}
-
-static void fmt_f(struct abuf *b, const struct decimal *d, int prec)
-{
-	if (d->neg)
-		ab_addc(b, '-');
-	if (d->dp > 0) {
-		int m = d->nd < d->dp ? d->nd : d->dp;
-		ab_add(b, d->d, (size_t)m);
-		if (m < d->dp)
-			ab_fill(b, '0', (size_t)(d->dp - m));
-	} else {
-		ab_addc(b, '0');
-	}
-	if (prec > 0) {
-		ab_addc(b, '.');
-		for (int i = 1; i <= prec; i++) {
-			int j = d->dp + i - 1;
-			ab_addc(b, j >= 0 && j < d->nd ? d->d[j] : '0');
-		}
-	}
-}
-
-/* %b: mantissa "p" binary exponent. */
-static void fmt_b(struct abuf *b, double v)
-{
-	uint64_t bits;
-	memcpy(&bits, &v, sizeof(bits));
-	int exp = (int)(bits >> 52 & 0x7FF);
-	uint64_t mant = bits & ((1ull << 52) - 1);
-	if (exp == 0)
-		exp++;
-	else
-		mant |= 1ull << 52;
-	exp += -1023 - 52;
-	char t[64];
-	snprintf(t, sizeof(t), "%s%llup%c%d", bits >> 63 ? "-" : "", (unsigned long long)mant,
-	         exp >= 0 ? '+' : '-', exp < 0 ? -exp : exp);
-	ab_adds(b, t);
-}
-
-/* %x/%X: hexadecimal mantissa and binary exponent (strconv fmtX). */
-static void fmt_x(struct abuf *b, double v, int prec, char fmt)
-{
-	uint64_t bits;
-	memcpy(&bits, &v, sizeof(bits));
-	bool neg = bits >> 63;
-	int exp = (int)(bits >> 52 & 0x7FF);
-	uint64_t mant = bits & ((1ull << 52) - 1);
-	if (exp == 0)
-		exp++;
-	else
-		mant |= 1ull << 52;
-	exp -= 1023;
-	if (mant == 0)
-		exp = 0;
-	mant <<= 60 - 52;
-	while (mant != 0 && (mant & (1ull << 60)) == 0) {
-		mant <<= 1;
-		exp--;
-	}
-	if (prec >= 0 && prec < 15) {
-		unsigned shift = (unsigned)prec * 4;
-		uint64_t extra = (mant << shift) & ((1ull << 60) - 1);
-		mant >>= 60 - shift;
-		if ((extra | (mant & 1)) > (1ull << 59))
-			mant++;
-		mant <<= 60 - shift;
-		if (mant & (1ull << 61)) {
-			mant >>= 1;
-			exp++;
-		}
-	}
-	const char *hex = fmt == 'X' ? "0123456789ABCDEF" : "0123456789abcdef";
-	if (neg)
-		ab_addc(b, '-');
-	ab_addc(b, '0');
-	ab_addc(b, fmt);
-	ab_addc(b, (char)('0' + (mant >> 60 & 1)));
-	mant <<= 4;
-	if (prec < 0 && mant != 0) {
-		ab_addc(b, '.');
-		while (mant != 0) {
-			ab_addc(b, hex[mant >> 60 & 15]);
-			mant <<= 4;
-		}
-	} else if (prec > 0) {
-		ab_addc(b, '.');
-		for (int i = 0; i < prec; i++) {
-			ab_addc(b, hex[mant >> 60 & 15]);
-			mant <<= 4;
-		}
-	}
-	ab_addc(b, fmt == 'X' ? 'P' : 'p');
-	ab_addc(b, exp < 0 ? '-' : '+');
-	if (exp < 0)
-		exp = -exp;
-	char t[16];
-	snprintf(t, sizeof(t), "%02d", exp);
-	ab_adds(b, t);
-}
-
-/* Decimal digits of v: shortest round-trip (prec < 0) or correctly
- * rounded to prec digits after the point ('e') or point ('f'). */
-static int float_digits(rarena *a, double v, char mode, int prec, struct decimal *d)
-{
-	char stack[64];
-	char *t = stack;
-	size_t tn = sizeof(stack);
-	double av = fabs(v);
-	if (prec < 0) {
-		for (int p = 0; p < 17; p++) {
-			snprintf(t, tn, "%.*e", p, av);
-			if (strtod(t, NULL) == av)
-				break;
-		}
-	} else {
-		int need = mode == 'e' ? snprintf(NULL, 0, "%.*e", prec, av) : snprintf(NULL, 0, "%.*f", prec, av);
-		if (need < 0)
-			return -ENOMEM;
-		if ((size_t)need >= tn) {
-			tn = (size_t)need + 1;
-			t = rarena_alloc(a, tn);
-			if (t == NULL)
-				return -ENOMEM;
-		}
-		if (mode == 'e')
-			snprintf(t, tn, "%.*e", prec, av);
-		else
-			snprintf(t, tn, "%.*f", prec, av);
-	}
-	size_t tl = strlen(t);
-	char *dst = rarena_alloc(a, tl + 1);
-	if (dst == NULL)
-		return -ENOMEM;
-	parse_decimal(t, d, dst);
-	d->neg = signbit(v) != 0;
-	return 0;
-}
-
-static int go_ftoa(struct abuf *b, double v, char fmt, int prec)
-{
-	if (isnan(v)) {
-		ab_adds(b, "NaN");
-		return 0;
-	}
-	if (isinf(v)) {
-		ab_adds(b, v > 0 ? "+Inf" : "-Inf");
-		return 0;
-	}
-	if (fmt == 'b') {
-		fmt_b(b, v);
-		return 0;
-	}
-	if (fmt == 'x' || fmt == 'X') {
-		fmt_x(b, v, prec, fmt);
-		return 0;
-	}
-	bool shortest = prec < 0;
-	struct decimal d;
-	int r;
-	if (shortest) {
-		r = float_digits(b->a, v, 'e', -1, &d);
-	} else if (fmt == 'e' || fmt == 'E') {
-		r = float_digits(b->a, v, 'e', prec, &d);
-	} else if (fmt == 'f') {
-		r = float_digits(b->a, v, 'f', prec, &d);
-	} else {
-		if (prec == 0)
-			prec = 1;
-		r = float_digits(b->a, v, 'e', prec - 1, &d);
-	}
-	if (r < 0)
-		return r;
-	if (shortest) {
-		if (fmt == 'e' || fmt == 'E')
-			prec = d.nd - 1 > 0 ? d.nd - 1 : 0;
-		else if (fmt == 'f')
-			prec = d.nd - d.dp > 0 ? d.nd - d.dp : 0;
-		else
-			prec = d.nd;
-	}
-	switch (fmt) {
-	case 'e':
-	case 'E':
-		fmt_e(b, &d, prec, fmt);
-		return 0;
-	case 'f':
-		fmt_f(b, &d, prec);
-		return 0;
-	default: {
-		int eprec = prec;
-		if (eprec > d.nd && d.nd >= d.dp)
-			eprec = d.nd;
-		if (shortest)
-			eprec = 6;
-		int exp = d.dp - 1;
-		if (exp < -4 || exp >= eprec) {
-			if (prec > d.nd)
-				prec = d.nd;
-			fmt_e(b, &d, prec - 1, (char)(fmt + 'e' - 'g'));
-			return 0;
-		}
-		if (prec > d.dp)
-			prec = d.nd;
-		fmt_f(b, &d, prec - d.dp > 0 ? prec - d.dp : 0);
-		return 0;
-	}
-	}
-}
-
-/* fmt.fmtFloat */
-static void fmt_float(struct pp *p, double v, char verb, int prec)
-{
-	if (p->f.prec_present)
-		prec = p->f.prec;
-	struct abuf nb;
-	ab_init(&nb, p->b->a, 40, SIZE_MAX);
-	ab_addc(&nb, '+');
-	if (go_ftoa(&nb, v, verb, prec) < 0 || nb.err) {
-		p->b->err = -ENOMEM;
-		return;
-	}
-	char *num = nb.p;
-	size_t n = nb.n;
-	if (num[1] == '-' || num[1] == '+') {
-		num++;
-		n--;
-	}
-	if (p->f.space && num[0] == '+' && !p->f.plus)
-		num[0] = ' ';
-	if (num[1] == 'I' || num[1] == 'N') {
-		bool oz = p->f.zero;
-		p->f.zero = false;
-		if (num[1] == 'N' && !p->f.space && !p->f.plus) {
-			num++;
-			n--;
-		}
-		pad(p, num, n);
-		p->f.zero = oz;
-		return;
-	}
-	if (p->f.sharp && verb != 'b') {
-		int digits = 0;
-		if (verb == 'v' || verb == 'g' || verb == 'G' || verb == 'x')
-			digits = prec == -1 ? 6 : prec;
-		char tail[16];
-		size_t tl = 0;
-		bool has_point = false, nonzero = false;
-		for (size_t i = 1; i < n; i++) {
-			char c = num[i];
-			if (c == '.') {
-				has_point = true;
-			} else if (c == 'p' || c == 'P' || ((c == 'e' || c == 'E') && verb != 'x' && verb != 'X')) {
-				tl = n - i < sizeof(tail) ? n - i : sizeof(tail);
-				memcpy(tail, num + i, tl);
-				n = i;
-				break;
-			} else {
-				if (c != '0')
-					nonzero = true;
-				if (nonzero)
-					digits--;
-			}
-		}
-		struct abuf nb2;
-		ab_init(&nb2, p->b->a, n + 16, SIZE_MAX);
-		ab_add(&nb2, num, n);
-		if (!has_point) {
-			if (n == 2 && num[1] == '0')
-				digits--;
-			ab_addc(&nb2, '.');
-		}
-		if (digits > 0)
-			ab_fill(&nb2, '0', (size_t)digits);
-		ab_add(&nb2, tail, tl);
-		if (nb2.err) {
-			p->b->err = nb2.err;
-			return;
-		}
-		num = nb2.p;
-		n = nb2.n;
-	}
-	if (p->f.plus || num[0] != '+') {
-		if (p->f.zero && !p->f.minus && p->f.wid_present && (size_t)p->f.wid > n) {
-			ab_addc(p->b, num[0]);
-			write_padding(p, (long)((size_t)p->f.wid - n));
-			ab_add(p->b, num + 1, n - 1);
-			return;
-		}
-		pad(p, num, n);
-		return;
-	}
-	pad(p, num + 1, n - 1);
-}
-
-static void fmt_float_verb(struct pp *p, const struct garg *a, uint32_t verb)
-{
-	switch (verb) {
-	case 'v':
-		fmt_float(p, a->f, 'g', -1);
-		return;
-	case 'b':
-	case 'g':
-	case 'G':
-	case 'x':
-	case 'X':
-		fmt_float(p, a->f, (char)verb, -1);
-		return;
-	case 'f':
-	case 'e':
-	case 'E':
-		fmt_float(p, a->f, (char)verb, 6);
-		return;
-	case 'F':
-		fmt_float(p, a->f, 'f', 6);
-		return;
-	default:
-		bad_verb(p, a, verb);
-	}
-}
-
-static void fmt_string_verb(struct pp *p, const struct garg *a, uint32_t verb)
-{
-	switch (verb) {
-	case 'v':
-		if (p->f.sharpv)
-			fmt_q(p, a->s, a->n);
-		else
-			fmt_s(p, a->s, a->n);
-		return;
-	case 's':
-		fmt_s(p, a->s, a->n);
-		return;
-	case 'x':
-		fmt_sx(p, a->s, a->n, ldigits);
-		return;
-	case 'X':
-		fmt_sx(p, a->s, a->n, udigits);
-		return;
-	case 'q':
-		fmt_q(p, a->s, a->n);
-		return;
-	default:
-		bad_verb(p, a, verb);
-	}
-}
-
-/* big.Int.Format */
-static void fmt_big(struct pp *p, const struct garg *a, uint32_t verb)
-{
-	int base;
-	switch (verb) {
-	case 'b': base = 2; break;
-	case 'o': case 'O': base = 8; break;
-	case 'd': case 's': case 'v': base = 10; break;
-	case 'x': case 'X': base = 16; break;
-	default:
-		ab_adds(p->b, "%!");
-		pp_rune(p, verb);
-		ab_adds(p->b, "(big.Int=");
-		if (a->neg)
-			ab_addc(p->b, '-');
-		ab_add(p->b, a->s, a->n);
-		ab_addc(p->b, ')');
-		return;
-	}
-	bool plus = p->f.plus || p->f.plusv, sharp = p->f.sharp || p->f.sharpv;
-	const char *sign = a->neg ? "-" : plus ? "+" : p->f.space ? " " : "";
-	const char *prefix = "";
-	if (sharp) {
-		if (verb == 'b')
-			prefix = "0b";
-		else if (verb == 'o')
-			prefix = "0";
-		else if (verb == 'x')
-			prefix = "0x";
-		else if (verb == 'X')
-			prefix = "0X";
-	}
-	if (verb == 'O')
-		prefix = "0o";
-	struct abuf d;
-	ab_init(&d, p->b->a, a->n + 8, SIZE_MAX);
-	if (base == 10) {
-		ab_add(&d, a->s, a->n);
-	} else {
-		BIGNUM *bn = NULL;
-		char *txt = rarena_strndup(p->b->a, a->s, a->n);
-		if (txt == NULL || BN_dec2bn(&bn, txt) == 0) {
-			p->b->err = -ENOMEM;
-			return;
-		}
-		big_digits(bn, base, verb == 'X', &d);
-		BN_free(bn);
-	}
-	if (d.err) {
-		p->b->err = d.err;
-		return;
-	}
-	size_t zeros = 0;
-	if (p->f.prec_present) {
-		if (d.n < (size_t)p->f.prec)
-			zeros = (size_t)p->f.prec - d.n;
-		else if (d.n == 1 && d.p[0] == '0' && p->f.prec == 0)
-			return;
-	}
-	size_t length = strlen(sign) + strlen(prefix) + zeros + d.n;
-	if (p->f.wid_present && length < (size_t)p->f.wid) {
-		size_t dd = (size_t)p->f.wid - length;
-		if (p->f.minus) {
-			ab_adds(p->b, sign);
-			ab_adds(p->b, prefix);
-			ab_fill(p->b, '0', zeros);
-			ab_add(p->b, d.p, d.n);
-			ab_fill(p->b, ' ', dd);
-			return;
-		}
-		if (p->f.zero && !p->f.prec_present)
-			zeros += dd;
-		else
-			ab_fill(p->b, ' ', dd);
-	}
-	ab_adds(p->b, sign);
-	ab_adds(p->b, prefix);
-	ab_fill(p->b, '0', zeros);
-	ab_add(p->b, d.p, d.n);
-}
-
-static void print_arg(struct pp *p, const struct garg *a, uint32_t verb)
-{
-	if (verb == 'T') {
-		const char *t = gtype_name(a);
-		fmt_s(p, t, strlen(t));
-		return;
-	}
-	if (verb == 'p') {
-		/* Go prints an address for *big.Int; nothing stable to mimic. */
-		bad_verb(p, a, verb);
-		return;
-	}
-	switch (a->k) {
-	case GA_INT:
-		fmt_int_verb(p, a, verb);
-		return;
-	case GA_FLT:
-		fmt_float_verb(p, a, verb);
-		return;
-	case GA_STR:
-		fmt_string_verb(p, a, verb);
-		return;
-	case GA_BIG:
-		fmt_big(p, a, verb);
-		return;
-	}
-}
-
-static void bad_verb(struct pp *p, const struct garg *a, uint32_t verb)
-{
-	ab_adds(p->b, "%!");
-	pp_rune(p, verb);
-	ab_addc(p->b, '(');
-	ab_adds(p->b, gtype_name(a));
-	ab_addc(p->b, '=');
-	print_arg(p, a, 'v');
-	ab_addc(p->b, ')');
-}
-
-static void clear_flags(struct gflags *f) { memset(f, 0, sizeof(*f)); }
-
-/* fmt parsenum: digits at s[start, end). */
-static int parsenum(const char *s, size_t start, size_t end, bool *isnum, size_t *newi)
-{
-	int num = 0;
-	*isnum = false;
-	if (start >= end) {
-		*newi = end;
-		return 0;
-	}
-	size_t i;
-	for (i = start; i < end && s[i] >= '0' && s[i] <= '9'; i++) {
-		if (num > GO_TOO_LARGE || num < -GO_TOO_LARGE) {
-			*isnum = false;
-			*newi = end;
-			return 0;
-		}
-		num = num * 10 + (s[i] - '0');
-		*isnum = true;
-	}
-	*newi = i;
-	return num;
-}
-
-/* fmt argNumber: an explicit "[n]" argument index at fmt[*i]. */
-static size_t arg_number(struct pp *p, size_t argnum, const char *fmt, size_t end, size_t *i, bool *found)
-{
-	*found = false;
-	if (*i >= end || fmt[*i] != '[')
-		return argnum;
-	p->reordered = true;
-	const char *s = fmt + *i;
-	size_t n = end - *i;
-	size_t wid = 1;
-	bool ok = false;
-	int index = 0;
-	if (n >= 3) {
-		for (size_t j = 1; j < n; j++) {
-			if (s[j] != ']')
-				continue;
-			bool isnum;
-			size_t newi;
-			int w = parsenum(s, 1, j, &isnum, &newi);
-			wid = j + 1;
-			if (isnum && newi == j) {
-				ok = true;
-				index = w - 1;
-			}
-			break;
-		}
-	}
-	*i += wid;
-	if (ok && index >= 0 && (size_t)index < p->nargs) {
-		*found = true;
-		return (size_t)index;
-	}
-	p->good_argnum = false;
-	*found = ok;
-	return argnum;
-}
-
-/* fmt intFromArg */
-static int int_from_arg(struct pp *p, size_t *argnum, bool *isint)
-{
-	*isint = false;
-	if (*argnum >= p->nargs)
-		return 0;
-	const struct garg *a = &p->args[*argnum];
-	(*argnum)++;
-	if (a->k != GA_INT || a->i > GO_TOO_LARGE || a->i < -GO_TOO_LARGE)
-		return 0;
-	*isint = true;
-	return (int)a->i;
-}
-
-/* The flags after '%'. Returns true when Go's fast path applied (a
- * lower-case verb right after the flags, with an argument left): the verb
- * has then been printed. */
-static bool printf_flags(struct pp *p, const char *fmt, size_t end, size_t *i, size_t *argnum)
-{
-	for (; *i < end; (*i)++) {
-		char c = fmt[*i];
-		if (c == '#') {
-			p->f.sharp = true;
-		} else if (c == '0') {
-			p->f.zero = !p->f.minus;
-		} else if (c == '+') {
-			p->f.plus = true;
-		} else if (c == '-') {
-			p->f.minus = true;
-			p->f.zero = false;
-		} else if (c == ' ') {
-			p->f.space = true;
-		} else {
-			if (c < 'a' || c > 'z' || *argnum >= p->nargs)
-				return false;
-			if (c == 'v') {
-				p->f.sharpv = p->f.sharp;
-				p->f.sharp = false;
-				p->f.plusv = p->f.plus;
-				p->f.plus = false;
-			}
-			print_arg(p, &p->args[(*argnum)++], (uint32_t)c);
-			(*i)++;
-			return true;
-		}
-	}
-	return false;
-}
-
-/* Width and precision, each a number, '*' or after an "[n]" index. */
-static void printf_width_prec(struct pp *p, const char *fmt, size_t end, size_t *i, size_t *argnum,
-                              bool *after_index)
-{
-	*argnum = arg_number(p, *argnum, fmt, end, i, after_index);
-	if (*i < end && fmt[*i] == '*') {
-		(*i)++;
-		p->f.wid = int_from_arg(p, argnum, &p->f.wid_present);
-		if (!p->f.wid_present)
-			ab_adds(p->b, "%!(BADWIDTH)");
-		if (p->f.wid < 0) {
-			p->f.wid = -p->f.wid;
-			p->f.minus = true;
-			p->f.zero = false;
-		}
-		*after_index = false;
-	} else {
-		p->f.wid = parsenum(fmt, *i, end, &p->f.wid_present, i);
-		if (*after_index && p->f.wid_present)
-			p->good_argnum = false;
-	}
-	if (*i + 1 < end && fmt[*i] == '.') {
-		(*i)++;
-		if (*after_index)
-			p->good_argnum = false;
-		*argnum = arg_number(p, *argnum, fmt, end, i, after_index);
-		if (*i < end && fmt[*i] == '*') {
-			(*i)++;
-			p->f.prec = int_from_arg(p, argnum, &p->f.prec_present);
-			if (p->f.prec < 0) {
-				p->f.prec = 0;
-				p->f.prec_present = false;
-			}
-			if (!p->f.prec_present)
-				ab_adds(p->b, "%!(BADPREC)");
-			*after_index = false;
-		} else {
-			p->f.prec = parsenum(fmt, *i, end, &p->f.prec_present, i);
-			if (!p->f.prec_present) {
-				p->f.prec = 0;
-				p->f.prec_present = true;
-			}
-		}
-	}
-	if (!*after_index)
-		*argnum = arg_number(p, *argnum, fmt, end, i, after_index);
-}
-
-static void printf_verb(struct pp *p, uint32_t verb, size_t *argnum)
-{
-	if (verb == '%') {
-		ab_addc(p->b, '%'); /* takes no operand, ignores width and precision */
-	} else if (!p->good_argnum) {
-		ab_adds(p->b, "%!");
-		pp_rune(p, verb);
-		ab_adds(p->b, "(BADINDEX)");
-	} else if (*argnum >= p->nargs) {
-		ab_adds(p->b, "%!");
-		pp_rune(p, verb);
-		ab_adds(p->b, "(MISSING)");
-	} else {
-		if (verb == 'v') {
-			p->f.sharpv = p->f.sharp;
-			p->f.sharp = false;
-			p->f.plusv = p->f.plus;
-			p->f.plus = false;
-		}
-		print_arg(p, &p->args[(*argnum)++], verb);
-	}
-}
-
-/* fmt doPrintf */
-static void do_printf(struct pp *p, const char *fmt, size_t end)
-{
-	size_t argnum = 0;
-	bool after_index = false;
-	p->reordered = false;
-	for (size_t i = 0; i < end && p->b->err == 0;) {
-		p->good_argnum = true;
-		size_t lasti = i;
-		while (i < end && fmt[i] != '%')
-			i++;
-		if (i > lasti)
-			ab_add(p->b, fmt + lasti, i - lasti);
-		if (i >= end)
-			break;
-		i++;
-		clear_flags(&p->f);
-		if (printf_flags(p, fmt, end, &i, &argnum))
-			continue;
-		printf_width_prec(p, fmt, end, &i, &argnum, &after_index);
-		if (i >= end) {
-			ab_adds(p->b, "%!(NOVERB)");
-			break;
-		}
-		uint32_t verb;
-		i += u8dec((const unsigned char *)fmt + i, end - i, &verb);
-		printf_verb(p, verb, &argnum);
-	}
-	/* Unused operands, unless an explicit index was used. */
-	if (!p->reordered && argnum < p->nargs) {
-		clear_flags(&p->f);
-		ab_adds(p->b, "%!(EXTRA ");
-		for (size_t k = argnum; k < p->nargs; k++) {
-			if (k > argnum)
-				ab_adds(p->b, ", ");
-			ab_adds(p->b, gtype_name(&p->args[k]));
-			ab_addc(p->b, '=');
-			print_arg(p, &p->args[k], 'v');
-		}
-		ab_addc(p->b, ')');
-	}
-}
-
-/* Decimal integer text (optional '-', digits): fits big.Int SetString. */
-static bool is_dec_int(const char *s, size_t n)
-{
-	size_t i = 0;
-	if (i < n && (s[i] == '-' || s[i] == '+'))
-		i++;
-	if (i >= n)
-		return false;
-	for (; i < n; i++)
-		if (s[i] < '0' || s[i] > '9')
-			return false;
-	return true;
-}
-
-/* OPA's conversion of one sprintf operand (see the section comment). */
-static int to_garg(rctx *cx, const rv *x, struct garg *g)
-{
-	rarena *a = rctx_arena(cx);
-	memset(g, 0, sizeof(*g));
-	if (x->t == RV_STR) {
-		g->k = GA_STR;
-		g->s = x->u.s.p;
-		g->n = x->u.s.n;
-		return 0;
-	}
-	if (x->t == RV_NUM) {
-		if (x->nk == RN_INT) {
-			g->k = GA_INT;
-			g->i = x->u.i;
-			return 0;
-		}
-		if (x->nk == RN_BIG) {
-			g->k = GA_BIG;
-			g->neg = x->u.s.p[0] == '-';
-			g->s = x->u.s.p + (g->neg ? 1 : 0);
-			g->n = x->u.s.n - (g->neg ? 1 : 0);
-			return 0;
-		}
-		if (x->u.fl.txt == NULL) {
-			g->k = GA_FLT;
-			g->f = (double)x->u.fl.f;
-			return 0;
-		}
-		const char *t = x->u.fl.txt;
-		size_t tn = x->u.fl.txtlen;
-		if (is_dec_int(t, tn)) {
-			/* Cannot happen for parsed literals; keep OPA's order. */
-			g->k = GA_BIG;
-			g->neg = t[0] == '-';
-			g->s = t + (t[0] == '-' || t[0] == '+');
-			g->n = tn - (size_t)(t[0] == '-' || t[0] == '+');
-			return 0;
-		}
-		char *z = rarena_strndup(a, t, tn);
-		if (z == NULL)
-			return -ENOMEM;
-		double d = strtod(z, NULL);
-		if (isinf(d)) {
-			g->k = GA_STR;
-			g->s = t;
-			g->n = tn;
-		} else {
-			g->k = GA_FLT;
-			g->f = d;
-		}
-		return 0;
-	}
-	cc_buf tb;
-	cc_buf_init(&tb, STR_MAX);
-	int r = rv_to_rego(x, &tb);
-	if (r == 0) {
-		g->k = GA_STR;
-		g->s = rarena_strndup(a, tb.p ? tb.p : "", tb.len);
-		g->n = tb.len;
-		if (g->s == NULL)
-			r = -ENOMEM;
-	}
-	cc_buf_free(&tb);
-	return r;
-}
-
-static int bi_sprintf(rctx *cx, const rv *const *args, const rv **ret)
-{
-	const char *fmt;
-	size_t fn;
-	int r = rbi_arg_str(cx, args, 0, &fmt, &fn);
-	if (r < 0)
-		return r;
-	if ((r = rbi_arg_type(cx, args, 1, RT_ARR)) < 0)
-		return r;
-	const rv *arr = args[1];
-	size_t na = arr->u.a.n;
-	struct garg *ga = rarena_nalloc(rctx_arena(cx), na ? na : 1, sizeof(*ga));
-	if (ga == NULL)
-		return rbi_oom(cx);
-	for (size_t i = 0; i < na; i++)
-		if (to_garg(cx, arr->u.a.v[i], &ga[i]) < 0)
-			return rbi_oom(cx);
-	struct abuf b;
-	ab_init(&b, rctx_arena(cx), fn + 16, STR_MAX);
-	struct pp p = {.b = &b, .args = ga, .nargs = na};
-	do_printf(&p, fmt, fn);
-	return ab_finish(cx, &b, ret);
+	return abuf_finish(cx, &b, ret);
 }
 
 /* ---- table ----------------------------------------------------------- */
@@ -2397,7 +897,7 @@ const struct rbi rbi_group_strings[] = {
     {"upper", 1, bi_upper, NULL, 0, {RT_STR}, RT_STR},
     {"replace", 3, bi_replace, NULL, 0, {RT_STR, RT_STR, RT_STR}, RT_STR},
     {"split", 2, bi_split, NULL, 0, {RT_STR, RT_STR}, RT_ARR},
-    {"sprintf", 2, bi_sprintf, NULL, 0, {RT_STR, RT_ARR}, RT_STR},
+    {"sprintf", 2, rstr_sprintf, NULL, 0, {RT_STR, RT_ARR}, RT_STR},
     {"strings.any_prefix_match", 2, bi_any_prefix_match, NULL, 0,
      {RT_STR | RT_ARR | RT_SET, RT_STR | RT_ARR | RT_SET}, RT_BOOL},
     {"strings.any_suffix_match", 2, bi_any_suffix_match, NULL, 0,

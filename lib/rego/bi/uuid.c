@@ -16,22 +16,12 @@
 
 #include <openssl/rand.h>
 
+#include "../hex.h"
 #include "../rctx.h"
-
-static int hexval(unsigned char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
 
 static bool xtob(const char *p, uint8_t *out)
 {
-	int a = hexval((unsigned char)p[0]), b = hexval((unsigned char)p[1]);
+	int a = rhex_digit((unsigned char)p[0]), b = rhex_digit((unsigned char)p[1]);
 	if (a < 0 || b < 0)
 		return false;
 	*out = (uint8_t)(a << 4 | b);
