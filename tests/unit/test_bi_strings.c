@@ -128,6 +128,9 @@ static void test_split_replace(void **state)
 	EQ("replace", "[\"foo...bar\", \"..\", \",,\"]", "\"foo,,.bar\"");
 	EQ("replace", "[\"\", \"hi\", \"bye\"]", "\"\"");
 	EQ("replace", "[\"abc\", \"\", \"-\"]", "\"-a-b-c-\"");
+	/* strings.Replace: an empty old matches between runes, not bytes. */
+	EQ("replace", "[\"\u65e5\u672c\", \"\", \"X\"]", "\"X\u65e5X\u672cX\"");
+	EQ("replace", "[\"\", \"\", \"X\"]", "\"X\"");
 	EQ("replace", "[\"aaaa\", \"aa\", \"b\"]", "\"bb\"");
 	EQ("replace", "[\"abc\", 1, \"x\"]", "ERR eval_type_error: replace: operand 2 must be string but got number");
 	EQ("strings.replace_n", "[{\"<\": \"&lt;\", \">\": \"&gt;\"}, \"This is <b>HTML</b>!\"]",

@@ -556,9 +556,22 @@ static int bi_replace(rctx *cx, const rv *const *args, const rv **ret)
 		*ret = args[0];
 		return 0;
 	}
-	struct repl_pair p = {o, on, nw, nn};
 	struct abuf b;
 	abuf_init(&b, rctx_arena(cx), n, STR_MAX > n ? STR_MAX : n);
+	if (on == 0) {
+		/* OPA calls strings.Replace: an empty old matches at the start
+		 * and after each UTF-8 sequence (never inside one). */
+		abuf_add(&b, nw, nn);
+		for (size_t i = 0; i < n && !b.err;) {
+			uint32_t rr;
+			size_t w = rutf8_decode((const unsigned char *)s + i, n - i, &rr);
+			abuf_add(&b, s + i, w);
+			abuf_add(&b, nw, nn);
+			i += w;
+		}
+		return abuf_finish(cx, &b, ret);
+	}
+	struct repl_pair p = {o, on, nw, nn};
 	replace_all(s, n, &p, 1, &b);
 	return abuf_finish(cx, &b, ret);
 }

@@ -382,7 +382,7 @@ static int int_operand(rctx *cx, const rv *const *args, int i, int64_t *out)
 static int bi_add_date(rctx *cx, const rv *const *args, const rv **ret)
 {
 	struct gtime t;
-	int64_t y, m, d;
+	int64_t y = 0, m = 0, d = 0;
 	int r = tz_time(cx, args[0], &t, NULL, NULL);
 	if (r == 0)
 		r = int_operand(cx, args, 1, &y);
