@@ -69,6 +69,27 @@
 #define CC_REGO_MAX_NAME_SEGMENTS 64u
 #define CC_REGO_MAX_HEAD_TERMS 64u
 
+/* Memo entries the parser keeps for backtracking over terms (~30 MiB);
+ * beyond, entries are replaced, so hostile input costs time, not memory. */
+#define CC_REGO_PARSE_MEMO (1u << 18)
+
+/* Compiled regular expressions cached per engine (Kata policies use a few
+ * dozen patterns); the least recently used is evicted. */
+#define CC_REGO_REGEX_CACHE 256u
+
+/* Steps regex.globs_match may take deciding whether two patterns intersect
+ * (the check is a search over pairs of automaton states). */
+#define CC_REGO_GLOBS_STEPS 10000000L
+
+/* Largest zoneinfo (TZif) file time.* reads: real ones are under 4 KiB. */
+#define CC_REGO_MAX_TZIF_BYTES (256u * 1024u)
+
+/* Longest test.sleep: a policy must not stall the agent. */
+#define CC_REGO_MAX_SLEEP_NS 1000000000LL
+
+/* Deepest value the JSON/YAML writers descend into (they recurse). */
+#define CC_REGO_MAX_ENCODE_DEPTH 10000
+
 /* ---- CLI --------------------------------------------------------------- */
 
 /* Deepest directory tree `cocoon policy -d DIR` walks for policies and data. */

@@ -6,11 +6,12 @@
 #ifndef COCOON_REGO_CONVERT_INT_H
 #define COCOON_REGO_CONVERT_INT_H
 
+#include "cocoon/limits.h"
 #include "convert.h"
 
 /* Nesting bound of the recursive encoders (values built by evaluation can
  * nest deeper than any parsed document). */
-#define ENCODE_MAX_DEPTH 10000
+#define ENCODE_MAX_DEPTH CC_REGO_MAX_ENCODE_DEPTH /* limits.h */
 
 /* ---- convert_gojson.c -------------------------------------------------- */
 

@@ -5,10 +5,11 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cocoon/limits.h"
 #include "parser_int.h"
 
 #define MEMO_MIN 256u
-#define MEMO_MAX (1u << 18) /* ~30 MiB; beyond, entries are replaced */
+#define MEMO_MAX CC_REGO_PARSE_MEMO /* limits.h */
 #define MEMO_PROBES 8u
 
 /* ---- memo -------------------------------------------------------------- */

@@ -5,9 +5,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cocoon/limits.h"
 #include "regex_int.h"
 
-#define RE_CACHE_MAX 256
+#define RE_CACHE_MAX CC_REGO_REGEX_CACHE /* limits.h */
 
 static void entry_free(struct rentry *e)
 {

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cocoon/limits.h"
 #include "../rctx.h"
 #include "../utf8.h"
 #include "regex_int.h"
@@ -15,7 +16,7 @@
 enum { GT_CHAR, GT_DOT, GT_SET };
 enum { GF_NONE, GF_PLUS, GF_STAR };
 
-#define GI_MAX_STEPS 10000000L
+#define GI_MAX_STEPS CC_REGO_GLOBS_STEPS /* limits.h */
 
 struct grange {
 	uint32_t lo, hi;

@@ -456,7 +456,7 @@ static int bi_format(rctx *cx, const rv *const *args, const rv **ret)
 
 /* test.sleep: sleeps for the duration, capped at TEST_SLEEP_MAX so that a
  * policy cannot stall the agent (only the timing differs from OPA). */
-#define TEST_SLEEP_MAX_NS 1000000000LL
+#define TEST_SLEEP_MAX_NS CC_REGO_MAX_SLEEP_NS /* limits.h */
 
 static int bi_test_sleep(rctx *cx, const rv *const *args, const rv **ret)
 {

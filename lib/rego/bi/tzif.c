@@ -12,11 +12,12 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "cocoon/limits.h"
 #include "../rctx.h"
 #include "time_int.h"
 
 #define TZ_DIR "/usr/share/zoneinfo/"
-#define TZIF_MAX_BYTES (256u * 1024u)
+#define TZIF_MAX_BYTES CC_REGO_MAX_TZIF_BYTES /* limits.h */
 
 const struct tzloc rtime_utc_loc = {.utc = true};
 
