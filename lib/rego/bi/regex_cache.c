@@ -150,6 +150,10 @@ struct rentry *rre_entry_get(struct recache *c, const char *key, size_t keylen,
 			e->refs++;
 			lru_unlink(e);
 			lru_front(c, e);
+			/* JIT once the pattern proves hot, and only while no other
+			 * user holds it (the cache's reference and ours). */
+			if (++e->uses == RE_JIT_AFTER && e->code && e->refs == 2)
+				(void)pcre2_jit_compile(e->code, PCRE2_JIT_COMPLETE);
 		}
 		pthread_mutex_unlock(&c->mu);
 		if (e)

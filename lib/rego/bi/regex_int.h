@@ -26,7 +26,13 @@ struct rentry {
 	uint32_t ncap;
 	char **names;
 	bool oom;
+	uint32_t uses;    /* cache hits; JIT compilation waits for RE_JIT_AFTER */
 };
+
+/* PCRE2's JIT compiler costs more than a few interpreted matches: a
+ * one-shot evaluation (the CLI) uses most patterns once or twice, while a
+ * long-lived engine (the agent, the KBS) hits the same ones constantly. */
+#define RE_JIT_AFTER 3u
 
 #define RE_CACHE_BUCKETS 512
 

@@ -872,7 +872,6 @@ void rre_compile_go(struct rentry *e, const char *pat, size_t n)
 		rre_free_names(t.names, t.ncap);
 		return;
 	}
-	(void)pcre2_jit_compile(e->code, PCRE2_JIT_COMPLETE);
 	e->ncap = t.ncap;
 	e->names = t.names;
 }
