@@ -89,7 +89,8 @@ static int ym_string(struct yemit *y, const char *p, size_t n)
 	yaml_scalar_style_t st = YAML_DOUBLE_QUOTED_SCALAR_STYLE;
 	if (memchr(p, '\n', n))
 		st = YAML_LITERAL_SCALAR_STYLE;
-	else if (sc.k == Y_STR && !base60_float(p, n))
+	/* go-yaml resolves a plain `<<` to the merge tag, so it quotes it. */
+	else if (sc.k == Y_STR && !base60_float(p, n) && !(n == 2 && p[0] == '<' && p[1] == '<'))
 		st = YAML_PLAIN_SCALAR_STYLE;
 	int r = ym_scalar(y, p ? p : "", n, st);
 	cc_buf_free(&clean);
