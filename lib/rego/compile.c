@@ -398,6 +398,10 @@ static int compile_rule(struct cctx *c, ast_rule *r)
 		ast_term *ev[1] = {el->value};
 		e = csafety_body(c, el->body, ev, el->value ? 1 : 0);
 	}
+	if (e == 0)
+		e = ctypes_body(c, r->body);
+	for (ast_rule *el = r->els; e == 0 && el; el = el->els)
+		e = ctypes_body(c, el->body);
 	if (e < 0)
 		return e;
 	r->body->nslots = c->nslots;
@@ -489,6 +493,8 @@ int rcompile_query(rarena *a, rprog *prog, ast_body *q, const char ***ret_names,
 	int e = cresolve_body(&c, q, NULL, NULL, 0, &sc);
 	if (e == 0)
 		e = csafety_body(&c, q, NULL, 0);
+	if (e == 0)
+		e = ctypes_body(&c, q);
 	if (e < 0)
 		return e;
 	q->nslots = c.nslots;

@@ -45,45 +45,6 @@ static rgroup *find_group(struct cctx *c, const rv *const *keys, size_t n)
 
 #define MAX_CALL_SEGS CC_REGO_MAX_NAME_SEGMENTS
 
-/* Static type of a call argument as an RT_* mask, 0 when unknown:
- * constants and the declared results of builtin calls. */
-static unsigned static_type(struct cctx *c, const ast_term *t)
-{
-	if (t->kind == AT_CALL && t->u.call.target_kind == CALL_BUILTIN)
-		return ((const struct rbi *)t->u.call.target)->rett;
-	const rv *v = cconst_value(c->a, t);
-	return v ? 1u << v->t : 0;
-}
-
-static void mask_names(unsigned mask, char *out, size_t n)
-{
-	static const char *const names[] = {"null", "boolean", "number", "string", "array", "object", "set"};
-	size_t off = 0;
-	out[0] = '\0';
-	for (int i = 0; i < 7 && off < n; i++)
-		if (mask & (1u << i))
-			off += (size_t)snprintf(out + off, n - off, "%s%s", off ? "|" : "", names[i]);
-}
-
-/* OPA's type checker rejects calls whose argument types are known and
- * wrong (rego_type_error at compile time, not undefined at run time). */
-static int check_arg_types(struct cctx *c, const ast_term *t, const struct rbi *b)
-{
-	for (size_t i = 0; i < b->arity && i < RBI_MAX_ARGS; i++) {
-		unsigned want = b->argt[i];
-		unsigned have = static_type(c, t->u.call.args[i]);
-		if (want == 0 || have == 0 || (want & have))
-			continue;
-		char hs[96], ws[96];
-		mask_names(have, hs, sizeof(hs));
-		mask_names(want, ws, sizeof(ws));
-		return cerr(c, t->loc, "rego_type_error",
-		            "%s: invalid argument(s)\n\thave: operand %zu %s\n\twant: operand %zu %s",
-		            b->name, i + 1, hs, i + 1, ws);
-	}
-	return 0;
-}
-
 /* One extra argument is the output of a call that is a whole expression
  * (`count(x, n)`); anywhere else the count must match (OPA's type checker). */
 static bool arity_ok(struct cctx *c, const ast_term *t, size_t want, bool any_arity)
@@ -168,7 +129,7 @@ builtin:;
 		            name, t->u.call.nargs, b->arity);
 	t->u.call.target = b;
 	t->u.call.target_kind = CALL_BUILTIN;
-	return any_arity ? 0 : check_arg_types(c, t, b);
+	return any_arity ? 0 : ctypes_call(c, t);
 }
 
 int cresolve_call(struct cctx *c, ast_term *t, struct cscope *sc)

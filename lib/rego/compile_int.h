@@ -95,6 +95,13 @@ int cresolve_with(struct cctx *c, ast_with *w, struct cscope *sc);
 bool cnames_function(struct cctx *c, ast_term *t, struct cscope *sc);
 int cresolve_list(struct cctx *c, ast_term **items, size_t n, struct cscope *sc);
 
+/* compile_types.c: builtin argument types through local variables
+ * (after safety, on the reordered body and its closures). */
+int ctypes_body(struct cctx *c, const ast_body *b);
+/* The same check for one resolved builtin call, without variable types
+ * (calls anywhere, rule heads included). */
+int ctypes_call(struct cctx *c, const ast_term *call);
+
 /* compile_safety.c: reorders bodies and checks that vars are bound. */
 /* Reorders b (and, recursively, its closures) so that each expression's
  * vars are bound before use; then checks that the vars of the extra terms
