@@ -194,6 +194,67 @@ bool cnames_function(struct cctx *c, ast_term *t, struct cscope *sc)
 	return as_function_ref(c, t, sc) != NULL;
 }
 
+/* The rule-tree node a data path of constant keys reaches, and whether a
+ * rule sits strictly above it. */
+static const rnode *tree_walk(struct cctx *c, const ast_term *ref, bool *rule_above)
+{
+	const rnode *n = c->prog->root;
+	*rule_above = false;
+	size_t len = ref->kind == AT_REF ? ref->u.list.n : 1;
+	for (size_t i = 1; n && i < len; i++) {
+		if (n->group && n->group->kind != RG_FUNCTION)
+			*rule_above = true;
+		const rv *key = cconst_value(c->a, ref->u.list.items[i]);
+		n = key ? rnode_child(n, key) : NULL;
+	}
+	return n;
+}
+
+/* `with p.q as v` where p is a rule of this package or an import: the
+ * target becomes data.<pkg>.p.q, unless that names a function. */
+static int with_global_target(struct cctx *c, ast_with *w)
+{
+	ast_term *tg = w->target;
+	ast_term *head = tg->kind == AT_REF ? tg->u.list.items[0] : tg;
+	ast_term **prefix;
+	size_t np;
+	int r = cglobal_prefix(c, head, &prefix, &np);
+	if (r < 0)
+		return r;
+	size_t rest = tg->kind == AT_REF ? tg->u.list.n - 1 : 0;
+	ast_term **items = rarena_nalloc(c->a, np + rest + 1, sizeof(*items));
+	ast_term *ref = rarena_zalloc(c->a, sizeof(*ref));
+	if (items == NULL || ref == NULL)
+		return -ENOMEM;
+	memcpy(items, prefix, np * sizeof(*items));
+	for (size_t i = 0; i < rest; i++)
+		items[np + i] = tg->u.list.items[i + 1];
+	ref->kind = AT_REF;
+	ref->loc = tg->loc;
+	ref->u.list.items = items;
+	ref->u.list.n = np + rest;
+	if (items[0]->u.var.scope != AV_DATA)
+		return (w->target = ref, 0); /* an import of input.x */
+	bool above;
+	const rnode *n = tree_walk(c, ref, &above);
+	if (n && n->group && n->group->kind == RG_FUNCTION)
+		return 0; /* a function: mocked below */
+	w->target = ref;
+	return 0;
+}
+
+/* OPA refuses a `with` that would replace part of a rule's value: the
+ * target path may stop at a rule or above it, not inside it. */
+static int with_whole_documents(struct cctx *c, const ast_with *w)
+{
+	bool above;
+	tree_walk(c, w->target, &above);
+	if (above)
+		return cerr(c, w->loc, "rego_compile_error",
+		            "with keyword cannot partially replace virtual document(s)");
+	return 0;
+}
+
 int cresolve_with(struct cctx *c, ast_with *w, struct cscope *sc)
 {
 	ast_term *fv = as_function_ref(c, w->value, sc);
@@ -208,10 +269,20 @@ int cresolve_with(struct cctx *c, ast_with *w, struct cscope *sc)
 	ast_term *head = tg->kind == AT_REF ? tg->u.list.items[0] : tg;
 	if (head->kind != AT_VAR)
 		return cerr(c, w->loc, "rego_type_error", "with keyword target must reference existing input, data, or a function");
+	if (!cname_is(head, "input") && !cname_is(head, "data") && cis_global_name(c, head) &&
+	    cscope_lookup(sc, head->u.var.name, head->u.var.len) == NULL) {
+		/* A rule name or import: the target is its data path, unless
+		 * that path is a function (then it is a function mock). */
+		r = with_global_target(c, w);
+		if (r < 0)
+			return r;
+		tg = w->target;
+		head = tg->kind == AT_REF ? tg->u.list.items[0] : tg;
+	}
 	if (cname_is(head, "input") || cname_is(head, "data")) {
 		head->u.var.scope = cname_is(head, "data") ? AV_DATA : AV_INPUT;
 		head->u.var.slot = -1;
-		return 0;
+		return cname_is(head, "data") ? with_whole_documents(c, w) : 0;
 	}
 	/* A function or builtin: resolve it like a call with no arguments. */
 	ast_term *call = rarena_zalloc(c->a, sizeof(*call));
