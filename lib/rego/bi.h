@@ -102,6 +102,8 @@ int rbi_arg_type(rctx *cx, const rv *const *args, int i, unsigned accepted);
 
 /* Looks up an enabled builtin by name (NULL if unknown). */
 const struct rbi *rbi_lookup(const char *name, size_t len);
+/* The i-th enabled builtin (in group order), NULL past the last. */
+const struct rbi *rbi_at(size_t i);
 
 /* Group tables (defined in lib/rego/bi/<group>.c). */
 extern const struct rbi rbi_group_core[];

@@ -62,6 +62,15 @@ static const struct rbi *const groups[] = {
 #endif
 };
 
+const struct rbi *rbi_at(size_t i)
+{
+	for (size_t g = 0; g < sizeof(groups) / sizeof(groups[0]); g++)
+		for (const struct rbi *b = groups[g]; b->name; b++)
+			if (i-- == 0)
+				return b;
+	return NULL;
+}
+
 /* Linear scan over a few hundred names happens only at compile time (the
  * compiler stores the resolved pointer in each call node). */
 const struct rbi *rbi_lookup(const char *name, size_t len)
