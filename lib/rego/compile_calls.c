@@ -25,13 +25,31 @@ static int call_segments(ast_term *op, const char **segs, size_t *lens, size_t m
 	lens[0] = op->u.list.items[0]->u.var.len;
 	for (size_t i = 1; i < op->u.list.n; i++) {
 		const ast_term *it = op->u.list.items[i];
-		if (it->kind != AT_VALUE || it->u.val->t != RV_STR)
-			return -EINVAL;
+		if (it->kind != AT_VALUE || it->u.val->t != RV_STR ||
+		    memchr(it->u.val->u.s.p, '\0', it->u.val->u.s.n) != NULL)
+			return -EINVAL; /* names are plain strings: no NUL inside */
 		segs[i] = it->u.val->u.s.p;
 		lens[i] = it->u.val->u.s.n;
 	}
 	*n = op->u.list.n;
 	return 0;
+}
+
+/* "a.b.c" from name segments, in the arena; NULL if too long or on OOM. */
+static const char *dotted_name(struct cctx *c, const char *const *segs, const size_t *lens, size_t n)
+{
+	cc_buf nb;
+	cc_buf_init(&nb, 4096);
+	int r = 0;
+	for (size_t i = 0; r == 0 && i < n; i++) {
+		if (i)
+			r = cc_buf_addc(&nb, '.');
+		if (r == 0)
+			r = cc_buf_add(&nb, segs[i], lens[i]);
+	}
+	const char *name = r == 0 ? rarena_strndup(c->a, nb.p ? nb.p : "", nb.len) : NULL;
+	cc_buf_free(&nb);
+	return name;
 }
 
 /* Resolves a data path to a function group. */
@@ -156,23 +174,13 @@ static ast_term *as_function_ref(struct cctx *c, ast_term *t, struct cscope *sc)
 		return NULL;
 	if (cscope_lookup(sc, segs[0], lens[0]))
 		return NULL;
-	cc_buf nb;
-	cc_buf_init(&nb, 4096);
-	for (size_t i = 0; i < n; i++) {
-		if (i)
-			cc_buf_addc(&nb, '.');
-		cc_buf_add(&nb, segs[i], lens[i]);
-	}
 	ast_term *call = rarena_zalloc(c->a, sizeof(*call));
-	if (call == NULL) {
-		cc_buf_free(&nb);
+	if (call == NULL)
 		return NULL;
-	}
 	call->kind = AT_CALL;
 	call->loc = t->loc;
 	call->u.call.op = t;
-	call->u.call.name = rarena_strndup(c->a, nb.p ? nb.p : "", nb.len);
-	cc_buf_free(&nb);
+	call->u.call.name = dotted_name(c, segs, lens, n);
 	if (call->u.call.name == NULL)
 		return NULL;
 	cc_error *probe = NULL;
@@ -291,23 +299,13 @@ int cresolve_with(struct cctx *c, ast_with *w, struct cscope *sc)
 	call->kind = AT_CALL;
 	call->loc = tg->loc;
 	call->u.call.op = tg;
-	cc_buf nb;
-	cc_buf_init(&nb, 4096);
 	const char *segs[MAX_CALL_SEGS];
 	size_t lens[MAX_CALL_SEGS], n;
-	if (call_segments(tg, segs, lens, MAX_CALL_SEGS, &n) < 0) {
-		cc_buf_free(&nb);
+	if (call_segments(tg, segs, lens, MAX_CALL_SEGS, &n) < 0)
 		return cerr(c, w->loc, "rego_type_error", "with keyword target must reference existing input, data, or a function");
-	}
-	for (size_t i = 0; i < n; i++) {
-		if (i)
-			cc_buf_addc(&nb, '.');
-		cc_buf_add(&nb, segs[i], lens[i]);
-	}
-	call->u.call.name = rarena_strndup(c->a, nb.p ? nb.p : "", nb.len);
-	cc_buf_free(&nb);
+	call->u.call.name = dotted_name(c, segs, lens, n);
 	if (call->u.call.name == NULL)
-		return -ENOMEM;
+		return cerr(c, w->loc, "rego_type_error", "with keyword target name too long");
 	/* Arity is unknown here: accept whatever the target declares. */
 	rgroup *saved = c->cur;
 	c->cur = NULL;

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "names.h"
 #include "compile_int.h"
 
 /* ---- globals: input, data, imports, rule names ---- */
@@ -53,9 +54,7 @@ bool cpkg_has_name(const struct cpkg *pkg, const char *name, size_t len)
 	while (lo < hi) {
 		size_t mid = lo + (hi - lo) / 2;
 		const char *n = pkg->names[mid];
-		int cmp = strncmp(n, name, len);
-		if (cmp == 0 && n[len] != '\0')
-			cmp = 1; /* n is longer: it sorts after name */
+		int cmp = rname_cmp(n, name, len);
 		if (cmp == 0)
 			return true;
 		if (cmp < 0)

@@ -1,4 +1,5 @@
 /* Rego lexer (lexer.h), after OPA's v1/ast/internal/scanner. */
+#include "names.h"
 #include "lexer.h"
 
 #include <errno.h>
@@ -164,7 +165,7 @@ static uint8_t keyword_of(const char *s, size_t n)
 {
 	for (int k = RT_KW_FIRST; k <= RT_KW_LAST; k++) {
 		const char *name = kind_names[k];
-		if (name[0] == s[0] && strncmp(name, s, n) == 0 && name[n] == '\0')
+		if (rname_eq(name, s, n))
 			return (uint8_t)k;
 	}
 	return 0;

@@ -25,6 +25,7 @@
  * bodies, else, default), parser_ast.c (node constructors and copies);
  * parser_int.h holds what they share.
  */
+#include "names.h"
 #include "parser.h"
 
 #include <errno.h>
@@ -208,7 +209,7 @@ static bool keyword_v(const char *s, size_t n, bool v1)
 		if (!v1 && k >= RT_IN)
 			break;
 		const char *name = rlex_kind_name(k);
-		if (n > 0 && name[0] == s[0] && strncmp(name, s, n) == 0 && name[n] == '\0')
+		if (n > 0 && rname_eq(name, s, n))
 			return true;
 	}
 	return false;

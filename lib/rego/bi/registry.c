@@ -2,6 +2,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "../names.h"
 #include "../bi.h"
 
 static const struct rbi *const groups[] = {
@@ -79,7 +80,7 @@ const struct rbi *rbi_lookup(const char *name, size_t len)
 		return NULL;
 	for (size_t g = 0; g < sizeof(groups) / sizeof(groups[0]); g++)
 		for (const struct rbi *b = groups[g]; b->name; b++)
-			if (b->name[0] == name[0] && strncmp(b->name, name, len) == 0 && b->name[len] == '\0')
+			if (rname_eq(b->name, name, len))
 				return b;
 	return NULL;
 }
