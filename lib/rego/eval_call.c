@@ -207,8 +207,13 @@ static int args_step(struct ev *ev, const struct kargs *ka, size_t i)
 	for (; i < ka->n; i++) {
 		const rv *v;
 		size_t at = ka->perm ? ka->perm[i] : i;
-		if (!ev_term_fast(ev, args[at], &v))
-			break;
+		if (!ev_term_fast(ev, args[at], &v)) {
+			if (!ev_single_valued(ev, args[at]))
+				break;
+			int r = ev_eval_single(ev, args[at], &v);
+			if (r < 0)
+				return r;
+		}
 		if (v == NULL)
 			return 0;
 		ka->vals[at] = v;

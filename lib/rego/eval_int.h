@@ -121,6 +121,11 @@ bool ev_term_fast(struct ev *ev, const ast_term *t, const rv **v);
 int ev_unify(struct ev *ev, const ast_term *a, const ast_term *b, kont *k);
 const char *ev_file(struct ev *ev);
 
+/* Whether t yields at most one value now (no unbound variable, no
+ * relation), and its value (*out NULL = undefined) evaluated without a
+ * continuation chain. */
+bool ev_single_valued(struct ev *ev, const ast_term *t);
+int ev_eval_single(struct ev *ev, const ast_term *t, const rv **out);
 /* Order in which to evaluate sibling terms (unbound vars last). */
 int ev_eval_order(struct ev *ev, const ast_term *const *items, size_t n, const uint32_t **ret);
 /* Dereferences v by ref's path items i.. (enumerating unbound vars). */

@@ -24,6 +24,66 @@ struct kitems {
 
 static int items_step(struct ev *ev, const struct kitems *ki, size_t i);
 
+bool ev_single_valued(struct ev *ev, const ast_term *t)
+{
+	switch (t->kind) {
+	case AT_VALUE:
+	case AT_ARR_COMP:
+	case AT_SET_COMP:
+	case AT_OBJ_COMP:
+	case AT_TEMPLATE:
+		return true;
+	case AT_VAR:
+		return t->u.var.scope != AV_LOCAL || ev->fr[t->u.var.slot] != NULL;
+	case AT_REF:
+	case AT_ARR:
+	case AT_SET:
+		for (size_t i = 0; i < t->u.list.n; i++)
+			if (!ev_single_valued(ev, t->u.list.items[i]))
+				return false;
+		return true;
+	case AT_OBJ:
+		for (size_t i = 0; i < t->u.obj.n; i++)
+			if (!ev_single_valued(ev, t->u.obj.keys[i]) || !ev_single_valued(ev, t->u.obj.vals[i]))
+				return false;
+		return true;
+	case AT_CALL:
+		if (t->u.call.target_kind == CALL_BUILTIN &&
+		    (((const struct rbi *)t->u.call.target)->flags & RBI_REL))
+			return false;
+		for (size_t i = 0; i < t->u.call.nargs; i++)
+			if (!ev_single_valued(ev, t->u.call.args[i]))
+				return false;
+		return true;
+	default:
+		return false;
+	}
+}
+
+struct kone {
+	kont k;
+	const rv *v;
+};
+
+static int one_k(struct ev *ev, kont *k, const rv *v)
+{
+	(void)ev;
+	((struct kone *)k)->v = v;
+	return K_STOP;
+}
+
+int ev_eval_single(struct ev *ev, const ast_term *t, const rv **out)
+{
+	struct kone ko = {{one_k}, NULL};
+	int r = ev_check(ev, t->loc);
+	if (r == 0)
+		r = eval_term(ev, t, &ko.k);
+	if (r < 0)
+		return r;
+	*out = ko.v;
+	return 0;
+}
+
 static int item_k(struct ev *ev, kont *k, const rv *v)
 {
 	struct kitems *ki = (struct kitems *)k;
@@ -64,8 +124,16 @@ static int items_step(struct ev *ev, const struct kitems *ki, size_t i)
 	for (; i < ki->n; i++) {
 		const rv *v;
 		size_t at = ki->perm ? ki->perm[i] : i;
-		if (!term_fast(ev, ki->items[at], &v))
-			break;
+		if (!term_fast(ev, ki->items[at], &v)) {
+			/* A term with at most one value is evaluated here, not
+			 * through a continuation: a literal with 100,000 refs
+			 * must not nest 100,000 C frames. */
+			if (!ev_single_valued(ev, ki->items[at]))
+				break;
+			int r = ev_eval_single(ev, ki->items[at], &v);
+			if (r < 0)
+				return r;
+		}
 		if (v == NULL)
 			return 0;
 		ki->vals[at] = v;
