@@ -75,9 +75,7 @@ static int one_k(struct ev *ev, kont *k, const rv *v)
 int ev_eval_single(struct ev *ev, const ast_term *t, const rv **out)
 {
 	struct kone ko = {{one_k}, NULL};
-	int r = ev_check(ev, t->loc);
-	if (r == 0)
-		r = eval_term(ev, t, &ko.k);
+	int r = eval_term(ev, t, &ko.k);
 	if (r < 0)
 		return r;
 	*out = ko.v;
