@@ -305,41 +305,51 @@ static int fmt_operand(const rv *v, cc_buf *b)
 	return rv_to_rego(v, b);
 }
 
+/* Print output is bounded (CC_REGO_MAX_PRINT_BYTES per evaluation): going
+ * over it stops the evaluation, as every other limit does. */
+static int print_failed(struct ev *ev, const ast_term *t, int rc)
+{
+	if (rc == -E2BIG)
+		return ev_errf(ev, -E2BIG, "eval_cancel_error", t->loc,
+		               "print output limit exceeded (%u bytes)", CC_REGO_MAX_PRINT_BYTES);
+	if (rc == -ENOMEM)
+		return ev_oom(ev);
+	return rc;
+}
+
 static int print_lines(struct ev *ev, const ast_term *t, const rv *const *sets, size_t i,
                        cc_buf *line)
 {
 	size_t n = t->u.call.nargs;
 	if (i >= n) {
-		if (ev->prints == NULL)
-			return 0;
-		int rc = 0;
+		int rc = ev_check(ev, t->loc); /* one step per line printed */
+		if (rc < 0 || ev->prints == NULL)
+			return rc;
 		if (ev->o->print_locations)
 			rc = cc_buf_printf(ev->prints, "%s:%u: ", ev->file ? ev->file : "", t->loc.line);
 		if (rc == 0)
 			rc = cc_buf_add(ev->prints, line->p ? line->p : "", line->len);
 		if (rc == 0)
 			rc = cc_buf_addc(ev->prints, '\n');
-		return rc == -ENOMEM ? ev_oom(ev) : 0; /* a full print buffer drops lines */
+		return rc < 0 ? print_failed(ev, t, rc) : 0;
 	}
 	size_t mark = line->len;
 	int rc = 0;
 	if (i > 0)
 		rc = cc_buf_addc(line, ' ');
-	if (rc < 0)
-		return ev_oom(ev);
 	const rv *s = sets[i];
-	if (s->u.a.n == 0) {
+	if (rc == 0 && s->u.a.n == 0) {
 		rc = cc_buf_adds(line, "<undefined>");
-		if (rc == 0)
-			rc = print_lines(ev, t, sets, i + 1, line);
+		rc = rc < 0 ? print_failed(ev, t, rc) : print_lines(ev, t, sets, i + 1, line);
 	}
 	for (size_t j = 0; rc == 0 && j < s->u.a.n; j++) {
 		size_t m2 = line->len;
 		rc = fmt_operand(s->u.a.v[j], line);
-		if (rc == 0)
-			rc = print_lines(ev, t, sets, i + 1, line);
+		rc = rc < 0 ? print_failed(ev, t, rc) : print_lines(ev, t, sets, i + 1, line);
 		line->len = m2;
 	}
+	if (rc < 0 && ev->err == NULL)
+		rc = print_failed(ev, t, rc);
 	line->len = mark;
 	if (line->p)
 		line->p[mark] = '\0';
