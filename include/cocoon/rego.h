@@ -97,8 +97,8 @@ int rego_engine_register_function(rego_engine *e, const char *name, size_t arity
 
 /* Evaluates a query (e.g. "data.agent_policy.CreateContainerRequest" or
  * "x := data.p.q[_]"). *ret points to a result owned by the engine, valid
- * until the next evaluation or rego_engine_free(). Compiled queries are
- * cached per engine. */
+ * until the next evaluation, a change of the policies or host functions,
+ * or rego_engine_free(). Compiled queries are cached per engine. */
 int rego_engine_eval(rego_engine *e, const char *query, const rego_result **ret, cc_error **err);
 
 /* Print output of the last evaluation, one line per print call

@@ -41,9 +41,12 @@ struct rego_engine {
 	size_t nhostfns;
 	struct qcache_entry qc[QCACHE_MAX];
 	size_t nqc;
+	size_t nqfailed;       /* queries that failed to parse or compile (their
+	                        * allocations stay in parena until a reset) */
 	rarena *darena;        /* base data document */
 	const rv *data;
 	rarena *iarena;        /* input document */
+	rarena *ispare;        /* the next input is parsed here, then swapped */
 	const rv *input;
 	rarena *earena;        /* evaluation (reset per query) */
 	struct rstate st;      /* builtin caches (compiled regexes) */
@@ -109,6 +112,7 @@ void rego_engine_free(rego_engine *e)
 	rarena_free(e->parena);
 	rarena_free(e->darena);
 	rarena_free(e->iarena);
+	rarena_free(e->ispare);
 	rarena_free(e->earena);
 	cc_buf_free(&e->prints);
 	free(e);
@@ -136,10 +140,13 @@ static int mods_push(rego_engine *e, ast_module *m)
 	return 0;
 }
 
-/* Drops parsed/compiled state; the next compile reparses every source. */
+/* Drops parsed/compiled state; the next compile reparses every source.
+ * The last result refers to the compiled query: it is dropped too. */
 static void reset_program(rego_engine *e)
 {
 	qcache_clear(e);
+	memset(&e->result, 0, sizeof(e->result));
+	e->nqfailed = 0;
 	rarena_reset(e->parena);
 	e->nmods = 0;
 	e->compiled = false;
@@ -382,13 +389,20 @@ int rego_engine_set_input_value(rego_engine *e, const rv *input, cc_error **err)
 
 int rego_engine_set_input_json(rego_engine *e, const char *json, size_t len, cc_error **err)
 {
-	rarena_reset(e->iarena);
-	e->input = NULL;
+	/* Parse into the spare arena and swap only on success: a bad document
+	 * leaves the previous input in place (docs/errors.md). */
+	if (e->ispare == NULL && (e->ispare = rarena_new(0)) == NULL)
+		return cc_error_set(err, -ENOMEM, "out of memory");
+	rarena_reset(e->ispare);
 	const rv *v;
-	int r = json_to_value(e->iarena, json, len, "input", &v, err);
-	if (r == 0)
-		e->input = v;
-	return r;
+	int r = json_to_value(e->ispare, json, len, "input", &v, err);
+	if (r < 0)
+		return r;
+	rarena *old = e->iarena;
+	e->iarena = e->ispare;
+	e->ispare = old;
+	e->input = v;
+	return 0;
 }
 
 void rego_engine_clear_input(rego_engine *e)
@@ -409,7 +423,7 @@ static int qcache_get(rego_engine *e, const char *query, struct qcache_entry **r
 			return 0;
 		}
 	}
-	if (e->nqc == QCACHE_MAX) {
+	if (e->nqc + e->nqfailed >= QCACHE_MAX) {
 		/* Full: compiled queries live in the policy arena, so start over
 		 * by recompiling (rare: callers use a handful of queries). */
 		reset_program(e);
@@ -421,8 +435,10 @@ static int qcache_get(rego_engine *e, const char *query, struct qcache_entry **r
 	struct rparse_opts po = {.v0 = e->o.v0, .max_bytes = e->o.max_policy_bytes};
 	ast_body *q;
 	int r = rparse_query(e->parena, "query", query, strlen(query), &po, &q, err);
-	if (r < 0)
+	if (r < 0) {
+		e->nqfailed++;
 		return r;
+	}
 	ast_loc *locs = rarena_nalloc(e->parena, q->n + 1, sizeof(*locs));
 	if (locs == NULL)
 		return cc_error_set(err, -ENOMEM, "out of memory");
@@ -433,8 +449,10 @@ static int qcache_get(rego_engine *e, const char *query, struct qcache_entry **r
 	size_t nexprs = q->n;
 	const char **names;
 	r = rcompile_query(e->parena, &e->prog, q, &names, err);
-	if (r < 0)
+	if (r < 0) {
+		e->nqfailed++;
 		return r;
+	}
 	struct qcache_entry *qe = &e->qc[e->nqc];
 	qe->text = strdup(query);
 	if (qe->text == NULL)
