@@ -57,6 +57,13 @@
 /* Longest big-integer text converted to a number (digits for the bits). */
 #define CC_REGO_MAX_INT_DIGITS 78914u
 
+/* Deepest nesting of a value (arrays, sets, objects inside each other).
+ * Comparison, equality, printing and copying recurse over values, so every
+ * constructor refuses to build deeper ones: a policy that tries gets an
+ * eval_cancel_error instead of a stack overflow. JSON input is capped far
+ * lower (CC_REGO_MAX_JSON_DEPTH). */
+#define CC_REGO_MAX_VALUE_DEPTH 4096u
+
 /* Deepest value `walk` descends into (it recurses over the value). */
 #define CC_REGO_MAX_WALK_DEPTH 10000u
 

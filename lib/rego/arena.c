@@ -20,7 +20,11 @@ struct rarena {
 	struct chunk *head; /* current chunk (first in list) */
 	size_t used;        /* bytes handed out + chunk sizes, for the limit */
 	size_t limit;
+	int failure;        /* RARENA_* of the last failure */
 };
+
+int rarena_failure(const rarena *a) { return a->failure; }
+void rarena_set_failure(rarena *a, int why) { a->failure = why; }
 
 rarena *rarena_new(size_t limit)
 {
@@ -77,14 +81,18 @@ void *rarena_alloc(rarena *a, size_t n)
 	if (n == 0)
 		n = 1;
 	size_t need;
-	if (__builtin_add_overflow(n, ALIGN - 1, &need))
+	if (__builtin_add_overflow(n, ALIGN - 1, &need)) {
+		a->failure = RARENA_OOM;
 		return NULL;
+	}
 	need &= ~(size_t)(ALIGN - 1);
 	struct chunk *c = a->head;
 	if (c == NULL || c->size - c->used < need) {
 		struct chunk *nc = new_chunk(a, need);
-		if (nc == NULL)
+		if (nc == NULL) {
+			a->failure = RARENA_OOM;
 			return NULL;
+		}
 		if (c != NULL && need > CHUNK_MIN / 4 && c->size - c->used >= CHUNK_MIN / 4) {
 			/* Big one-off block: keep filling the current chunk. */
 			nc->next = c->next;
@@ -112,8 +120,10 @@ void *rarena_zalloc(rarena *a, size_t n)
 void *rarena_nalloc(rarena *a, size_t n, size_t size)
 {
 	size_t total;
-	if (__builtin_mul_overflow(n, size, &total))
+	if (__builtin_mul_overflow(n, size, &total)) {
+		a->failure = RARENA_OOM;
 		return NULL;
+	}
 	return rarena_alloc(a, total);
 }
 
@@ -141,6 +151,7 @@ char *rarena_strndup(rarena *a, const char *s, size_t n)
 
 void rarena_reset(rarena *a)
 {
+	a->failure = RARENA_OK;
 	struct chunk *c = a->head;
 	if (c == NULL)
 		return;

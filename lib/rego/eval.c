@@ -32,6 +32,9 @@ int ev_errf(struct ev *ev, int code, const char *kind, ast_loc loc, const char *
 int ev_oom(struct ev *ev)
 {
 	ast_loc none = {0, 0};
+	if (rarena_failure(ev->a) == RARENA_DEPTH)
+		return ev_errf(ev, -ELOOP, "eval_cancel_error", none,
+		               "value nesting deeper than %u levels", CC_REGO_MAX_VALUE_DEPTH);
 	return ev_errf(ev, -ENOMEM, "eval_memory_limit_error", none,
 	               "evaluation memory limit exceeded (%zu bytes)", rarena_limit(ev->a));
 }

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cocoon/limits.h"
 #include "value.h"
 
 static const rv v_null = {.t = RV_NULL};
@@ -40,6 +41,25 @@ static rv *new_val(rarena *a, rv_type t)
 #define SMALL64(n_) SMALL16(n_), SMALL16((n_) + 16), SMALL16((n_) + 32), SMALL16((n_) + 48)
 /* Small integers are shared: counts and indexes are everywhere. */
 static const rv small_ints[] = {SMALL(-1), SMALL64(0), SMALL64(64), SMALL64(128), SMALL64(192), SMALL(256)};
+
+/* Nesting of a composite over items[0..n) (and vals[0..n) for objects):
+ * 1 + the deepest element, or 0 with RARENA_DEPTH recorded when that goes
+ * past CC_REGO_MAX_VALUE_DEPTH (comparison and printing recurse). */
+static unsigned nest_depth(rarena *a, const rv *const *items, const rv *const *vals, size_t n)
+{
+	unsigned d = 0;
+	for (size_t i = 0; i < n; i++) {
+		if (items[i]->depth > d)
+			d = items[i]->depth;
+		if (vals && vals[i]->depth > d)
+			d = vals[i]->depth;
+	}
+	if (d + 1 > CC_REGO_MAX_VALUE_DEPTH) {
+		rarena_set_failure(a, RARENA_DEPTH);
+		return 0;
+	}
+	return d + 1;
+}
 
 const rv *rv_int(rarena *a, int64_t i)
 {
@@ -226,6 +246,9 @@ const rv *rv_arr(rarena *a, const rv *const *items, size_t n)
 {
 	if (n == 0)
 		return &v_earr;
+	unsigned depth = nest_depth(a, items, NULL, n);
+	if (depth == 0)
+		return NULL;
 	rv *v = new_val(a, RV_ARR);
 	if (v == NULL)
 		return NULL;
@@ -235,6 +258,7 @@ const rv *rv_arr(rarena *a, const rv *const *items, size_t n)
 	memcpy(c, items, n * sizeof(*c));
 	v->u.a.v = c;
 	v->u.a.n = n;
+	v->depth = (uint16_t)depth;
 	return v;
 }
 
@@ -255,6 +279,9 @@ const rv *rv_set(rarena *a, const rv *const *items, size_t n)
 {
 	if (n == 0)
 		return &v_eset;
+	unsigned depth = nest_depth(a, items, NULL, n);
+	if (depth == 0)
+		return NULL;
 	rv *v = new_val(a, RV_SET);
 	if (v == NULL)
 		return NULL;
@@ -272,6 +299,7 @@ const rv *rv_set(rarena *a, const rv *const *items, size_t n)
 	}
 	v->u.a.v = c;
 	v->u.a.n = m;
+	v->depth = (uint16_t)depth;
 	return v;
 }
 
@@ -297,6 +325,9 @@ const rv *rv_obj(rarena *a, const rv *const *keys, const rv *const *vals,
 		*conflict = false;
 	if (n == 0)
 		return &v_eobj;
+	unsigned depth = nest_depth(a, keys, vals, n);
+	if (depth == 0)
+		return NULL;
 	rv *v = new_val(a, RV_OBJ);
 	if (v == NULL)
 		return NULL;
@@ -336,7 +367,41 @@ const rv *rv_obj(rarena *a, const rv *const *keys, const rv *const *vals,
 	v->u.o.k = k;
 	v->u.o.v = vv;
 	v->u.o.n = m;
+	v->depth = (uint16_t)depth;
 	return v;
+}
+
+static const rv *share(rarena *a, rv_type t, const rv *const *k, const rv *const *items, size_t n)
+{
+	unsigned depth = nest_depth(a, k ? k : items, k ? items : NULL, n);
+	rv *v = depth ? new_val(a, t) : NULL;
+	if (v == NULL)
+		return NULL;
+	if (t == RV_OBJ) {
+		v->u.o.k = k;
+		v->u.o.v = items;
+		v->u.o.n = n;
+	} else {
+		v->u.a.v = items;
+		v->u.a.n = n;
+	}
+	v->depth = (uint16_t)depth;
+	return v;
+}
+
+const rv *rv_arr_share(rarena *a, const rv *const *items, size_t n)
+{
+	return n ? share(a, RV_ARR, NULL, items, n) : &v_earr;
+}
+
+const rv *rv_set_share(rarena *a, const rv *const *items, size_t n)
+{
+	return n ? share(a, RV_SET, NULL, items, n) : &v_eset;
+}
+
+const rv *rv_obj_share(rarena *a, const rv *const *keys, const rv *const *vals, size_t n)
+{
+	return n ? share(a, RV_OBJ, keys, vals, n) : &v_eobj;
 }
 
 /* ---- vectors ---- */
@@ -369,11 +434,13 @@ const rv *rvec_to_arr(rvec *vec)
 {
 	if (vec->n == 0)
 		return &v_earr;
-	rv *v = new_val(vec->a, RV_ARR);
+	unsigned depth = nest_depth(vec->a, vec->v, NULL, vec->n);
+	rv *v = depth ? new_val(vec->a, RV_ARR) : NULL;
 	if (v == NULL)
 		return NULL;
 	v->u.a.v = vec->v; /* the vector's storage lives in the same arena */
 	v->u.a.n = vec->n;
+	v->depth = (uint16_t)depth;
 	vec->v = NULL;
 	vec->n = vec->cap = 0;
 	return v;
@@ -723,6 +790,7 @@ const rv *rv_copy(rarena *a, const rv *x)
 		v->t = x->t;
 		v->u.a.v = items;
 		v->u.a.n = n;
+		v->depth = x->depth;
 		return v;
 	}
 	case RV_OBJ: {
@@ -744,6 +812,7 @@ const rv *rv_copy(rarena *a, const rv *x)
 		v->u.o.k = k;
 		v->u.o.v = vv;
 		v->u.o.n = n;
+		v->depth = x->depth;
 		return v;
 	}
 	}

@@ -37,6 +37,12 @@ void *rarena_nalloc(rarena *a, size_t n, size_t size);
 void *rarena_dup(rarena *a, const void *p, size_t n);
 /* Copies n bytes and appends a NUL. */
 char *rarena_strndup(rarena *a, const char *s, size_t n);
+/* Why the last allocation or construction failed: RARENA_OOM (limit or
+ * malloc) or RARENA_DEPTH (a value would nest deeper than
+ * CC_REGO_MAX_VALUE_DEPTH). Reading it does not clear it. */
+enum { RARENA_OK = 0, RARENA_OOM = 1, RARENA_DEPTH = 2 };
+int rarena_failure(const rarena *a);
+void rarena_set_failure(rarena *a, int why);
 /* Releases everything allocated since creation (keeps one chunk). */
 void rarena_reset(rarena *a);
 size_t rarena_used(const rarena *a);
@@ -74,6 +80,7 @@ struct rv {
 	uint8_t t;  /* rv_type */
 	uint8_t nk; /* rv_numkind when t == RV_NUM */
 	uint8_t flags; /* RVF_* (evaluator bookkeeping; not part of the value) */
+	uint16_t depth; /* nesting: 0 for scalars, 1 + the deepest element */
 	union {
 		bool b;
 		int64_t i;
@@ -136,6 +143,13 @@ const rv *rv_set(rarena *a, const rv *const *items, size_t n);
  * values, returns NULL and sets *conflict = true (if conflict != NULL). */
 const rv *rv_obj(rarena *a, const rv *const *keys, const rv *const *vals,
                  size_t n, bool *conflict);
+
+/* The same without copying the item arrays, which must live as long as
+ * the result (in the same arena): sets and objects must already be sorted
+ * and unique. For builtins that slice or reuse existing arrays. */
+const rv *rv_arr_share(rarena *a, const rv *const *items, size_t n);
+const rv *rv_set_share(rarena *a, const rv *const *items, size_t n);
+const rv *rv_obj_share(rarena *a, const rv *const *keys, const rv *const *vals, size_t n);
 
 /* ---- growable vector of values (arena backed) ----------------------- */
 

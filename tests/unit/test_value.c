@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cocoon/limits.h"
 #include "rego/value.h"
 
 static rarena *A;
@@ -165,6 +166,29 @@ static void test_get_and_merge(void **state)
 	assert_true(rv_eq(c, m));
 }
 
+static void test_depth_limit(void **state)
+{
+	(void)state;
+	rarena *a = rarena_new(0);
+	const rv *v = rv_int(a, 1);
+	size_t depth = 0;
+	for (;;) {
+		const rv *next = (depth % 3 == 0) ? rv_arr(a, &v, 1)
+		                 : (depth % 3 == 1) ? rv_set(a, &v, 1)
+		                                    : rv_obj(a, &v, &v, 1, NULL);
+		if (next == NULL)
+			break;
+		v = next;
+		depth++;
+	}
+	/* Comparison and printing recurse: nesting stops at the cap. */
+	assert_int_equal(depth, CC_REGO_MAX_VALUE_DEPTH);
+	assert_int_equal(rarena_failure(a), RARENA_DEPTH);
+	assert_int_equal(rv_cmp(v, v), 0);
+	assert_non_null(rv_copy(a, v));
+	rarena_free(a);
+}
+
 static void test_arena_limit(void **state)
 {
 	(void)state;
@@ -205,6 +229,7 @@ int main(void)
 	    cmocka_unit_test(test_collections),
 	    cmocka_unit_test(test_get_and_merge),
 	    cmocka_unit_test(test_arena_limit),
+	    cmocka_unit_test(test_depth_limit),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -261,27 +261,14 @@ int rnum_arg_bn(rctx *cx, const rv *const *args, int i, BIGNUM *out)
 	return r < 0 ? rnum_bn_err(cx, r) : 0;
 }
 
-static const rv *share(rarena *a, rv_type t, const rv *const *items, size_t n)
-{
-	if (n == 0)
-		return t == RV_SET ? rv_empty_set() : rv_empty_arr();
-	rv *v = rarena_zalloc(a, sizeof(*v));
-	if (v == NULL)
-		return NULL;
-	v->t = (uint8_t)t;
-	v->u.a.v = items;
-	v->u.a.n = n;
-	return v;
-}
-
 const rv *rnum_share_arr(rarena *a, const rv *const *items, size_t n)
 {
-	return share(a, RV_ARR, items, n);
+	return rv_arr_share(a, items, n);
 }
 
 const rv *rnum_share_set(rarena *a, const rv *const *items, size_t n)
 {
-	return share(a, RV_SET, items, n);
+	return rv_set_share(a, items, n);
 }
 
 /* ---- set algebra (num.h) --------------------------------------------- */

@@ -16,16 +16,7 @@ static int ret_val(rctx *cx, const rv *v, const rv **ret)
 /* Object over arena-lived, sorted, unique keys and their values (no copy). */
 static const rv *share_obj(rarena *a, const rv **k, const rv **v, size_t n)
 {
-	if (n == 0)
-		return rv_empty_obj();
-	rv *o = rarena_zalloc(a, sizeof(*o));
-	if (o == NULL)
-		return NULL;
-	o->t = RV_OBJ;
-	o->u.o.k = k;
-	o->u.o.v = v;
-	o->u.o.n = n;
-	return o;
+	return rv_obj_share(a, k, v, n);
 }
 
 /* ---- object.get, object.keys ------------------------------------------- */

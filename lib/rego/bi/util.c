@@ -7,6 +7,7 @@
 #include <time.h>
 
 #include "../rctx.h"
+#include "cocoon/limits.h"
 
 void rctx_init(rctx *cx, rarena *a, struct rstate *st)
 {
@@ -113,6 +114,12 @@ int rbi_oom(rctx *cx)
 {
 	cc_error_free(cx->err);
 	cx->err = NULL;
+	if (rarena_failure(cx->arena) == RARENA_DEPTH) {
+		cc_error_set_at(&cx->err, -ELOOP, "eval_cancel_error", NULL, 0, 0,
+		                "%s: value nesting deeper than %u levels", rctx_fname(cx),
+		                CC_REGO_MAX_VALUE_DEPTH);
+		return -ELOOP;
+	}
 	cc_error_set_at(&cx->err, -ENOMEM, "eval_memory_limit_error", NULL, 0, 0,
 	                "%s: evaluation memory limit exceeded", rctx_fname(cx));
 	return -ENOMEM;
