@@ -64,6 +64,12 @@
  * lower (CC_REGO_MAX_JSON_DEPTH). */
 #define CC_REGO_MAX_VALUE_DEPTH 4096u
 
+/* Most nodes a value may have when shared parts are counted each time they
+ * appear: `x1 := {x0: x0}`, `x2 := {x1: x1}`, ... doubles at every step,
+ * and comparison, printing and copying walk every appearance. The cap keeps
+ * those walks linear in what memory would allow for a plain tree. */
+#define CC_REGO_MAX_VALUE_NODES (64u * 1024u * 1024u)
+
 /* Deepest value `walk` descends into (it recurses over the value). */
 #define CC_REGO_MAX_WALK_DEPTH 10000u
 

@@ -34,7 +34,8 @@ int ev_oom(struct ev *ev)
 	ast_loc none = {0, 0};
 	if (rarena_failure(ev->a) == RARENA_DEPTH)
 		return ev_errf(ev, -ELOOP, "eval_cancel_error", none,
-		               "value nesting deeper than %u levels", CC_REGO_MAX_VALUE_DEPTH);
+		               "value too large (deeper than %u levels or over %u nodes)",
+		               CC_REGO_MAX_VALUE_DEPTH, CC_REGO_MAX_VALUE_NODES);
 	return ev_errf(ev, -ENOMEM, "eval_memory_limit_error", none,
 	               "evaluation memory limit exceeded (%zu bytes)", rarena_limit(ev->a));
 }

@@ -42,23 +42,41 @@ static rv *new_val(rarena *a, rv_type t)
 /* Small integers are shared: counts and indexes are everywhere. */
 static const rv small_ints[] = {SMALL(-1), SMALL64(0), SMALL64(64), SMALL64(128), SMALL64(192), SMALL(256)};
 
-/* Nesting of a composite over items[0..n) (and vals[0..n) for objects):
- * 1 + the deepest element, or 0 with RARENA_DEPTH recorded when that goes
- * past CC_REGO_MAX_VALUE_DEPTH (comparison and printing recurse). */
-static unsigned nest_depth(rarena *a, const rv *const *items, const rv *const *vals, size_t n)
+/* Shape of a composite over items[0..n) (and vals[0..n) for objects): its
+ * nesting (1 + the deepest element) and node count (1 + every element's,
+ * shared parts counted each time they appear). Returns false, with
+ * RARENA_DEPTH recorded, past CC_REGO_MAX_VALUE_DEPTH or
+ * CC_REGO_MAX_VALUE_NODES: comparison, printing and copying recurse over
+ * and walk every node. */
+struct shape {
+	uint16_t depth;
+	uint32_t nodes;
+};
+
+static inline uint64_t node_count(const rv *x) { return x->nodes ? x->nodes : 1; }
+
+static bool nest_shape(rarena *a, const rv *const *items, const rv *const *vals, size_t n,
+                       struct shape *sh)
 {
 	unsigned d = 0;
+	uint64_t nodes = 1;
 	for (size_t i = 0; i < n; i++) {
 		if (items[i]->depth > d)
 			d = items[i]->depth;
-		if (vals && vals[i]->depth > d)
-			d = vals[i]->depth;
+		nodes += node_count(items[i]);
+		if (vals) {
+			if (vals[i]->depth > d)
+				d = vals[i]->depth;
+			nodes += node_count(vals[i]);
+		}
 	}
-	if (d + 1 > CC_REGO_MAX_VALUE_DEPTH) {
+	if (d + 1 > CC_REGO_MAX_VALUE_DEPTH || nodes > CC_REGO_MAX_VALUE_NODES) {
 		rarena_set_failure(a, RARENA_DEPTH);
-		return 0;
+		return false;
 	}
-	return d + 1;
+	sh->depth = (uint16_t)(d + 1);
+	sh->nodes = (uint32_t)nodes;
+	return true;
 }
 
 const rv *rv_int(rarena *a, int64_t i)
@@ -246,8 +264,8 @@ const rv *rv_arr(rarena *a, const rv *const *items, size_t n)
 {
 	if (n == 0)
 		return &v_earr;
-	unsigned depth = nest_depth(a, items, NULL, n);
-	if (depth == 0)
+	struct shape sh;
+	if (!nest_shape(a, items, NULL, n, &sh))
 		return NULL;
 	rv *v = new_val(a, RV_ARR);
 	if (v == NULL)
@@ -258,7 +276,8 @@ const rv *rv_arr(rarena *a, const rv *const *items, size_t n)
 	memcpy(c, items, n * sizeof(*c));
 	v->u.a.v = c;
 	v->u.a.n = n;
-	v->depth = (uint16_t)depth;
+	v->depth = sh.depth;
+	v->nodes = sh.nodes;
 	return v;
 }
 
@@ -279,8 +298,8 @@ const rv *rv_set(rarena *a, const rv *const *items, size_t n)
 {
 	if (n == 0)
 		return &v_eset;
-	unsigned depth = nest_depth(a, items, NULL, n);
-	if (depth == 0)
+	struct shape sh;
+	if (!nest_shape(a, items, NULL, n, &sh))
 		return NULL;
 	rv *v = new_val(a, RV_SET);
 	if (v == NULL)
@@ -299,7 +318,8 @@ const rv *rv_set(rarena *a, const rv *const *items, size_t n)
 	}
 	v->u.a.v = c;
 	v->u.a.n = m;
-	v->depth = (uint16_t)depth;
+	v->depth = sh.depth;
+	v->nodes = sh.nodes; /* counted before duplicates went: an upper bound */
 	return v;
 }
 
@@ -325,8 +345,8 @@ const rv *rv_obj(rarena *a, const rv *const *keys, const rv *const *vals,
 		*conflict = false;
 	if (n == 0)
 		return &v_eobj;
-	unsigned depth = nest_depth(a, keys, vals, n);
-	if (depth == 0)
+	struct shape sh;
+	if (!nest_shape(a, keys, vals, n, &sh))
 		return NULL;
 	rv *v = new_val(a, RV_OBJ);
 	if (v == NULL)
@@ -367,14 +387,15 @@ const rv *rv_obj(rarena *a, const rv *const *keys, const rv *const *vals,
 	v->u.o.k = k;
 	v->u.o.v = vv;
 	v->u.o.n = m;
-	v->depth = (uint16_t)depth;
+	v->depth = sh.depth;
+	v->nodes = sh.nodes;
 	return v;
 }
 
 static const rv *share(rarena *a, rv_type t, const rv *const *k, const rv *const *items, size_t n)
 {
-	unsigned depth = nest_depth(a, k ? k : items, k ? items : NULL, n);
-	rv *v = depth ? new_val(a, t) : NULL;
+	struct shape sh;
+	rv *v = nest_shape(a, k ? k : items, k ? items : NULL, n, &sh) ? new_val(a, t) : NULL;
 	if (v == NULL)
 		return NULL;
 	if (t == RV_OBJ) {
@@ -385,7 +406,8 @@ static const rv *share(rarena *a, rv_type t, const rv *const *k, const rv *const
 		v->u.a.v = items;
 		v->u.a.n = n;
 	}
-	v->depth = (uint16_t)depth;
+	v->depth = sh.depth;
+	v->nodes = sh.nodes;
 	return v;
 }
 
@@ -434,13 +456,14 @@ const rv *rvec_to_arr(rvec *vec)
 {
 	if (vec->n == 0)
 		return &v_earr;
-	unsigned depth = nest_depth(vec->a, vec->v, NULL, vec->n);
-	rv *v = depth ? new_val(vec->a, RV_ARR) : NULL;
+	struct shape sh;
+	rv *v = nest_shape(vec->a, vec->v, NULL, vec->n, &sh) ? new_val(vec->a, RV_ARR) : NULL;
 	if (v == NULL)
 		return NULL;
 	v->u.a.v = vec->v; /* the vector's storage lives in the same arena */
 	v->u.a.n = vec->n;
-	v->depth = (uint16_t)depth;
+	v->depth = sh.depth;
+	v->nodes = sh.nodes;
 	vec->v = NULL;
 	vec->n = vec->cap = 0;
 	return v;
@@ -791,6 +814,7 @@ const rv *rv_copy(rarena *a, const rv *x)
 		v->u.a.v = items;
 		v->u.a.n = n;
 		v->depth = x->depth;
+		v->nodes = x->nodes;
 		return v;
 	}
 	case RV_OBJ: {
@@ -813,6 +837,7 @@ const rv *rv_copy(rarena *a, const rv *x)
 		v->u.o.v = vv;
 		v->u.o.n = n;
 		v->depth = x->depth;
+		v->nodes = x->nodes;
 		return v;
 	}
 	}

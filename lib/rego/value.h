@@ -39,7 +39,8 @@ void *rarena_dup(rarena *a, const void *p, size_t n);
 char *rarena_strndup(rarena *a, const char *s, size_t n);
 /* Why the last allocation or construction failed: RARENA_OOM (limit or
  * malloc) or RARENA_DEPTH (a value would nest deeper than
- * CC_REGO_MAX_VALUE_DEPTH). Reading it does not clear it. */
+ * CC_REGO_MAX_VALUE_DEPTH or count more than CC_REGO_MAX_VALUE_NODES
+ * nodes). Reading it does not clear it. */
 enum { RARENA_OK = 0, RARENA_OOM = 1, RARENA_DEPTH = 2 };
 int rarena_failure(const rarena *a);
 void rarena_set_failure(rarena *a, int why);
@@ -81,6 +82,8 @@ struct rv {
 	uint8_t nk; /* rv_numkind when t == RV_NUM */
 	uint8_t flags; /* RVF_* (evaluator bookkeeping; not part of the value) */
 	uint16_t depth; /* nesting: 0 for scalars, 1 + the deepest element */
+	uint32_t nodes; /* composites: 1 + the nodes of every element (shared
+	                 * parts counted each time); 0 for scalars (one node) */
 	union {
 		bool b;
 		int64_t i;

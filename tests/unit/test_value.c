@@ -181,11 +181,19 @@ static void test_depth_limit(void **state)
 		v = next;
 		depth++;
 	}
-	/* Comparison and printing recurse: nesting stops at the cap. */
-	assert_int_equal(depth, CC_REGO_MAX_VALUE_DEPTH);
+	/* Comparison and printing recurse: nesting stops at the cap. (Objects
+	 * use v as key and value, so shared nodes also hit the node cap.) */
+	assert_true(depth > 20 && depth <= CC_REGO_MAX_VALUE_DEPTH);
+	assert_true(v->nodes <= CC_REGO_MAX_VALUE_NODES);
 	assert_int_equal(rarena_failure(a), RARENA_DEPTH);
 	assert_int_equal(rv_cmp(v, v), 0);
-	assert_non_null(rv_copy(a, v));
+	/* A plain chain reaches the depth cap exactly. */
+	const rv *w = rv_int(a, 1);
+	size_t d2 = 0;
+	for (const rv *next; (next = rv_arr(a, &w, 1)) != NULL; d2++)
+		w = next;
+	assert_int_equal(d2, CC_REGO_MAX_VALUE_DEPTH);
+	assert_non_null(rv_copy(a, w));
 	rarena_free(a);
 }
 

@@ -116,8 +116,8 @@ int rbi_oom(rctx *cx)
 	cx->err = NULL;
 	if (rarena_failure(cx->arena) == RARENA_DEPTH) {
 		cc_error_set_at(&cx->err, -ELOOP, "eval_cancel_error", NULL, 0, 0,
-		                "%s: value nesting deeper than %u levels", rctx_fname(cx),
-		                CC_REGO_MAX_VALUE_DEPTH);
+		                "%s: value too large (deeper than %u levels or over %u nodes)",
+		                rctx_fname(cx), CC_REGO_MAX_VALUE_DEPTH, CC_REGO_MAX_VALUE_NODES);
 		return -ELOOP;
 	}
 	cc_error_set_at(&cx->err, -ENOMEM, "eval_memory_limit_error", NULL, 0, 0,
