@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cocoon/clocale.h"
 #include "cocoon/limits.h"
 #include "convert.h"
 #include "engine_int.h"
@@ -153,7 +154,7 @@ static void reset_program(rego_engine *e)
 	memset(&e->prog, 0, sizeof(e->prog));
 }
 
-int rego_engine_add_policy(rego_engine *e, const char *name, const char *src, size_t len,
+static int add_policy_c(rego_engine *e, const char *name, const char *src, size_t len,
                            cc_error **err)
 {
 	if (e->nsrcs == e->capsrcs) {
@@ -211,7 +212,7 @@ void rego_engine_clear_policies(rego_engine *e)
 	e->need_reparse = false;
 }
 
-int rego_engine_compile(rego_engine *e, cc_error **err)
+static int compile_c(rego_engine *e, cc_error **err)
 {
 	if (e->compiled)
 		return 0;
@@ -331,17 +332,17 @@ static int with_json_doc(rego_engine *e, const char *json, size_t len, cc_error 
 	return r;
 }
 
-int rego_engine_add_data_json(rego_engine *e, const char *json, size_t len, cc_error **err)
+static int add_data_json_c(rego_engine *e, const char *json, size_t len, cc_error **err)
 {
 	return with_json_doc(e, json, len, err, rego_engine_add_data_value);
 }
 
-int rego_engine_set_data_json(rego_engine *e, const char *json, size_t len, cc_error **err)
+static int set_data_json_c(rego_engine *e, const char *json, size_t len, cc_error **err)
 {
 	return with_json_doc(e, json, len, err, rego_engine_set_data_value);
 }
 
-int rego_engine_patch_data_json(rego_engine *e, const char *ops, size_t len, cc_error **err)
+static int patch_data_json_c(rego_engine *e, const char *ops, size_t len, cc_error **err)
 {
 	rarena *tmp = rarena_new(CC_REGO_MAX_JSON_BYTES * 8);
 	if (tmp == NULL)
@@ -358,7 +359,7 @@ int rego_engine_patch_data_json(rego_engine *e, const char *ops, size_t len, cc_
 	return r;
 }
 
-char *rego_engine_data_json(rego_engine *e)
+static char *data_json_c(rego_engine *e)
 {
 	cc_buf b;
 	cc_buf_init(&b, 0);
@@ -387,7 +388,7 @@ int rego_engine_set_input_value(rego_engine *e, const rv *input, cc_error **err)
 	return 0;
 }
 
-int rego_engine_set_input_json(rego_engine *e, const char *json, size_t len, cc_error **err)
+static int set_input_json_c(rego_engine *e, const char *json, size_t len, cc_error **err)
 {
 	/* Parse into the spare arena and swap only on success: a bad document
 	 * leaves the previous input in place (docs/errors.md). */
@@ -497,7 +498,7 @@ static int on_row(void *arg, const rv *const *slots, const rv *const *exprvals)
 	return 0;
 }
 
-int rego_engine_eval(rego_engine *e, const char *query, const rego_result **ret, cc_error **err)
+static int eval_c(rego_engine *e, const char *query, const rego_result **ret, cc_error **err)
 {
 	rarena_reset(e->earena);
 	e->prints.len = 0;
@@ -570,12 +571,12 @@ static char *to_json(const rv *v)
 	return cc_buf_steal(&b, NULL);
 }
 
-char *rego_result_value_json(const rego_result *r, size_t row, size_t expr)
+static char *result_value_json_c(const rego_result *r, size_t row, size_t expr)
 {
 	return to_json(rego_result_value(r, row, expr));
 }
 
-char *rego_result_binding_json(const rego_result *r, size_t row, const char *name)
+static char *result_binding_json_c(const rego_result *r, size_t row, const char *name)
 {
 	const rv *b = rego_result_bindings(r, row);
 	return b ? to_json(rv_obj_gets(b, name, strlen(name))) : NULL;
@@ -593,4 +594,88 @@ const ast_loc *rego_result_expr_locs(const rego_result *r, size_t *n)
 {
 	*n = r->nexprs;
 	return r->locs;
+}
+
+/* ---- public entry points: numbers parse and print in the C locale
+ * (cocoon/clocale.h), whatever locale the embedding program set ---- */
+
+int rego_engine_add_policy(rego_engine *e, const char *name, const char *src, size_t len,
+                           cc_error **err)
+{
+	locale_t old = cc_locale_enter();
+	int r = add_policy_c(e, name, src, len, err);
+	cc_locale_leave(old);
+	return r;
+}
+
+int rego_engine_compile(rego_engine *e, cc_error **err)
+{
+	locale_t old = cc_locale_enter();
+	int r = compile_c(e, err);
+	cc_locale_leave(old);
+	return r;
+}
+
+int rego_engine_add_data_json(rego_engine *e, const char *json, size_t len, cc_error **err)
+{
+	locale_t old = cc_locale_enter();
+	int r = add_data_json_c(e, json, len, err);
+	cc_locale_leave(old);
+	return r;
+}
+
+int rego_engine_set_data_json(rego_engine *e, const char *json, size_t len, cc_error **err)
+{
+	locale_t old = cc_locale_enter();
+	int r = set_data_json_c(e, json, len, err);
+	cc_locale_leave(old);
+	return r;
+}
+
+int rego_engine_patch_data_json(rego_engine *e, const char *ops, size_t len, cc_error **err)
+{
+	locale_t old = cc_locale_enter();
+	int r = patch_data_json_c(e, ops, len, err);
+	cc_locale_leave(old);
+	return r;
+}
+
+int rego_engine_set_input_json(rego_engine *e, const char *json, size_t len, cc_error **err)
+{
+	locale_t old = cc_locale_enter();
+	int r = set_input_json_c(e, json, len, err);
+	cc_locale_leave(old);
+	return r;
+}
+
+int rego_engine_eval(rego_engine *e, const char *query, const rego_result **ret, cc_error **err)
+{
+	locale_t old = cc_locale_enter();
+	int r = eval_c(e, query, ret, err);
+	cc_locale_leave(old);
+	return r;
+}
+
+char *rego_engine_data_json(rego_engine *e)
+{
+	locale_t old = cc_locale_enter();
+	char *j = data_json_c(e);
+	cc_locale_leave(old);
+	return j;
+}
+
+char *rego_result_value_json(const rego_result *r, size_t row, size_t expr)
+{
+	locale_t old = cc_locale_enter();
+	char *j = result_value_json_c(r, row, expr);
+	cc_locale_leave(old);
+	return j;
+}
+
+char *rego_result_binding_json(const rego_result *r, size_t row, const char *name)
+{
+	locale_t old = cc_locale_enter();
+	char *j = result_binding_json_c(r, row, name);
+	cc_locale_leave(old);
+	return j;
 }
