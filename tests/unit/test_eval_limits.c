@@ -256,6 +256,10 @@ static void test_bad_input_keeps_state(void **state)
 	assert_int_not_equal(rego_engine_patch_data_json(e, bad_patch, strlen(bad_patch), &err), 0);
 	cc_error_free(err);
 	err = NULL;
+	/* A bad input document keeps the previous input. */
+	assert_int_not_equal(rego_engine_set_input_json(e, "{\"user\": ", 9, &err), 0);
+	cc_error_free(err);
+	err = NULL;
 	const rego_result *r;
 	assert_int_equal(rego_engine_eval(e, "data.app.rbac.allow", &r, &err), 0);
 	assert_true(rego_result_is_true(r));
