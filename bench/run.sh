@@ -119,6 +119,7 @@ cat "$out/machine.txt"
 note "dependencies (scripts/deps.sh; valgrind for the instruction counts)"
 bash scripts/deps.sh || fail deps "scripts/deps.sh"
 need hyperfine hyperfine || fail deps "hyperfine is missing and could not be installed"
+need /usr/bin/time time || fail deps "GNU time is missing and could not be installed"
 cg_why=--no-callgrind
 if ((callgrind)) && ! need valgrind valgrind; then
 	cg_why="valgrind is missing and could not be installed"
@@ -265,19 +266,12 @@ PY
 		--export-json "$out/hyperfine.json" --export-markdown "$out/hyperfine.md" \
 		"${cmds[@]}" >"$out/hyperfine.txt" 2>&1 || fail hyperfine "hyperfine (log: $out/hyperfine.txt)"
 	grep -E 'Benchmark|Time|Range' "$out/hyperfine.txt" | sed 's/^/  /' | tail -n 6
-	# Peak RSS of one whole CLI run on the largest policy.
-	if ! python3 - "$out/cli-rss.txt" "$cocoon" "$cli_scenario" "$out/cli/$cli_scenario.json" "$q" <<'PY'; then
-import resource
-import subprocess
-import sys
-
-o, cocoon, scen, inp, q = sys.argv[1:]
-subprocess.run([cocoon, "policy", "eval", "--v0-compatible", "--early-exit", "body", "-d",
-                f"tests/rego/kata/{scen}/policy.rego", "-i", inp, q],
-               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=True)
-with open(o, "w", encoding="utf-8") as fh:
-    fh.write(f"{resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss}\n")
-PY
+	# Peak RSS of one whole CLI run on the largest policy, from GNU time
+	# (wait4 of a direct child; a python parent would add its own pages
+	# to the child's high-water mark, which survives exec).
+	if ! /usr/bin/time -f %M -o "$out/cli-rss.txt" "$cocoon" policy eval --v0-compatible \
+		--early-exit body -d "tests/rego/kata/$cli_scenario/policy.rego" \
+		-i "$out/cli/$cli_scenario.json" "$q" >/dev/null 2>&1; then
 		fail cli-rss "peak RSS of the CLI run"
 	fi
 else

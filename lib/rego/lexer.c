@@ -10,52 +10,77 @@
 
 /* ---- source checks ----------------------------------------------------- */
 
+/* The error for the character at s (n > 0 bytes left), or NULL with its
+ * width in *w. */
+static const char *bad_char(const unsigned char *s, size_t n, size_t *w)
+{
+	*w = 1;
+	if (s[0] == 0)
+		return "illegal null character";
+	if (s[0] < 0x80)
+		return NULL;
+	uint32_t r;
+	*w = rutf8_decode(s, n, &r);
+	if (*w == 1) /* overlong forms, surrogates, > U+10FFFF: as Go */
+		return "illegal utf-8 character";
+	if (*w == 3 && s[0] == 0xEF && s[1] == 0xBB && s[2] == 0xBF)
+		return "illegal byte-order mark";
+	return NULL;
+}
+
 int rlex_check_source(const char *src, size_t len, size_t max_line,
                       size_t max_lines, const char **msg, uint32_t *line,
                       uint32_t *col)
 {
 	const unsigned char *s = (const unsigned char *)src;
 	size_t off = 0, line_start = 0, nlines = 1;
+	const char *bad = NULL;
 	if (len >= 3 && s[0] == 0xEF && s[1] == 0xBB && s[2] == 0xBF)
 		off = 3;
 	while (off < len) {
-		unsigned char c = s[off];
-		size_t w = 1;
-		const char *bad = NULL;
-		if (c == 0) {
-			bad = "illegal null character";
-		} else if (c >= 0x80) {
-			uint32_t r;
-			w = rutf8_decode(s + off, len - off, &r);
-			if (w == 1) /* overlong forms, surrogates, > U+10FFFF: as Go */
-				bad = "illegal utf-8 character";
-			else if (w == 3 && c == 0xEF && s[off + 1] == 0xBB && s[off + 2] == 0xBF)
-				bad = "illegal byte-order mark";
+		const unsigned char *nl = memchr(s + off, '\n', len - off);
+		size_t end = nl ? (size_t)(nl - s) : len;
+		size_t limit = end - line_start > max_line ? line_start + max_line : end;
+		/* Printable ASCII and control bytes other than NUL take the fast
+		 * path; NUL and multi-byte sequences are checked one by one. A
+		 * sequence never crosses the newline (continuation bytes are
+		 * 0x80-0xBF). */
+		while (off < limit) {
+			unsigned char c = s[off];
+			if ((unsigned char)(c - 1) < 0x7f) {
+				off++;
+				continue;
+			}
+			size_t w;
+			if ((bad = bad_char(s + off, len - off, &w)) != NULL)
+				goto fail;
+			off += w;
 		}
-		if (bad == NULL && off - line_start >= max_line && c != '\n')
-			bad = "line too long";
-		if (bad != NULL) {
-			*msg = bad;
+		if (off < end) {
+			/* A bad character here is reported before the length. */
+			size_t w;
+			if ((bad = bad_char(s + off, len - off, &w)) == NULL)
+				bad = "line too long";
+			goto fail;
+		}
+		if (nl == NULL)
+			break;
+		off = end + 1;
+		line_start = off;
+		if (line_start < len && ++nlines > max_lines) {
+			*msg = "too many lines";
 			*line = (uint32_t)(nlines > UINT32_MAX ? UINT32_MAX : nlines);
-			size_t cl = off - line_start + 1;
-			*col = (uint32_t)(cl > UINT32_MAX ? UINT32_MAX : cl);
+			*col = 1;
 			return -EINVAL;
 		}
-		if (c == '\n') {
-			line_start = off + 1;
-			if (line_start < len) {
-				nlines++;
-				if (nlines > max_lines) {
-					*msg = "too many lines";
-					*line = (uint32_t)(nlines > UINT32_MAX ? UINT32_MAX : nlines);
-					*col = 1;
-					return -EINVAL;
-				}
-			}
-		}
-		off += w;
 	}
 	return 0;
+fail:
+	*msg = bad;
+	*line = (uint32_t)(nlines > UINT32_MAX ? UINT32_MAX : nlines);
+	size_t cl = off - line_start + 1;
+	*col = (uint32_t)(cl > UINT32_MAX ? UINT32_MAX : cl);
+	return -EINVAL;
 }
 
 /* ---- cursor ------------------------------------------------------------ */
@@ -93,6 +118,13 @@ static void advance(struct rlexer *lx)
 		lx->col++;
 	}
 	lx->off++;
+}
+
+/* Consumes n bytes known to hold no newline. */
+static void advance_n(struct rlexer *lx, size_t n)
+{
+	lx->off += n;
+	lx->col = n < UINT32_MAX - lx->col ? lx->col + (uint32_t)n : UINT32_MAX;
 }
 
 static bool is_letter(int c)
@@ -163,6 +195,9 @@ const char *rlex_kind_name(int kind)
 
 static uint8_t keyword_of(const char *s, size_t n)
 {
+	/* Keywords are 2-8 lower-case letters; most identifiers are not. */
+	if (n < 2 || n > 8 || s[0] < 'a' || s[0] > 'w')
+		return 0;
 	for (int k = RT_KW_FIRST; k <= RT_KW_LAST; k++) {
 		const char *name = kind_names[k];
 		if (rname_eq(name, s, n))
@@ -182,8 +217,11 @@ static void set_err(struct rtoken *t, const char *msg)
 
 static void scan_ident(struct rlexer *lx, struct rtoken *t)
 {
-	while (is_letter(peekc(lx)) || is_digit(peekc(lx)))
-		advance(lx);
+	size_t end = lx->off;
+	while (end < lx->len && (is_letter((unsigned char)lx->src[end]) ||
+	                         is_digit((unsigned char)lx->src[end])))
+		end++;
+	advance_n(lx, end - lx->off);
 	t->kind = RT_IDENT;
 	t->kw = keyword_of(lx->src + t->off, lx->off - t->off);
 }
@@ -255,6 +293,12 @@ static void scan_string(struct rlexer *lx, struct rtoken *t)
 {
 	t->kind = RT_STRING;
 	for (;;) {
+		/* Plain content in one step. */
+		size_t end = lx->off;
+		while (end < lx->len && lx->src[end] != '"' && lx->src[end] != '\\' &&
+		       lx->src[end] != '\n')
+			end++;
+		advance_n(lx, end - lx->off);
 		int c = peekc(lx);
 		if (c == '\n' || c < 0) {
 			set_err(t, "non-terminated string");
@@ -330,30 +374,40 @@ void rlex_template(struct rlexer *lx, struct rtoken *t, bool raw)
 	scan_template_body(lx, t, raw);
 }
 
-static void skip_comment(struct rlexer *lx)
-{
-	while (peekc(lx) >= 0 && peekc(lx) != '\n')
-		advance(lx);
-}
-
 /* Skips whitespace and comments, recording them in t->flags. */
 static void skip_space(struct rlexer *lx, struct rtoken *t)
 {
-	for (;;) {
-		int c = peekc(lx);
+	const char *src = lx->src;
+	size_t off = lx->off, len = lx->len;
+	uint32_t line = lx->line, col = lx->col;
+	uint8_t flags = 0;
+	while (off < len) {
+		char c = src[off];
 		if (c == ' ' || c == '\t' || c == '\r') {
-			t->flags |= RTF_WS;
+			flags |= RTF_WS;
+			off++;
+			if (col < UINT32_MAX)
+				col++;
 		} else if (c == '\n') {
-			t->flags |= RTF_WS | RTF_NL;
+			flags |= RTF_WS | RTF_NL;
+			off++;
+			if (line < UINT32_MAX)
+				line++;
+			col = 1;
 		} else if (c == '#') {
-			t->flags |= RTF_WS;
-			skip_comment(lx);
-			continue;
+			flags |= RTF_WS;
+			const char *nl = memchr(src + off, '\n', len - off);
+			size_t end = nl ? (size_t)(nl - src) : len;
+			col = end - off < UINT32_MAX - col ? col + (uint32_t)(end - off) : UINT32_MAX;
+			off = end;
 		} else {
-			return;
+			break;
 		}
-		advance(lx);
 	}
+	lx->off = off;
+	lx->line = line;
+	lx->col = col;
+	t->flags |= flags;
 }
 
 /* Two-character operators: `c` followed by '=' gives `with_eq`. */

@@ -522,6 +522,14 @@ static void test_limits(void **state)
 	assert_int_equal(R.rc, -E2BIG);
 	struct rparse_opts ol = {.max_line = 8};
 	ASSERT_MOD_ERR(mod_opts("package p\np := 1\n", &ol), "1:9: line too long");
+	/* a bad character at the limit is reported before the length; a
+	 * character that starts inside the limit is read whole */
+	ASSERT_MOD_ERR(mod_opts("package \xff\n", &ol), "1:9: illegal utf-8 character");
+	ASSERT_MOD_ERR(mod_opts("p := \"\xc3\xa9\"x\n", &ol), "1:9: line too long");
+	struct rparse_opts o9 = {.max_line = 9};
+	assert_int_equal(mod_opts("package p\n# \xc3\xa9\xc3\xa9\xc3\xa9\n#23456789", &o9)->rc, 0);
+	assert_int_equal(mod_opts("package p\n#2345678\xc3\xa9\n", &o9)->rc, 0);
+	ASSERT_MOD_ERR(mod_opts("package p\n#2345678\xc3\xa9x\n", &o9), "2:11: line too long");
 	struct rparse_opts on = {.max_lines = 2};
 	ASSERT_MOD_ERR(mod_opts("package p\np := 1\nq := 2\n", &on), "3:1: too many lines");
 	assert_int_equal(mod_opts("package p\np := 1\n", &on)->rc, 0);
