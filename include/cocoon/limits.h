@@ -90,6 +90,13 @@
  * dozen patterns); the least recently used is evicted. */
 #define CC_REGO_REGEX_CACHE 256u
 
+/* One regex match may backtrack at most this many times and use at most
+ * this much PCRE2 heap (KiB) before it fails with "regular expression match
+ * limit exceeded": PCRE2 backtracks where RE2 is linear, so a hostile
+ * subject against a pattern like `(a+)+$` is bounded here (~0.1 s). */
+#define CC_REGO_REGEX_MATCH_LIMIT 10000000u
+#define CC_REGO_REGEX_HEAP_KIB (64u * 1024u)
+
 /* Steps regex.globs_match may take deciding whether two patterns intersect
  * (the check is a search over pairs of automaton states). */
 #define CC_REGO_GLOBS_STEPS 10000000L

@@ -32,6 +32,9 @@ static void test_match(void **state)
 	EQ("regex.match", "[\"^*a\", \"a\"]", "true");
 	EQ("regex.match", "[\".\", \"\\xff\"]", "true");
 	EQ("regex.match", "[1, \"a\"]", "ERR eval_type_error: regex.match: operand 1 must be string but got number");
+	/* catastrophic backtracking stops at CC_REGO_REGEX_MATCH_LIMIT */
+	EQ("regex.match", "[\"^(a+)+$\", \"aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaab\"]",
+	   "ERR eval_builtin_error: regex.match: regular expression match limit exceeded");
 }
 
 #define BAD(pat, msg) EQ("regex.match", "[\"" pat "\", \"\"]", "ERR eval_builtin_error: regex.match: " msg)

@@ -32,6 +32,10 @@ static void *cache_new(void)
 	}
 	c->lru.lnext = c->lru.lprev = &c->lru;
 	c->mctx = pcre2_match_context_create(NULL);
+	if (c->mctx != NULL) {
+		pcre2_set_match_limit(c->mctx, CC_REGO_REGEX_MATCH_LIMIT);
+		pcre2_set_heap_limit(c->mctx, CC_REGO_REGEX_HEAP_KIB);
+	}
 	return c;
 }
 
