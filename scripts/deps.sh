@@ -13,6 +13,10 @@ packages=(
 	clang-14 llvm-14 libclang-rt-14-dev
 	# libraries libcocoon-rego links
 	libjansson-dev libpcre2-dev libyaml-dev libssl-dev
+	# libraries the image service links (lib/image, docs/image.md)
+	libcurl4-openssl-dev libarchive-dev zlib1g-dev libzstd-dev libgpgme-dev libjose-dev
+	# image tests: real peers (registry, skopeo, umoci, gpg, openssl CLI)
+	docker-registry skopeo umoci gnupg openssl
 	# unit tests
 	libcmocka-dev
 	# scripts: test tally, demo request extraction, conformance YAML

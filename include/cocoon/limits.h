@@ -110,6 +110,59 @@
 /* Deepest value the JSON/YAML writers descend into (they recurse). */
 #define CC_REGO_MAX_ENCODE_DEPTH 10000
 
+/* ---- image service (lib/image, docs/image.md) ------------------------ */
+/* Each part of lib/image keeps its caps in its own block below. */
+
+/* -- registry and manifests -- */
+
+/* Largest manifest or index a registry may send: containerd and
+ * distribution cap manifests at 4 MiB. */
+#define CC_IMG_MAX_MANIFEST_BYTES (4u * 1024u * 1024u)
+
+/* Largest image config blob (JSON): real ones are a few KiB; history and
+ * labels can grow, containerd reads configs whole with no cap. */
+#define CC_IMG_MAX_CONFIG_BYTES (8u * 1024u * 1024u)
+
+/* Most layers in one image (Docker's overlay2 stops at 128; 256 leaves room
+ * for OCI images built by other tools) and most manifests in one index. */
+#define CC_IMG_MAX_LAYERS 256u
+#define CC_IMG_MAX_INDEX_ENTRIES 1024u
+
+/* Largest compressed (or encrypted) layer blob: the descriptor's size must
+ * not be above this (runtime-configurable in the pull options). */
+#define CC_IMG_MAX_BLOB_BYTES (64ull * 1024u * 1024u * 1024u)
+
+/* Largest body of any other registry answer (token, error JSON). */
+#define CC_IMG_MAX_SMALL_BODY (1u * 1024u * 1024u)
+
+/* Longest image reference string (distribution/reference caps names at
+ * 255 characters; tag 128, digest 7 + 128). */
+#define CC_IMG_MAX_REF_BYTES 4096u
+
+/* -- unpack -- */
+
+/* Most bytes one layer may expand to, and most tar entries in one layer:
+ * a gzip or zstd bomb stops here (runtime-configurable). */
+#define CC_IMG_MAX_LAYER_UNPACKED (64ull * 1024u * 1024u * 1024u)
+#define CC_IMG_MAX_LAYER_ENTRIES 2000000u
+
+/* Longest path and link target in a tar entry (Linux PATH_MAX). */
+#define CC_IMG_MAX_TAR_PATH 4096u
+
+/* Largest extended attribute value restored from a tar entry (Linux caps
+ * values at 64 KiB). */
+#define CC_IMG_MAX_XATTR_BYTES (64u * 1024u)
+
+/* -- ocicrypt -- */
+
+/* Largest base64 annotation value (wrapped keys, pubopts) decoded. */
+#define CC_IMG_MAX_ANNOTATION_BYTES (1u * 1024u * 1024u)
+
+/* -- signatures -- */
+
+/* Largest signature (simple signing or cosign payload) read. */
+#define CC_IMG_MAX_SIGNATURE_BYTES (4u * 1024u * 1024u)
+
 /* ---- CLI --------------------------------------------------------------- */
 
 /* Deepest directory tree `cocoon policy -d DIR` walks for policies and data. */
