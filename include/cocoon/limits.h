@@ -158,6 +158,27 @@
 /* Largest base64 annotation value (wrapped keys, pubopts) decoded. */
 #define CC_IMG_MAX_ANNOTATION_BYTES (1u * 1024u * 1024u)
 
+/* Most comma-separated wrapped keys tried in one enc.keys.* annotation
+ * (Go tries all; one per recipient, images have a handful). */
+#define CC_IMG_MAX_WRAPPED_KEYS 64u
+
+/* Largest key, certificate or password file read (keys are a few KiB). */
+#define CC_IMG_MAX_KEY_FILE_BYTES (1u * 1024u * 1024u)
+
+/* Largest keyprovider protocol message either way (a PLBCO is ~200 bytes,
+ * a wrapped annotation a few KiB), and most stderr kept for messages. */
+#define CC_IMG_MAX_KEYPROVIDER_MSG (1u * 1024u * 1024u)
+#define CC_IMG_MAX_KEYPROVIDER_STDERR 4096u
+
+/* How long a cmd keyprovider may run before it is killed (Go waits
+ * forever; a provider that fetches a KEK from a KBS needs seconds). */
+#define CC_IMG_KEYPROVIDER_TIMEOUT_MS 60000
+
+/* Most key providers in OCICRYPT_KEYPROVIDER_CONFIG and most arguments of
+ * a cmd provider. */
+#define CC_IMG_MAX_KEYPROVIDERS 64u
+#define CC_IMG_MAX_KEYPROVIDER_ARGS 64u
+
 /* -- signatures -- */
 
 /* Largest signature (simple signing or cosign payload) read. */
