@@ -113,10 +113,18 @@ static int parse_params(struct cursor *c, img_challenge *ch, cc_error **err)
 			if (rc < 0)
 				return rc;
 		} else {
-			size_t vn = token_len(c);
-			/* token68 may end with '=' padding */
-			while (c->off + vn < c->n && c->s[c->off + vn] == '=')
+			/* unquoted: up to the next ',' or blank (servers write URLs
+			 * here, which are not RFC 7230 tokens) */
+			size_t vn = 0;
+			while (c->off + vn < c->n) {
+				unsigned char b = (unsigned char)c->s[c->off + vn];
+				if (b == ',' || b == ' ' || b == '\t')
+					break;
+				if (b < 0x21 || b > 0x7e)
+					return cc_error_set(err, -EINVAL, "WWW-Authenticate: control character at offset %zu",
+					                    c->off + vn);
 				vn++;
+			}
 			v = strndup(c->s + c->off, vn);
 			if (v == NULL)
 				return cc_error_set(err, -ENOMEM, "out of memory");
