@@ -153,6 +153,15 @@
  * values at 64 KiB). */
 #define CC_IMG_MAX_XATTR_BYTES (64u * 1024u)
 
+/* Most xattrs restored on one tar entry: a PAX header can carry thousands
+ * (libarchive caps the header at 1 MiB); real images carry a handful. */
+#define CC_IMG_MAX_ENTRY_XATTRS 256u
+
+/* Largest /etc/passwd or /etc/group read from an unpacked rootfs to resolve
+ * the image's User (runc reads them whole with no cap; real ones are a
+ * few KiB, big directory-service dumps a few MiB). */
+#define CC_IMG_MAX_PASSWD_BYTES (16u * 1024u * 1024u)
+
 /* -- ocicrypt -- */
 
 /* Largest base64 annotation value (wrapped keys, pubopts) decoded. */
@@ -183,6 +192,27 @@
 
 /* Largest signature (simple signing or cosign payload) read. */
 #define CC_IMG_MAX_SIGNATURE_BYTES (4u * 1024u * 1024u)
+
+/* Largest containers-policy.json parsed (real policies are a few KiB). */
+#define CC_IMG_MAX_SIG_POLICY_BYTES (4u * 1024u * 1024u)
+
+/* Largest registries.d / sigstore config YAML document, and deepest
+ * nesting skipped in it (the format is three levels deep). */
+#define CC_IMG_MAX_SIG_CONFIG_BYTES (1u * 1024u * 1024u)
+#define CC_IMG_MAX_SIG_YAML_DEPTH 64u
+
+/* Largest public key or GPG keyring read for a policy requirement (a
+ * keyring with a few RSA-4096 keys is tens of KiB). */
+#define CC_IMG_MAX_SIG_KEY_BYTES (1u * 1024u * 1024u)
+
+/* Most signatures read for one image from a lookaside (signature-1 ..
+ * signature-128, containers/image's maxLookasideSignatures) and most
+ * layers of a cosign signature manifest. */
+#define CC_IMG_MAX_SIGNATURES 128u
+
+/* Seconds an http(s) lookaside read may take in all, and to connect. */
+#define CC_IMG_SIG_HTTP_TIMEOUT_S 60L
+#define CC_IMG_SIG_HTTP_CONNECT_TIMEOUT_S 30L
 
 /* ---- CLI --------------------------------------------------------------- */
 
