@@ -3,5 +3,6 @@
 #define COCOON_CLI_H
 
 int cmd_policy(int argc, char **argv);
+int cmd_image(int argc, char **argv);
 
 #endif

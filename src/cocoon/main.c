@@ -12,6 +12,7 @@ static void usage(FILE *f)
 	      "\n"
 	      "Commands:\n"
 	      "  policy    evaluate, check and test Rego policies (cocoon policy --help)\n"
+	      "  image     copy, pull and unpack container images (cocoon image --help)\n"
 	      "\n"
 	      "Options:\n"
 	      "  -h, --help     show this help\n"
@@ -36,6 +37,8 @@ int main(int argc, char **argv)
 	}
 	if (strcmp(cmd, "policy") == 0)
 		return cmd_policy(argc - 1, argv + 1);
+	if (strcmp(cmd, "image") == 0)
+		return cmd_image(argc - 1, argv + 1);
 	fprintf(stderr, "cocoon: unknown command '%s' (see cocoon --help)\n", cmd);
 	return 2;
 }

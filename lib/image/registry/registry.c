@@ -309,7 +309,7 @@ static int ensure_base(img_registry *r, cc_error **err)
 		if (rc == 0) {
 			pthread_mutex_lock(&r->mu);
 			if (r->base == NULL)
-				r->base = strndup(url, strlen(url) - 4);
+				r->base = strndup(url, strlen(url) - 1); /* ".../v2" */
 			bool ok = r->base != NULL;
 			pthread_mutex_unlock(&r->mu);
 			free(url);

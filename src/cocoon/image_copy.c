@@ -1,0 +1,123 @@
+/* `cocoon image copy` (image_cli.h). */
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "copy.h"
+#include "image_cli.h"
+#include "store.h"
+
+void image_copy_args_init(struct image_copy_args *a)
+{
+	memset(a, 0, sizeof(*a));
+	a->src_tls_verify = true;
+	a->dst_tls_verify = true;
+}
+
+/* Progress of the layers: a line when one is done; a status line with
+ * the totals on a terminal. */
+struct copy_progress {
+	struct image_progress *out;
+	size_t count;
+	uint64_t *done, *total;
+	bool *finished;
+};
+
+static void short_digest(const img_digest *d, char out[20])
+{
+	char hex[129];
+	snprintf(out, 20, "%.12s", img_digest_hex(d, hex));
+}
+
+static void on_layer(void *ctx, const img_descriptor *layer, size_t index, size_t count,
+                     uint64_t done, uint64_t total)
+{
+	struct copy_progress *p = ctx;
+	if (index >= p->count)
+		return;
+	p->done[index] = done;
+	p->total[index] = total;
+	if (done == total && !p->finished[index]) {
+		char sd[20];
+		short_digest(&layer->digest, sd);
+		p->finished[index] = true;
+		image_progress_line(p->out, "Copying blob %s done (%.1f MiB)", sd, (double)total / 1048576.0);
+	}
+	uint64_t sd = 0, st = 0;
+	size_t nfin = 0;
+	for (size_t i = 0; i < p->count; i++) {
+		sd += p->done[i];
+		st += p->total[i];
+		nfin += p->finished[i];
+	}
+	image_progress_status(p->out, "  %zu/%zu layers, %.1f MiB", nfin, count, (double)sd / 1048576.0);
+}
+
+static int open_store(const char *what, const char *spec, bool tls_verify, const char *creds,
+                      const char *cert_dir, const char *authfile, bool create, img_store **ret,
+                      cc_error **err)
+{
+	img_location loc;
+	int rc = img_location_parse(spec, &loc, err);
+	if (rc < 0)
+		return cc_error_wrap(err, "%s", what);
+	struct img_store_opts o = {.create = create};
+	img_registry_opts_init(&o.registry);
+	o.registry.tls_verify = tls_verify;
+	o.registry.cert_dir = cert_dir;
+	o.registry.auth_file = authfile;
+	img_creds c = {0};
+	if (creds) {
+		if ((rc = img_creds_parse(creds, &c, err)) < 0) {
+			img_location_clear(&loc);
+			return cc_error_wrap(err, "%s", what);
+		}
+		o.registry.creds = &c;
+	}
+	rc = img_store_open(&loc, &o, ret, err);
+	img_creds_clear(&c);
+	img_location_clear(&loc);
+	return rc < 0 ? cc_error_wrap(err, "%s", what) : 0;
+}
+
+int image_copy(const struct image_copy_args *a, cc_error **err)
+{
+	if (a->nenc || a->ndec)
+		return cc_error_set(err, -ENOTSUP, "--encryption-key/--decryption-key: layer encryption is "
+		                    "not linked into this build yet");
+	img_store *src = NULL, *dst = NULL;
+	int rc = open_store("source", a->src, a->src_tls_verify, a->src_creds, a->src_cert_dir,
+	                    a->authfile, false, &src, err);
+	if (rc == 0)
+		rc = open_store("destination", a->dst, a->dst_tls_verify, a->dst_creds, a->dst_cert_dir,
+		                a->authfile, true, &dst, err);
+	struct image_progress *out = image_progress_new(a->quiet);
+	struct copy_progress cp = {.out = out, .count = 256};
+	cp.done = calloc(cp.count, sizeof(*cp.done));
+	cp.total = calloc(cp.count, sizeof(*cp.total));
+	cp.finished = calloc(cp.count, sizeof(*cp.finished));
+	if (rc == 0 && (out == NULL || !cp.done || !cp.total || !cp.finished))
+		rc = cc_error_set(err, -ENOMEM, "out of memory");
+	if (rc == 0) {
+		image_progress_line(out, "Getting image source signatures");
+		struct img_copy_opts o = {.jobs = a->jobs, .progress = on_layer, .progress_ctx = &cp,
+		                          .os = a->os, .arch = a->arch, .variant = a->variant};
+		img_digest d;
+		rc = img_copy(src, dst, &o, &d, err);
+		if (rc == 0) {
+			char dg[IMG_DIGEST_STR_MAX];
+			image_progress_line(out, "Writing manifest to image destination");
+			image_progress_line(out, "Copied %s to %s (manifest %s)", img_store_name(src),
+			                    img_store_name(dst), img_digest_format(&d, dg));
+		}
+	}
+	image_progress_free(out);
+	free(cp.done);
+	free(cp.total);
+	free(cp.finished);
+	img_store_free(src);
+	img_store_free(dst);
+	return rc;
+}
