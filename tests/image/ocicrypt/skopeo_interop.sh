@@ -93,5 +93,16 @@ done
 skopeo copy -q --encryption-key jwe:rsa.pub --encryption-key jwe:ec.pub oci:img:t oci:enc-multi:t
 check "multi: skopeo -> cocoon (ec)" "$orig" "$("$tool" decrypt enc-multi ec.pem)"
 
+# pkcs7 (Go: go.mozilla.org/pkcs7, AES-128-GCM content), both directions.
+openssl req -x509 -newkey rsa:2048 -nodes -keyout p7.key -out p7.crt -days 1 \
+	-subj /CN=ocicrypt-test 2>/dev/null
+skopeo copy -q --encryption-key pkcs7:p7.crt oci:img:t oci:enc-p7:t
+check "pkcs7: skopeo -> cocoon" "$orig" "$("$tool" decrypt enc-p7 p7.key)"
+cp -r img mine-p7
+"$tool" encrypt mine-p7 pkcs7:p7.crt
+# Go's pkcs7 unwrapper needs the certificate with the key.
+skopeo copy -q --decryption-key p7.key --decryption-key p7.crt oci:mine-p7:t oci:dec-p7:t
+check "pkcs7: cocoon -> skopeo" "$orig" "$("$tool" digests dec-p7)"
+
 echo "$passed passed, $failed failed"
 ((failed == 0))

@@ -378,6 +378,37 @@ static void test_jwe_alg_allowlist(void **state)
 	ocicrypt_keys_free(k);
 }
 
+static void test_pkcs7(void **state)
+{
+	ocicrypt_recipients *r = recipients(spec("pkcs7:", "certificate.pem"));
+	ocicrypt_keys *k = keys(path_of("certificate_key.pem"));
+	round_trip(r, k, 5000);
+	/* a key of another certificate does not fit */
+	ocicrypt_keys *other = keys(path_of("private_key.pem"));
+	unsigned char pt[10] = {0};
+	struct enc_result er;
+	encrypt_buf(r, pt, sizeof(pt), &er);
+	expect_fail(other, er.mt, er.ann, er.ct, er.ct_len, -EACCES,
+	            "pkcs7 (1 recipient): none of the 1 private key fits");
+	/* with a JWE recipient too, both annotations are there and either opens */
+	assert_int_equal(ocicrypt_recipients_add(r, spec("jwe:", "public_key.pem"), NULL), 0);
+	round_trip(r, other, 100);
+	round_trip(r, k, 100);
+	/* garbage DER is a clean error */
+	unsigned char *out = NULL;
+	size_t n = 0;
+	cc_error *err = NULL;
+	assert_int_equal(oc_pkcs7_unwrap(k, "\x30\x03\x06\x01\x00", 5, &out, &n, &err), -ENOTSUP);
+	cc_error_free(err);
+	err = NULL;
+	assert_int_equal(oc_pkcs7_unwrap(k, "\x30\x80", 2, &out, &n, &err), -EINVAL);
+	cc_error_free(err);
+	enc_result_clear(&er);
+	ocicrypt_keys_free(other);
+	ocicrypt_keys_free(k);
+	ocicrypt_recipients_free(r);
+}
+
 static void test_encrypted_key(void **state)
 {
 	const char *enc = tmp_of("enc8.pem");
@@ -808,6 +839,7 @@ int main(void)
 		cmocka_unit_test(test_jwe_ec_and_multi),
 		cmocka_unit_test(test_jwe_alg_allowlist),
 		cmocka_unit_test(test_encrypted_key),
+		cmocka_unit_test(test_pkcs7),
 		cmocka_unit_test(test_recipient_specs),
 		cmocka_unit_test(test_sample_kbc_annotation),
 		cmocka_unit_test(test_v1_packet),
