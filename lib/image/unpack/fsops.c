@@ -43,9 +43,61 @@ int fs_open_in_root(int rootfd, const char *path, int flags)
 	return -EAGAIN;
 }
 
+/* Linux's MAXSYMLINKS: dangling links followed while making parents. */
+#define MKDIR_MAX_LINKS 40
+
+/* The path to retry when the component at start..end of buf (made of
+ * path "prefix/comp/rest") is a dangling symlink in the directory prev:
+ * its target takes its place ("/" targets start from the root again).
+ * NULL with *ret_err on failure. */
+static char *fs_splice_link(int prev, char *buf, char *start, const char *rest, int *ret_err)
+{
+	char target[PATH_MAX];
+	ssize_t n = readlinkat(prev, start, target, sizeof(target) - 1);
+	if (n <= 0) {
+		*ret_err = n < 0 ? -errno : -ENOENT;
+		return NULL;
+	}
+	target[n] = '\0';
+	size_t plen = target[0] == '/' ? 0 : (size_t)(start - buf);
+	char *out = NULL;
+	if (asprintf(&out, "%.*s%s%s%s", (int)plen, buf, target, rest != NULL ? "/" : "",
+	             rest != NULL ? rest : "") < 0) {
+		*ret_err = -ENOMEM;
+		return NULL;
+	}
+	if (strlen(out) > 2 * PATH_MAX) {
+		free(out);
+		*ret_err = -ENAMETOOLONG;
+		return NULL;
+	}
+	return out;
+}
+
+static int fs_mkdir_walk(int rootfd, const char *path, int links);
+
+/* The component at start is there but does not resolve: a dangling
+ * symlink. Restarts the walk on the path with its target spliced in.
+ * Closes prev. */
+static int fs_mkdir_follow(int rootfd, int prev, char *buf, char *start, char *slash, int links)
+{
+	int r = links >= MKDIR_MAX_LINKS ? -ELOOP : 0;
+	char *next = r < 0 ? NULL
+	                   : fs_splice_link(prev, buf, start, slash != NULL ? slash + 1 : NULL, &r);
+	close(prev);
+	if (next == NULL)
+		return r;
+	r = fs_mkdir_walk(rootfd, next, links + 1);
+	free(next);
+	return r;
+}
+
 /* Creates the missing components of path one at a time: each is made with
- * mkdirat in the directory the kernel resolved for the prefix before it. */
-static int fs_mkdir_walk(int rootfd, const char *path)
+ * mkdirat in the directory the kernel resolved for the prefix before it.
+ * A dangling symlink on the way is followed inside the root and its
+ * target made (as umoci's SecureJoin + MkdirAll): the walk restarts on the
+ * path with the target spliced in. */
+static int fs_mkdir_walk(int rootfd, const char *path, int links)
 {
 	_cleanup_free_ char *buf = strdup(path);
 	if (buf == NULL)
@@ -60,12 +112,12 @@ static int fs_mkdir_walk(int rootfd, const char *path)
 			*slash = '\0';
 		int fd = fs_open_in_root(rootfd, buf, O_PATH | O_DIRECTORY);
 		if (fd == -ENOENT) {
-			if (mkdirat(prev, start, 0755) < 0 && errno != EEXIST) {
-				fd = -errno;
-			} else {
-				/* EEXIST from a dangling symlink stays -ENOENT. */
+			if (mkdirat(prev, start, 0755) == 0)
 				fd = fs_open_in_root(rootfd, buf, O_PATH | O_DIRECTORY);
-			}
+			else if (errno != EEXIST)
+				fd = -errno;
+			else
+				return fs_mkdir_follow(rootfd, prev, buf, start, slash, links);
 		}
 		close(prev);
 		if (fd < 0)
@@ -83,7 +135,7 @@ int fs_dir_in_root(int rootfd, const char *path, bool create)
 	int fd = fs_open_in_root(rootfd, path, O_PATH | O_DIRECTORY);
 	if (fd >= 0 || fd != -ENOENT || !create || path == NULL || *path == '\0')
 		return fd;
-	return fs_mkdir_walk(rootfd, path);
+	return fs_mkdir_walk(rootfd, path, 0);
 }
 
 /* Removes every entry of the open directory dfd (which it closes). */
