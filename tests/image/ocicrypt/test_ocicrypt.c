@@ -788,6 +788,72 @@ static void test_provider_round_trip(void **state)
 	ocicrypt_keys_free(k);
 }
 
+/* The program alone, with the CoCo sample vector and Go-style requests. */
+static void test_keyprovider_program(void **state)
+{
+	char dir[4096], kekdir[4300];
+	snprintf(dir, sizeof(dir), "%s", tmp_of("prog-keys"));
+	snprintf(kekdir, sizeof(kekdir), "%s/default/key", dir);
+	char *args[] = {(char *)"--keys-dir", dir, NULL};
+	struct oc_kp kp = {.name = (char *)"prog", .kind = OC_KP_CMD,
+	                   .path = (char *)keyprovider_bin, .args = args};
+	assert_int_equal(mkdir(dir, 0700), 0);
+	char p2[4400];
+	snprintf(p2, sizeof(p2), "%s/default", dir);
+	assert_int_equal(mkdir(p2, 0700), 0);
+	assert_int_equal(mkdir(kekdir, 0700), 0);
+	snprintf(p2, sizeof(p2), "%s/1", kekdir);
+	write_file(p2, sample_kek, sizeof(sample_kek));
+	/* keyunwrap of ocicrypt-rs' sample_kbc_annotation.json -> §5.1's PLBCO */
+	unsigned char *f = NULL, *out = NULL;
+	size_t n = 0, out_len = 0;
+	assert_int_equal(oc_read_file(path_of("sample_kbc_annotation.json"), 1 << 20, &f, &n, NULL),
+	                 0);
+	char *req = NULL;
+	size_t req_len = 0;
+	assert_int_equal(oc_kp_keyunwrap_request(f, n, &req, &req_len, NULL), 0);
+	cc_error *err = NULL;
+	if (oc_kp_call(&kp, OC_KP_KEYUNWRAP, req, req_len, &out, &out_len, &err) < 0)
+		fail_msg("%s", cc_error_message(err));
+	assert_non_null(strstr((char *)out, "\"symkey\":\"1jL2jJV0Oyz2nmPkLtqulW6cKcpIUN5FpILcVnP5Uqs=\""));
+	oc_free_secret(out, out_len);
+	free(req);
+	free(f);
+	/* keywrap as skopeo/Go sends it, no keypath: a random KEK is kept in
+	 * the keys dir and reused for the next layer */
+	const char *wrap = "{\"op\":\"keywrap\",\"keywrapparams\":{\"ec\":{\"Parameters\":"
+	                   "{\"attestation-agent\":[\"a2V5aWQ9a2JzOi8vL2RlZmF1bHQva2V5LzI=\"]},"
+	                   "\"DecryptConfig\":{\"Parameters\":null}},\"optsdata\":\"e30=\"},"
+	                   "\"keyunwrapparams\":{\"dc\":null,\"annotation\":null}}";
+	unsigned char *pkt1 = NULL, *pkt2 = NULL;
+	size_t l1 = 0, l2 = 0;
+	assert_int_equal(oc_kp_call(&kp, OC_KP_KEYWRAP, wrap, strlen(wrap), &pkt1, &l1, NULL), 0);
+	assert_int_equal(oc_kp_call(&kp, OC_KP_KEYWRAP, wrap, strlen(wrap), &pkt2, &l2, NULL), 0);
+	assert_non_null(strstr((char *)pkt1, "\"kid\":\"kbs:///default/key/2\""));
+	assert_int_equal(oc_kp_keyunwrap_request(pkt1, l1, &req, &req_len, NULL), 0);
+	assert_int_equal(oc_kp_call(&kp, OC_KP_KEYUNWRAP, req, req_len, &out, &out_len, NULL), 0);
+	assert_int_equal(out_len, 2);
+	assert_memory_equal(out, "{}", 2);
+	oc_free_secret(out, out_len);
+	free(req);
+	assert_int_equal(oc_kp_keyunwrap_request(pkt2, l2, &req, &req_len, NULL), 0);
+	assert_int_equal(oc_kp_call(&kp, OC_KP_KEYUNWRAP, req, req_len, &out, &out_len, NULL), 0);
+	oc_free_secret(out, out_len);
+	free(req);
+	free(pkt1);
+	free(pkt2);
+	/* a hostile kid cannot leave the keys dir */
+	const char *evil = "{\"kid\":\"kbs:///../../etc\",\"wrapped_data\":\"AAAAAAAAAAAAAAAAAAAAAA==\","
+	                   "\"iv\":\"AAAAAAAAAAAAAAAA\",\"wrap_type\":\"A256GCM\"}";
+	assert_int_equal(oc_kp_keyunwrap_request(evil, strlen(evil), &req, &req_len, NULL), 0);
+	err = NULL;
+	assert_int_equal(oc_kp_call(&kp, OC_KP_KEYUNWRAP, req, req_len, &out, &out_len, &err),
+	                 -EIO);
+	assert_non_null(strstr(cc_error_message(err), "bad path segment"));
+	cc_error_free(err);
+	free(req);
+}
+
 static void test_finish_before_end(void **state)
 {
 	ocicrypt_recipients *r = recipients(spec("jwe:", "public_key.pem"));
@@ -848,6 +914,7 @@ int main(void)
 		cmocka_unit_test(test_kp_config),
 		cmocka_unit_test(test_kp_exec_failures),
 		cmocka_unit_test(test_provider_round_trip),
+		cmocka_unit_test(test_keyprovider_program),
 		cmocka_unit_test(test_finish_before_end),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
