@@ -54,6 +54,10 @@ static void usage_copy(FILE *f)
 	      "      --override-os OS, --override-arch ARCH, --override-variant VARIANT\n"
 	      "                                the platform to pick from an index\n"
 	      "  -j, --jobs N                  layers copied at a time (default 3)\n"
+	      "      --idle-timeout SECONDS    give up on a transfer that moves less than\n"
+	      "                                1 KiB/s for this long (default 60)\n"
+	      "      --retries N               extra attempts on transient registry errors,\n"
+	      "                                resuming blob downloads (default 3)\n"
 	      "  -q, --quiet                   no progress output\n"
 	      "  -h, --help                    show this help\n"
 	      "\n"
@@ -105,7 +109,23 @@ enum {
 	OPT_CREDS,
 	OPT_CERT,
 	OPT_CACHE,
+	OPT_IDLE,
+	OPT_RETRIES,
 };
+
+/* Parses a non-negative integer option in [lo, hi]. */
+static int parse_uint(const char *flag, const char *v, long lo, long hi, long *out)
+{
+	char *end;
+	errno = 0;
+	long x = strtol(v, &end, 10);
+	if (errno || end == v || *end || x < lo || x > hi) {
+		fprintf(stderr, "cocoon image: %s: expected a number from %ld to %ld, not '%s'\n", flag, lo, hi, v);
+		return -1;
+	}
+	*out = x;
+	return 0;
+}
 
 static int cmd_copy(int argc, char **argv)
 {
@@ -123,6 +143,8 @@ static int cmd_copy(int argc, char **argv)
 	    {"override-arch", required_argument, NULL, OPT_ARCH},
 	    {"override-variant", required_argument, NULL, OPT_VARIANT},
 	    {"jobs", required_argument, NULL, 'j'},
+	    {"idle-timeout", required_argument, NULL, OPT_IDLE},
+	    {"retries", required_argument, NULL, OPT_RETRIES},
 	    {"quiet", no_argument, NULL, 'q'},
 	    {"help", no_argument, NULL, 'h'},
 	    {NULL, 0, NULL, 0},
@@ -158,13 +180,21 @@ static int cmd_copy(int argc, char **argv)
 		case OPT_ARCH: a.arch = optarg; break;
 		case OPT_VARIANT: a.variant = optarg; break;
 		case 'j': {
-			char *end;
-			long v = strtol(optarg, &end, 10);
-			if (*end || v < 1 || v > 16) {
-				fprintf(stderr, "cocoon image copy: --jobs: expected 1 to 16, not '%s'\n", optarg);
+			long v;
+			if (parse_uint("--jobs", optarg, 1, 16, &v) < 0)
 				goto out;
-			}
 			a.jobs = (unsigned)v;
+			break;
+		}
+		case OPT_IDLE:
+			if (parse_uint("--idle-timeout", optarg, 1, 86400, &a.idle_timeout) < 0)
+				goto out;
+			break;
+		case OPT_RETRIES: {
+			long v;
+			if (parse_uint("--retries", optarg, 0, 100, &v) < 0)
+				goto out;
+			a.retries = (int)v;
 			break;
 		}
 		case 'q': a.quiet = true; break;

@@ -17,6 +17,8 @@ struct image_copy_args {
 	size_t nenc, ndec;
 	const char *os, *arch, *variant;
 	unsigned jobs;
+	long idle_timeout; /* seconds; 0: default */
+	int retries;       /* < 0: default */
 	bool quiet;
 };
 

@@ -14,6 +14,7 @@ void image_copy_args_init(struct image_copy_args *a)
 	memset(a, 0, sizeof(*a));
 	a->src_tls_verify = true;
 	a->dst_tls_verify = true;
+	a->retries = -1;
 }
 
 /* Progress of the layers: a line when one is done; a status line with
@@ -52,13 +53,15 @@ static void on_layer(void *ctx, const img_descriptor *layer, size_t index, size_
 		st += p->total[i];
 		nfin += p->finished[i];
 	}
-	image_progress_status(p->out, "  %zu/%zu layers, %.1f MiB", nfin, count, (double)sd / 1048576.0);
+	image_progress_status(p->out, "  %zu/%zu layers, %.1f/%.1f MiB", nfin, count, (double)sd / 1048576.0,
+	                      (double)st / 1048576.0);
 }
 
-static int open_store(const char *what, const char *spec, bool tls_verify, const char *creds,
-                      const char *cert_dir, const char *authfile, bool create, img_store **ret,
-                      cc_error **err)
+static int open_store(const struct image_copy_args *a, const char *what, const char *spec,
+                      bool tls_verify, const char *creds, const char *cert_dir, bool create,
+                      img_store **ret, cc_error **err)
 {
+	const char *authfile = a->authfile;
 	img_location loc;
 	int rc = img_location_parse(spec, &loc, err);
 	if (rc < 0)
@@ -68,6 +71,10 @@ static int open_store(const char *what, const char *spec, bool tls_verify, const
 	o.registry.tls_verify = tls_verify;
 	o.registry.cert_dir = cert_dir;
 	o.registry.auth_file = authfile;
+	if (a->idle_timeout > 0)
+		o.registry.low_speed_time = a->idle_timeout;
+	if (a->retries >= 0)
+		o.registry.retries = (unsigned)a->retries;
 	img_creds c = {0};
 	if (creds) {
 		if ((rc = img_creds_parse(creds, &c, err)) < 0) {
@@ -88,11 +95,11 @@ int image_copy(const struct image_copy_args *a, cc_error **err)
 		return cc_error_set(err, -ENOTSUP, "--encryption-key/--decryption-key: layer encryption is "
 		                    "not linked into this build yet");
 	img_store *src = NULL, *dst = NULL;
-	int rc = open_store("source", a->src, a->src_tls_verify, a->src_creds, a->src_cert_dir,
-	                    a->authfile, false, &src, err);
+	int rc = open_store(a, "source", a->src, a->src_tls_verify, a->src_creds, a->src_cert_dir,
+	                    false, &src, err);
 	if (rc == 0)
-		rc = open_store("destination", a->dst, a->dst_tls_verify, a->dst_creds, a->dst_cert_dir,
-		                a->authfile, true, &dst, err);
+		rc = open_store(a, "destination", a->dst, a->dst_tls_verify, a->dst_creds, a->dst_cert_dir,
+		                true, &dst, err);
 	struct image_progress *out = image_progress_new(a->quiet);
 	struct copy_progress cp = {.out = out, .count = 256};
 	cp.done = calloc(cp.count, sizeof(*cp.done));

@@ -335,6 +335,9 @@ static int decode_auth(const char *b64, size_t n, img_creds *ret, cc_error **err
 
 int img_auth_file_lookup(const char *path, const char *name, img_creds *ret, cc_error **err)
 {
+	/* A missing file means no credentials, as in containers/image. */
+	if (access(path, F_OK) != 0 && errno == ENOENT)
+		return -ENOENT;
 	json_error_t je;
 	json_t *root = json_load_file(path, JSON_REJECT_DUPLICATES, &je);
 	if (root == NULL)

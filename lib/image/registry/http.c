@@ -70,6 +70,10 @@ static size_t on_header(char *p, size_t size, size_t nmemb, void *ud)
 		r->content_type = r->www_authenticate = r->location = NULL;
 		r->docker_content_digest = r->content_range = NULL;
 		r->content_length = -1;
+		/* the status as it arrives, for sinks that look at it */
+		const char *sp = memchr(p, ' ', len);
+		if (sp && (size_t)(sp - p) + 4 <= len && sp[1] >= '1' && sp[1] <= '5')
+			r->status = (sp[1] - '0') * 100 + (sp[2] - '0') * 10 + (sp[3] - '0');
 		return n;
 	}
 	const char *colon = memchr(p, ':', len);

@@ -72,16 +72,17 @@ void img_registry_free(img_registry *r)
 	free(r->path);
 	free(r->name);
 	img_creds_clear(&r->creds);
+	/* the easy handles use the share: they go first */
+	for (size_t i = 0; i < r->neasy; i++)
+		curl_easy_cleanup(r->easy[i]);
+	img_http_share_free(r->share);
 	free(r->ca_pem);
 	free(r->cert_file);
 	free(r->key_file);
-	img_http_share_free(r->share);
 	free(r->base);
 	free(r->realm);
 	free(r->service);
 	wipe_str(r->token);
-	for (size_t i = 0; i < r->neasy; i++)
-		curl_easy_cleanup(r->easy[i]);
 	pthread_mutex_destroy(&r->mu);
 	free(r);
 }
