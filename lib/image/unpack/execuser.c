@@ -200,7 +200,8 @@ struct files {
 static int find_user(const struct files *f, const struct id_arg *ua, struct exec_user *u,
                      char **matched, cc_error **err)
 {
-	const char *pos = f->passwd, *end = f->passwd + f->passwd_n, *l;
+	const char *pos = f->passwd, *l;
+	const char *end = f->passwd != NULL ? f->passwd + f->passwd_n : NULL;
 	size_t n;
 	bool too_long = false;
 	while (f->passwd != NULL && next_line(&pos, end, 65536, &l, &n, &too_long)) {
@@ -248,7 +249,8 @@ static int add_sgid(struct exec_user *u, long gid)
 static int find_groups(const struct files *f, const struct id_arg *ga, const char *matched,
                        struct exec_user *u, cc_error **err)
 {
-	const char *pos = f->group, *end = f->group + f->group_n, *l;
+	const char *pos = f->group, *l;
+	const char *end = f->group != NULL ? f->group + f->group_n : NULL;
 	size_t n;
 	bool too_long = false, found = false;
 	while (f->group != NULL && next_line(&pos, end, 1024 * 1024, &l, &n, &too_long)) {
