@@ -804,6 +804,8 @@ static void test_keyprovider_program(void **state)
 	assert_int_equal(mkdir(kekdir, 0700), 0);
 	snprintf(p2, sizeof(p2), "%s/1", kekdir);
 	write_file(p2, sample_kek, sizeof(sample_kek));
+	const char *help[] = {keyprovider_bin, "--help", NULL};
+	run(help);
 	/* keyunwrap of ocicrypt-rs' sample_kbc_annotation.json -> §5.1's PLBCO */
 	unsigned char *f = NULL, *out = NULL;
 	size_t n = 0, out_len = 0;
