@@ -1,6 +1,10 @@
-/* Docker references (dockerref.h): distribution/reference's grammar
- * (regexp.go) and normalization (normalize.go), written as a scanner over
- * (s, n) instead of regular expressions. */
+/* Docker references for the policy code (dockerref.h): a thin layer over
+ * lib/image/registry's img_ref, which holds distribution/reference's
+ * grammar and normalization. What is added here is only what the policy
+ * code needs and img_ref does not do: input of n bytes (hostile text from
+ * a signature, checked for NULs and control bytes first), the 64-hex
+ * rejection of ParseNormalizedNamed, ParseNamed's canonical-form check,
+ * TagNameOnly, and containers/image's policy namespaces. */
 #include "dockerref.h"
 
 #include <errno.h>
@@ -11,145 +15,39 @@
 #include "cocoon/cleanup.h"
 #include "cocoon/limits.h"
 #include "digest.h"
+#include "ref.h"
 #include "util.h"
 
-/* distribution/reference NameTotalLengthMax */
-#define NAME_MAX_LEN 255u
-/* the tag grammar [\w][\w.-]{0,127} */
-#define TAG_MAX_LEN 128u
-
 struct sig_dockerref {
-	char *domain;
-	char *name; /* domain "/" path */
-	char *tag;
-	char *digest;
-	char *str;
+	img_ref *ref;
+	char digest[IMG_DIGEST_STR_MAX]; /* "" when there is none */
 };
 
 void sig_dockerref_free(sig_dockerref *r)
 {
 	if (r == NULL)
 		return;
-	free(r->domain);
-	free(r->name);
-	free(r->tag);
-	free(r->digest);
-	free(r->str);
+	img_ref_free(r->ref);
 	free(r);
 }
 
 CC_DEFINE_CLEANUP(sig_dockerref, sig_dockerref_free)
 
-static bool is_lower_alnum(char c)
+/* Takes ref (freed on failure). */
+static sig_dockerref *wrap(img_ref *ref)
 {
-	return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9');
-}
-
-static bool is_alnum(char c)
-{
-	return is_lower_alnum(c) || (c >= 'A' && c <= 'Z');
-}
-
-static bool is_word(char c)
-{
-	return is_alnum(c) || c == '_';
-}
-
-/* One path component: [a-z0-9]+ ((?:[._]|__|[-]+)[a-z0-9]+)*. */
-static bool path_component_ok(const char *s, size_t n)
-{
-	size_t i = 0;
-	for (;;) {
-		size_t start = i;
-		while (i < n && is_lower_alnum(s[i]))
-			i++;
-		if (i == start)
-			return false;
-		if (i == n)
-			return true;
-		if (s[i] == '.' || (s[i] == '_' && (i + 1 >= n || s[i + 1] != '_')))
-			i++;
-		else if (s[i] == '_')
-			i += 2;
-		else if (s[i] == '-')
-			while (i < n && s[i] == '-')
-				i++;
-		else
-			return false;
+	sig_dockerref *r = ref ? calloc(1, sizeof(*r)) : NULL;
+	if (r == NULL) {
+		img_ref_free(ref);
+		return NULL;
 	}
+	r->ref = ref;
+	if (img_ref_digest(ref) != NULL)
+		img_digest_format(img_ref_digest(ref), r->digest);
+	return r;
 }
 
-/* The path: components separated by '/'. */
-bool sig_dockerref_path_ok(const char *s, size_t n)
-{
-	size_t start = 0;
-	for (size_t i = 0; i <= n; i++) {
-		if (i < n && s[i] != '/')
-			continue;
-		if (!path_component_ok(s + start, i - start))
-			return false;
-		start = i + 1;
-	}
-	return true;
-}
-
-/* A domain name component: [a-zA-Z0-9] | [a-zA-Z0-9][a-zA-Z0-9-]*[a-zA-Z0-9]. */
-static bool domain_component_ok(const char *s, size_t n)
-{
-	if (n == 0 || !is_alnum(s[0]) || !is_alnum(s[n - 1]))
-		return false;
-	for (size_t i = 1; i + 1 < n; i++)
-		if (!is_alnum(s[i]) && s[i] != '-')
-			return false;
-	return true;
-}
-
-/* host [":" port]: host a dotted domain name or "[" IPv6 chars "]". */
-bool sig_dockerref_domain_ok(const char *s, size_t n)
-{
-	size_t i = 0;
-	if (n > 0 && s[0] == '[') {
-		i = 1;
-		while (i < n && ((s[i] >= '0' && s[i] <= '9') || (s[i] >= 'a' && s[i] <= 'f') ||
-		                 (s[i] >= 'A' && s[i] <= 'F') || s[i] == ':'))
-			i++;
-		if (i == 1 || i >= n || s[i] != ']')
-			return false;
-		i++;
-	} else {
-		size_t start = 0;
-		while (i <= n) {
-			if (i < n && s[i] != '.' && s[i] != ':') {
-				i++;
-				continue;
-			}
-			if (!domain_component_ok(s + start, i - start))
-				return false;
-			if (i == n || s[i] == ':')
-				break;
-			start = ++i;
-		}
-	}
-	if (i == n)
-		return true;
-	if (s[i] != ':' || i + 1 == n)
-		return false;
-	for (i++; i < n; i++)
-		if (s[i] < '0' || s[i] > '9')
-			return false;
-	return true;
-}
-
-static bool tag_ok(const char *s, size_t n)
-{
-	if (n == 0 || n > TAG_MAX_LEN || !is_word(s[0]))
-		return false;
-	for (size_t i = 1; i < n; i++)
-		if (!is_word(s[i]) && s[i] != '.' && s[i] != '-')
-			return false;
-	return true;
-}
-
+/* reference.anchoredIdentifierRegexp: 64 lower-case hex digits. */
 static bool is_hex64(const char *s, size_t n)
 {
 	if (n != 64)
@@ -160,132 +58,46 @@ static bool is_hex64(const char *s, size_t n)
 	return true;
 }
 
-static bool has_upper(const char *s, size_t n)
+/* Bytes no reference can hold: NUL, controls, non-ASCII. */
+static bool has_bad_byte(const char *s, size_t n)
 {
 	for (size_t i = 0; i < n; i++)
-		if (s[i] >= 'A' && s[i] <= 'Z')
+		if ((unsigned char)s[i] <= 0x20 || (unsigned char)s[i] >= 0x7f)
 			return true;
 	return false;
 }
 
-/* splitDockerDomain: the domain and the remainder of s. */
-static void split_domain(const char *s, size_t n, const char **dom, size_t *dom_len,
-                         const char **rem, size_t *rem_len)
-{
-	const char *slash = memchr(s, '/', n);
-	size_t first = slash ? (size_t)(slash - s) : n;
-	bool is_domain = slash != NULL && (memchr(s, '.', first) != NULL ||
-	                                   memchr(s, ':', first) != NULL ||
-	                                   (first == 9 && memcmp(s, "localhost", 9) == 0) ||
-	                                   has_upper(s, first));
-	if (!is_domain) {
-		*dom = "docker.io";
-		*dom_len = 9;
-		*rem = s;
-		*rem_len = n;
-		return;
-	}
-	*dom = s;
-	*dom_len = first;
-	*rem = s + first + 1;
-	*rem_len = n - first - 1;
-	if (first == 15 && memcmp(s, "index.docker.io", 15) == 0) {
-		*dom = "docker.io";
-		*dom_len = 9;
-	}
-}
-
-/* Fills r->str = name[:tag][@digest]. */
-static int build_string(sig_dockerref *r)
-{
-	char *s = NULL;
-	if (asprintf(&s, "%s%s%s%s%s", r->name, r->tag ? ":" : "", r->tag ? r->tag : "",
-	             r->digest ? "@" : "", r->digest ? r->digest : "") < 0)
-		return -ENOMEM;
-	free(r->str);
-	r->str = s;
-	return 0;
-}
-
-/* Parses the remainder rem (path[:tag][@digest]) on domain dom into r. */
-static int parse_rest(sig_dockerref *r, const char *dom, size_t dom_len, const char *rem,
-                      size_t rem_len, bool library, const char *q, cc_error **err)
-{
-	const char *at = memchr(rem, '@', rem_len);
-	size_t before = at ? (size_t)(at - rem) : rem_len;
-	const char *colon = memchr(rem, ':', before);
-	size_t path_len = colon ? (size_t)(colon - rem) : before;
-	if (!sig_dockerref_domain_ok(dom, dom_len))
-		return cc_error_set(err, -EINVAL, "invalid reference \"%s\": invalid domain", q);
-	if (!sig_dockerref_path_ok(rem, path_len))
-		return cc_error_set(err, -EINVAL, "invalid reference \"%s\": invalid repository path",
-		                    q);
-	if (colon && !tag_ok(colon + 1, before - path_len - 1))
-		return cc_error_set(err, -EINVAL, "invalid reference \"%s\": invalid tag", q);
-	if (at) {
-		img_digest d;
-		cc_error *derr = NULL;
-		int k = img_digest_parse(at + 1, rem_len - before - 1, &d, &derr);
-		if (k < 0) {
-			k = cc_error_set(err, -EINVAL, "invalid reference \"%s\": %s", q,
-			                 cc_error_message(derr));
-			cc_error_free(derr);
-			return k;
-		}
-		if ((r->digest = strndup(at + 1, rem_len - before - 1)) == NULL)
-			return cc_error_set(err, -ENOMEM, "out of memory");
-	}
-	if (colon && (r->tag = strndup(colon + 1, before - path_len - 1)) == NULL)
-		return cc_error_set(err, -ENOMEM, "out of memory");
-	if (asprintf(&r->name, "%.*s/%s%.*s", (int)dom_len, dom, library ? "library/" : "",
-	             (int)path_len, rem) < 0) {
-		r->name = NULL;
-		return cc_error_set(err, -ENOMEM, "out of memory");
-	}
-	if (strlen(r->name) > NAME_MAX_LEN)
-		return cc_error_set(err, -EINVAL,
-		                    "invalid reference \"%s\": repository name longer than %u bytes", q,
-		                    NAME_MAX_LEN);
-	if ((r->domain = strndup(dom, dom_len)) == NULL || build_string(r) < 0)
-		return cc_error_set(err, -ENOMEM, "out of memory");
-	return 0;
-}
-
 static int parse(const char *s, size_t n, bool canonical, sig_dockerref **ret, cc_error **err)
 {
-	char q[SIG_QUOTE_MAX];
+	char q[SIG_QUOTE_MAX], q2[SIG_QUOTE_MAX];
 	sig_quote(s, n, q);
 	if (n == 0)
 		return cc_error_set(err, -EINVAL, "invalid reference: empty");
 	if (n > CC_IMG_MAX_REF_BYTES)
 		return cc_error_set(err, -E2BIG, "invalid reference \"%s\": longer than %u bytes", q,
 		                    CC_IMG_MAX_REF_BYTES);
-	if (memchr(s, '\0', n) != NULL)
-		return cc_error_set(err, -EINVAL, "invalid reference \"%s\": contains a NUL byte", q);
+	if (has_bad_byte(s, n))
+		return cc_error_set(err, -EINVAL, "invalid reference \"%s\": contains a blank, control "
+		                                  "or non-ASCII byte",
+		                    q);
 	if (is_hex64(s, n))
 		return cc_error_set(err, -EINVAL,
 		                    "invalid reference \"%s\": cannot be a 64-byte hexadecimal string",
 		                    q);
-	const char *dom, *rem;
-	size_t dom_len, rem_len;
-	split_domain(s, n, &dom, &dom_len, &rem, &rem_len);
-	const char *colon = memchr(rem, ':', rem_len);
-	if (has_upper(rem, colon ? (size_t)(colon - rem) : rem_len))
-		return cc_error_set(err, -EINVAL,
-		                    "invalid reference \"%s\": repository name must be lowercase", q);
-	bool library = dom_len == 9 && memcmp(dom, "docker.io", 9) == 0 &&
-	               memchr(rem, '/', rem_len) == NULL;
-	_cleanup_(sig_dockerref_freep) sig_dockerref *r = calloc(1, sizeof(*r));
-	if (r == NULL)
+	_cleanup_free_ char *z = strndup(s, n);
+	if (z == NULL)
 		return cc_error_set(err, -ENOMEM, "out of memory");
-	int k = parse_rest(r, dom, dom_len, rem, rem_len, library, q, err);
+	img_ref *ref = NULL;
+	int k = img_ref_parse(z, &ref, err);
 	if (k < 0)
 		return k;
-	char q2[SIG_QUOTE_MAX];
-	if (canonical && (strlen(r->str) != n || memcmp(r->str, s, n) != 0))
+	_cleanup_(sig_dockerref_freep) sig_dockerref *r = wrap(ref);
+	if (r == NULL)
+		return cc_error_set(err, -ENOMEM, "out of memory");
+	if (canonical && strcmp(img_ref_string(r->ref), z) != 0)
 		return cc_error_set(err, -EINVAL,
 		                    "invalid reference \"%s\": not in canonical form (\"%s\")", q,
-		                    sig_quotes(r->str, q2));
+		                    sig_quotes(img_ref_string(r->ref), q2));
 	*ret = TAKE_PTR(r);
 	return 0;
 }
@@ -304,49 +116,95 @@ int sig_dockerref_tag_name_only(sig_dockerref *r)
 {
 	if (!sig_dockerref_name_only(r))
 		return 0;
-	r->tag = strdup("latest");
-	if (r->tag == NULL || build_string(r) < 0) {
-		free(r->tag);
-		r->tag = NULL;
+	img_ref *tagged = img_ref_with(r->ref, "latest", NULL);
+	if (tagged == NULL)
 		return -ENOMEM;
-	}
+	img_ref_free(r->ref);
+	r->ref = tagged;
 	return 0;
 }
 
 const char *sig_dockerref_name(const sig_dockerref *r)
 {
-	return r->name;
+	return img_ref_name(r->ref);
 }
 
 const char *sig_dockerref_domain(const sig_dockerref *r)
 {
-	return r->domain;
+	return img_ref_domain(r->ref);
 }
 
 const char *sig_dockerref_path(const sig_dockerref *r)
 {
-	return r->name + strlen(r->domain) + 1;
+	return img_ref_path(r->ref);
 }
 
 const char *sig_dockerref_tag(const sig_dockerref *r)
 {
-	return r->tag;
+	return img_ref_tag(r->ref);
 }
 
 const char *sig_dockerref_digest(const sig_dockerref *r)
 {
-	return r->digest;
+	return r->digest[0] != '\0' ? r->digest : NULL;
 }
 
 const char *sig_dockerref_string(const sig_dockerref *r)
 {
-	return r->str;
+	return img_ref_string(r->ref);
 }
 
 bool sig_dockerref_name_only(const sig_dockerref *r)
 {
-	return r->tag == NULL && r->digest == NULL;
+	return img_ref_tag(r->ref) == NULL && img_ref_digest(r->ref) == NULL;
 }
+
+/* ---- grammar checks, asked of img_ref -------------------------------- */
+
+/* Whether img_ref reads text (NUL-terminated) as a reference without tag or
+ * digest whose path is want_path. */
+static bool ref_has_path(const char *text, const char *want_path)
+{
+	img_ref *r = NULL;
+	if (img_ref_parse(text, &r, NULL) < 0)
+		return false;
+	bool ok = img_ref_tag(r) == NULL && img_ref_digest(r) == NULL &&
+	          strcmp(img_ref_path(r), want_path) == 0;
+	img_ref_free(r);
+	return ok;
+}
+
+/* host[:port]: "<s>/x/y" must keep s as its domain. A first component is
+ * only read as a domain when it has a '.' or ':' (or is localhost), so a
+ * single label is asked about as "<s>:1". */
+bool sig_dockerref_domain_ok(const char *s, size_t n)
+{
+	if (n == 0 || n > CC_IMG_MAX_REF_BYTES || has_bad_byte(s, n) || memchr(s, '/', n) ||
+	    memchr(s, '@', n))
+		return false;
+	char *text = NULL;
+	bool port = memchr(s, ':', n) != NULL;
+	if (asprintf(&text, "%.*s%s/x/y", (int)n, s, port ? "" : ":1") < 0)
+		return false;
+	bool ok = ref_has_path(text, "x/y");
+	free(text);
+	return ok;
+}
+
+/* Repository path components: "x.y/<s>" must have s as its path. */
+bool sig_dockerref_path_ok(const char *s, size_t n)
+{
+	if (n == 0 || n > CC_IMG_MAX_REF_BYTES || has_bad_byte(s, n))
+		return false;
+	char *text = NULL;
+	if (asprintf(&text, "x.y/%.*s", (int)n, s) < 0)
+		return false;
+	bool ok = ref_has_path(text, text + 4);
+	free(text);
+	return ok;
+}
+
+/* ---- policy namespaces ------------------------------------------------ */
 
 void sig_strv_free(char **v)
 {
@@ -377,21 +235,22 @@ static int strv_push(char ***v, size_t *n, char *s)
 int sig_dockerref_namespaces(const sig_dockerref *r, char ***ret)
 {
 	_cleanup_(sig_strv_freep) char **v = NULL;
-	size_t n = 0, len = strlen(r->name);
+	const char *name = img_ref_name(r->ref);
+	size_t n = 0, len = strlen(name);
 	/* the name and its parents, up to the domain */
 	for (;;) {
-		if (strv_push(&v, &n, strndup(r->name, len)) < 0)
+		if (strv_push(&v, &n, strndup(name, len)) < 0)
 			return -ENOMEM;
-		const char *slash = memrchr(r->name, '/', len);
+		const char *slash = memrchr(name, '/', len);
 		if (slash == NULL)
 			break;
-		len = (size_t)(slash - r->name);
+		len = (size_t)(slash - name);
 	}
 	/* "*.parent" wildcards of the domain without a port */
-	const char *colon = memchr(r->name, ':', len);
+	const char *colon = memchr(name, ':', len);
 	if (colon != NULL)
-		len = (size_t)(colon - r->name);
-	const char *p = r->name, *end = r->name + len;
+		len = (size_t)(colon - name);
+	const char *p = name, *end = name + len;
 	for (;;) {
 		const char *dot = memchr(p, '.', (size_t)(end - p));
 		if (dot == NULL)

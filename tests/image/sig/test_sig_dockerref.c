@@ -1,6 +1,7 @@
 /* Docker reference parsing and normalization (lib/image/sig/dockerref.c),
  * against the behaviour of distribution/reference's ParseNormalizedNamed
- * and ParseNamed and containers/image's policy namespaces. */
+ * and ParseNamed and containers/image's policy namespaces. The grammar is
+ * lib/image/registry's img_ref, so most messages are its own. */
 #include <errno.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -13,6 +14,12 @@
 
 #include "dockerref.h"
 
+/* img_ref's reasons */
+#define BAD_PATH                                                                                   \
+	"repository names are lower-case components of [a-z0-9] joined by '.', '_', '__' or '-', "   \
+	"separated by '/'"
+#define BAD_HOST "the registry host is not a valid host[:port]"
+#define BAD_TAG "the tag must be 1-128 of [A-Za-z0-9_.-], not starting with '.' or '-'"
 #define H64 "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"
 
 static void test_normalize(void **state)
@@ -67,35 +74,57 @@ static void test_normalize(void **state)
 static void test_invalid(void **state)
 {
 	(void)state;
+	/* img_ref's messages, and the checks of this layer (bytes, 64 hex) */
 	static const struct {
-		const char *in, *msg;
+		const char *in;
+		int code;
+		const char *msg;
 	} bad[] = {
-	    {"", "invalid reference: empty"},
-	    {H64, "invalid reference \"" H64 "\": cannot be a 64-byte hexadecimal string"},
-	    {"Busybox", "invalid reference \"Busybox\": repository name must be lowercase"},
-	    {"docker.io/Foo", "invalid reference \"docker.io/Foo\": repository name must be lowercase"},
-	    {"a..b/c", "invalid reference \"a..b/c\": invalid domain"},
-	    {"-a.b/c", "invalid reference \"-a.b/c\": invalid domain"},
-	    {"a.b:/c", "invalid reference \"a.b:/c\": invalid domain"},
-	    {"a.b:80x/c", "invalid reference \"a.b:80x/c\": invalid domain"},
-	    {"foo//bar", "invalid reference \"foo//bar\": invalid repository path"},
-	    {"foo/", "invalid reference \"foo/\": invalid repository path"},
-	    {"foo___bar", "invalid reference \"foo___bar\": invalid repository path"},
-	    {"foo.-bar", "invalid reference \"foo.-bar\": invalid repository path"},
-	    {"foo:", "invalid reference \"foo:\": invalid tag"},
-	    {"foo:.x", "invalid reference \"foo:.x\": invalid tag"},
-	    {"foo:a b", "invalid reference \"foo:a b\": invalid tag"},
-	    {"foo@sha256:abc",
-	     "invalid reference \"foo@sha256:abc\": invalid sha256 digest: 3 hex digits, expected 64"},
-	    {"foo@md5:" H64, "invalid reference \"foo@md5:" H64
-	                     "\": unsupported digest algorithm 'md5'"},
-	    {"foo\x01", "invalid reference \"foo\\x01\": invalid repository path"},
+	    {"", -EINVAL,
+	     "invalid reference: empty"},
+	    {H64, -EINVAL,
+	     "invalid reference \"" H64 "\": cannot be a 64-byte hexadecimal string"},
+	    {"Busybox", -EINVAL,
+	     "invalid image reference 'Busybox': " BAD_PATH},
+	    {"docker.io/Foo", -EINVAL,
+	     "invalid image reference 'docker.io/Foo': " BAD_PATH},
+	    {"a..b/c", -EINVAL,
+	     "invalid image reference 'a..b/c': " BAD_HOST},
+	    {"-a.b/c", -EINVAL,
+	     "invalid image reference '-a.b/c': " BAD_HOST},
+	    {"a.b:/c", -EINVAL,
+	     "invalid image reference 'a.b:/c': " BAD_HOST},
+	    {"a.b:80x/c", -EINVAL,
+	     "invalid image reference 'a.b:80x/c': " BAD_HOST},
+	    {"foo//bar", -EINVAL,
+	     "invalid image reference 'foo//bar': " BAD_PATH},
+	    {"foo/", -EINVAL,
+	     "invalid image reference 'foo/': " BAD_PATH},
+	    {"foo___bar", -EINVAL,
+	     "invalid image reference 'foo___bar': " BAD_PATH},
+	    {"foo.-bar", -EINVAL,
+	     "invalid image reference 'foo.-bar': " BAD_PATH},
+	    {"foo:", -EINVAL,
+	     "invalid image reference 'foo:': " BAD_TAG},
+	    {"foo:.x", -EINVAL,
+	     "invalid image reference 'foo:.x': " BAD_TAG},
+	    {"foo:a b", -EINVAL,
+	     "invalid reference \"foo:a b\": contains a blank, control or non-ASCII byte"},
+	    {"foo@sha256:abc", -EINVAL,
+	     "invalid image reference 'foo@sha256:abc': invalid sha256 digest: 3 hex digits, expected 64"},
+	    {"foo@md5:" H64, -EOPNOTSUPP,
+	     "invalid image reference 'foo@md5:" H64 "': unsupported digest algorithm 'md5'"},
+	    {"foo\x01", -EINVAL,
+	     "invalid reference \"foo\\x01\": contains a blank, control or non-ASCII byte"},
+	    {"foo\xc3\xa9", -EINVAL,
+	     "invalid reference \"foo\\xc3\\xa9\": contains a blank, control or non-ASCII byte"},
 	};
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 		sig_dockerref *r = (sig_dockerref *)(uintptr_t)1;
 		cc_error *err = NULL;
-		assert_int_equal(sig_dockerref_parse(bad[i].in, strlen(bad[i].in), &r, &err), -EINVAL);
-		assert_string_equal(cc_error_message(err), bad[i].msg);
+		int k = sig_dockerref_parse(bad[i].in, strlen(bad[i].in), &r, &err);
+		if (k != bad[i].code || strcmp(cc_error_message(err), bad[i].msg) != 0)
+			fail_msg("%s: got %d \"%s\"", bad[i].in, k, cc_error_message(err));
 		assert_ptr_equal(r, (sig_dockerref *)(uintptr_t)1); /* untouched */
 		cc_error_free(err);
 	}
@@ -172,9 +201,18 @@ static void test_domain_path_ok(void **state)
 	assert_false(sig_dockerref_domain_ok("ex_ample", 8));
 	assert_false(sig_dockerref_domain_ok("example.", 8));
 	assert_false(sig_dockerref_domain_ok("[]", 2));
+	assert_true(sig_dockerref_domain_ok("index.docker.io", 15));
+	assert_true(sig_dockerref_domain_ok("localhost", 9));
+	assert_true(sig_dockerref_domain_ok("[::1]:5000", 10));
+	assert_false(sig_dockerref_domain_ok("a.b/c", 5));
+	assert_false(sig_dockerref_domain_ok("a.b@x", 5));
+	assert_false(sig_dockerref_domain_ok("a b", 3));
 	assert_true(sig_dockerref_path_ok("a/b-c", 5));
 	assert_false(sig_dockerref_path_ok("A/b", 3));
 	assert_false(sig_dockerref_path_ok("", 0));
+	assert_false(sig_dockerref_path_ok("a:b", 3));
+	assert_false(sig_dockerref_path_ok("a@b", 3));
+	assert_true(sig_dockerref_path_ok("x", 1)); /* no "library/" on x.y */
 }
 
 int main(void)

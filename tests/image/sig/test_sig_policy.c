@@ -168,8 +168,9 @@ static void test_parse_errors(void **state)
 	     "neither a tag nor a digest"},
 	    {"{\"default\":[{\"type\":\"signedBy\",\"keyType\":\"GPGKeys\",\"keyPath\":\"/k\","
 	     "\"signedIdentity\":{\"type\":\"exactRepository\",\"dockerRepository\":\"UPPER\"}}]}",
-	     "policy: default: requirement 0: signedIdentity: invalid reference \"UPPER\": "
-	     "repository name must be lowercase"},
+	     "policy: default: requirement 0: signedIdentity: invalid image reference 'UPPER': "
+	     "repository names are lower-case components of [a-z0-9] joined by '.', '_', '__' or "
+	     "'-', separated by '/'"},
 	    {"{\"default\":[{\"type\":\"signedBy\",\"keyType\":\"GPGKeys\",\"keyPath\":\"/k\","
 	     "\"signedIdentity\":{\"type\":\"remapIdentity\",\"prefix\":\"example.com/ns\","
 	     "\"signedPrefix\":\"example.com/UP\"}}]}",
