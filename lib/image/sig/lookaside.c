@@ -292,25 +292,44 @@ static int parse_yaml(const char *name, const char *yaml, size_t n, struct sig_l
 	return r;
 }
 
-/* ---- merging (loadAndMergeConfig) ------------------------------------ */
+/* ---- merging ---------------------------------------------------------- */
 
+static bool str_eq(const char *a, const char *b)
+{
+	return a == NULL ? b == NULL : b != NULL && strcmp(a, b) == 0;
+}
+
+/* Same settings (where they came from aside). */
+static bool ns_equal(const struct sig_ns *a, const struct sig_ns *b)
+{
+	return str_eq(a->url, b->url) && a->attachments == b->attachments;
+}
+
+/* containers/image's loadAndMergeConfig refuses a "default-docker" or a
+ * namespace that two documents define; image-rs (SigstoreConfig::
+ * update_self) refuses only differing definitions and keeps one of two
+ * identical ones. Configurations written for CoCo rely on the latter, so
+ * it is what is done here: *drop[i] marks c's namespaces l already has. */
 static int check_merge(const sig_lookaside *l, const struct sig_lookaside *c, const char *name,
-                       cc_error **err)
+                       bool *drop, cc_error **err)
 {
 	char q[SIG_QUOTE_MAX];
-	if (c->def != NULL && l->def != NULL)
+	if (c->def != NULL && l->def != NULL && !ns_equal(c->def, l->def))
 		return cc_error_set(err, -EINVAL,
-		                    "\"default-docker\" defined both in \"%s\" and \"%s\"", l->def->from,
-		                    name);
+		                    "\"default-docker\" defined differently in \"%s\" and \"%s\"",
+		                    l->def->from, name);
 	for (size_t i = 0; i < c->n; i++) {
-		for (size_t j = 0; j < l->n; j++)
-			if (strcmp(c->v[i].name, l->v[j].name) == 0)
+		drop[i] = false;
+		for (size_t j = 0; j < l->n && !drop[i]; j++) {
+			if (strcmp(c->v[i].name, l->v[j].name) != 0)
+				continue;
+			if (!ns_equal(&c->v[i], &l->v[j]))
 				return cc_error_set(err, -EINVAL,
-				                    "\"docker\" namespace \"%s\" defined both in \"%s\" and \"%s\"",
+				                    "\"docker\" namespace \"%s\" defined differently in \"%s\" "
+				                    "and \"%s\"",
 				                    sig_quotes(c->v[i].name, q), l->v[j].from, name);
-		for (size_t j = 0; j < i; j++)
-			if (strcmp(c->v[i].name, c->v[j].name) == 0)
-				return cc_error_set(err, -EINVAL, "%s: duplicate \"docker\" namespace", name);
+			drop[i] = true;
+		}
 	}
 	return 0;
 }
@@ -326,6 +345,24 @@ static int set_from(struct sig_lookaside *c, const char *name, cc_error **err)
 	return r;
 }
 
+/* Moves c's namespaces not dropped, and its default-docker if l has
+ * none, into l (whose v has room); clears c. */
+static void merge_into(sig_lookaside *l, struct sig_lookaside *c, const bool *drop)
+{
+	for (size_t i = 0; i < c->n; i++) {
+		if (drop[i])
+			ns_clear(&c->v[i]);
+		else
+			l->v[l->n++] = c->v[i];
+	}
+	free(c->v);
+	c->v = NULL;
+	c->n = 0;
+	if (l->def == NULL)
+		l->def = TAKE_PTR(c->def);
+	cfg_clear(c);
+}
+
 int sig_lookaside_add(sig_lookaside *l, const char *name, const char *yaml, size_t n,
                       cc_error **err)
 {
@@ -334,8 +371,11 @@ int sig_lookaside_add(sig_lookaside *l, const char *name, const char *yaml, size
 		                    CC_IMG_MAX_SIG_CONFIG_BYTES);
 	struct sig_lookaside c = {0};
 	int r = parse_yaml(name, yaml, n, &c, err);
+	_cleanup_free_ bool *drop = r == 0 ? calloc(c.n + 1, sizeof(bool)) : NULL;
+	if (r == 0 && drop == NULL)
+		r = cc_error_set(err, -ENOMEM, "out of memory");
 	if (r == 0)
-		r = check_merge(l, &c, name, err);
+		r = check_merge(l, &c, name, drop, err);
 	if (r == 0)
 		r = set_from(&c, name, err);
 	struct sig_ns *nv = r == 0 ? realloc(l->v, (l->n + c.n + 1) * sizeof(*nv)) : NULL;
@@ -346,12 +386,7 @@ int sig_lookaside_add(sig_lookaside *l, const char *name, const char *yaml, size
 		return r;
 	}
 	l->v = nv;
-	if (c.n > 0)
-		memcpy(l->v + l->n, c.v, c.n * sizeof(*nv));
-	l->n += c.n;
-	if (c.def != NULL)
-		l->def = c.def;
-	free(c.v);
+	merge_into(l, &c, drop);
 	return 0;
 }
 

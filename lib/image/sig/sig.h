@@ -50,9 +50,11 @@ sig_lookaside *sig_lookaside_new(void);
 
 /* Merges one registries.d YAML document (n bytes at yaml, at most
  * CC_IMG_MAX_SIG_CONFIG_BYTES; name is used in messages) into l, as
- * containers/image merges the files of a registries.d directory:
- * "default-docker" or a "docker" namespace defined by two documents is an
- * error (-EINVAL, naming both). On failure l is unchanged. */
+ * image-rs merges the files of a sigstore config directory: a
+ * "default-docker" or a "docker" namespace that two documents define
+ * differently is an error (-EINVAL, naming both); an identical second
+ * definition is dropped (containers/image refuses that too; see
+ * docs/signatures.md). On failure l is unchanged. */
 int sig_lookaside_add(sig_lookaside *l, const char *name, const char *yaml, size_t n,
                       cc_error **err);
 
