@@ -67,7 +67,7 @@ static void usage_copy(FILE *f)
 }
 
 /* Parses a --flag[=BOOL] value. */
-static int parse_bool(const char *flag, const char *v, bool *out)
+int image_parse_bool(const char *flag, const char *v, bool *out)
 {
 	if (v == NULL || strcmp(v, "true") == 0 || strcmp(v, "1") == 0) {
 		*out = true;
@@ -81,7 +81,7 @@ static int parse_bool(const char *flag, const char *v, bool *out)
 	return -1;
 }
 
-static int add_key(char ***list, size_t *n, const char *k)
+int image_add_arg(char ***list, size_t *n, const char *k)
 {
 	char **grown = realloc(*list, (*n + 1) * sizeof(**list));
 	if (grown == NULL)
@@ -104,17 +104,12 @@ enum {
 	OPT_OS,
 	OPT_ARCH,
 	OPT_VARIANT,
-	OPT_POLICY,
-	OPT_TLS,
-	OPT_CREDS,
-	OPT_CERT,
-	OPT_CACHE,
 	OPT_IDLE,
 	OPT_RETRIES,
 };
 
 /* Parses a non-negative integer option in [lo, hi]. */
-static int parse_uint(const char *flag, const char *v, long lo, long hi, long *out)
+int image_parse_uint(const char *flag, const char *v, long lo, long hi, long *out)
 {
 	char *end;
 	errno = 0;
@@ -156,11 +151,11 @@ static int cmd_copy(int argc, char **argv)
 	while ((c = getopt_long(argc, argv, "j:qh", opts, NULL)) != -1) {
 		switch (c) {
 		case OPT_SRC_TLS:
-			if (parse_bool("--src-tls-verify", optarg, &a.src_tls_verify) < 0)
+			if (image_parse_bool("--src-tls-verify", optarg, &a.src_tls_verify) < 0)
 				goto out;
 			break;
 		case OPT_DST_TLS:
-			if (parse_bool("--dest-tls-verify", optarg, &a.dst_tls_verify) < 0)
+			if (image_parse_bool("--dest-tls-verify", optarg, &a.dst_tls_verify) < 0)
 				goto out;
 			break;
 		case OPT_SRC_CREDS: a.src_creds = optarg; break;
@@ -169,11 +164,11 @@ static int cmd_copy(int argc, char **argv)
 		case OPT_DST_CERT: a.dst_cert_dir = optarg; break;
 		case OPT_AUTHFILE: a.authfile = optarg; break;
 		case OPT_ENC:
-			if (add_key(&a.enc_keys, &a.nenc, optarg) < 0)
+			if (image_add_arg(&a.enc_keys, &a.nenc, optarg) < 0)
 				goto oom;
 			break;
 		case OPT_DEC:
-			if (add_key(&a.dec_keys, &a.ndec, optarg) < 0)
+			if (image_add_arg(&a.dec_keys, &a.ndec, optarg) < 0)
 				goto oom;
 			break;
 		case OPT_OS: a.os = optarg; break;
@@ -181,18 +176,18 @@ static int cmd_copy(int argc, char **argv)
 		case OPT_VARIANT: a.variant = optarg; break;
 		case 'j': {
 			long v;
-			if (parse_uint("--jobs", optarg, 1, 16, &v) < 0)
+			if (image_parse_uint("--jobs", optarg, 1, 16, &v) < 0)
 				goto out;
 			a.jobs = (unsigned)v;
 			break;
 		}
 		case OPT_IDLE:
-			if (parse_uint("--idle-timeout", optarg, 1, 86400, &a.idle_timeout) < 0)
+			if (image_parse_uint("--idle-timeout", optarg, 1, 86400, &a.idle_timeout) < 0)
 				goto out;
 			break;
 		case OPT_RETRIES: {
 			long v;
-			if (parse_uint("--retries", optarg, 0, 100, &v) < 0)
+			if (image_parse_uint("--retries", optarg, 0, 100, &v) < 0)
 				goto out;
 			a.retries = (int)v;
 			break;
@@ -244,6 +239,8 @@ int cmd_image(int argc, char **argv)
 	}
 	if (strcmp(sub, "copy") == 0)
 		return cmd_copy(argc - 1, argv + 1);
+	if (strcmp(sub, "pull") == 0)
+		return cmd_image_pull(argc - 1, argv + 1);
 	fprintf(stderr, "cocoon image: unknown command '%s' (see cocoon image --help)\n", sub);
 	return 2;
 }

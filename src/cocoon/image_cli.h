@@ -23,6 +23,27 @@ struct image_copy_args {
 };
 
 void image_copy_args_init(struct image_copy_args *a);
+
+/* `cocoon image pull` (image_pull.c): parses its flags and runs it. */
+int cmd_image_pull(int argc, char **argv);
+
+/* Flag helpers shared by the subcommands (cmd_image.c); they print what
+ * was wrong and return -1. */
+int image_parse_bool(const char *flag, const char *v, bool *out);
+int image_parse_uint(const char *flag, const char *v, long lo, long hi, long *out);
+int image_add_arg(char ***list, size_t *n, const char *arg);
+
+/* Layer encryption/decryption (image_crypt.c): skopeo's --encryption-key
+ * and --decryption-key specs, as a layer rewrite for img_copy. */
+struct image_crypt;
+struct img_layer_xform;
+typedef struct ocicrypt_keys ocicrypt_keys;
+int image_crypt_new(char *const *enc, size_t nenc, char *const *dec, size_t ndec,
+                    struct image_crypt **ret, cc_error **err);
+const struct img_layer_xform *image_crypt_xform(const struct image_crypt *c);
+/* The decryption keys, or NULL when none were given. */
+const ocicrypt_keys *image_crypt_keys(const struct image_crypt *c);
+void image_crypt_free(struct image_crypt *c);
 int image_copy(const struct image_copy_args *a, cc_error **err);
 
 /* Progress output (image_progress.c): one line per finished blob, and on

@@ -91,11 +91,13 @@ static int open_store(const struct image_copy_args *a, const char *what, const c
 
 int image_copy(const struct image_copy_args *a, cc_error **err)
 {
-	if (a->nenc || a->ndec)
-		return cc_error_set(err, -ENOTSUP, "--encryption-key/--decryption-key: layer encryption is "
-		                    "not linked into this build yet");
 	img_store *src = NULL, *dst = NULL;
-	int rc = open_store(a, "source", a->src, a->src_tls_verify, a->src_creds, a->src_cert_dir,
+	struct image_crypt *crypt = NULL;
+	int rc = 0;
+	if (a->nenc || a->ndec)
+		rc = image_crypt_new(a->enc_keys, a->nenc, a->dec_keys, a->ndec, &crypt, err);
+	if (rc == 0)
+		rc = open_store(a, "source", a->src, a->src_tls_verify, a->src_creds, a->src_cert_dir,
 	                    false, &src, err);
 	if (rc == 0)
 		rc = open_store(a, "destination", a->dst, a->dst_tls_verify, a->dst_creds, a->dst_cert_dir,
@@ -111,6 +113,11 @@ int image_copy(const struct image_copy_args *a, cc_error **err)
 		image_progress_line(out, "Getting image source signatures");
 		struct img_copy_opts o = {.jobs = a->jobs, .progress = on_layer, .progress_ctx = &cp,
 		                          .os = a->os, .arch = a->arch, .variant = a->variant};
+		/* OCI layouts and encrypted layers need an OCI manifest (skopeo
+		 * converts likewise). */
+		o.to_oci = a->nenc > 0 || strncmp(a->dst, "oci:", 4) == 0;
+		if (crypt)
+			o.xform = image_crypt_xform(crypt);
 		img_digest d;
 		rc = img_copy(src, dst, &o, &d, err);
 		if (rc == 0) {
@@ -126,5 +133,6 @@ int image_copy(const struct image_copy_args *a, cc_error **err)
 	free(cp.finished);
 	img_store_free(src);
 	img_store_free(dst);
+	image_crypt_free(crypt);
 	return rc;
 }

@@ -233,6 +233,11 @@ int img_copy(img_store *src, img_store *dst, const struct img_copy_opts *o, img_
 	if ((rc = copy_layers(&j, err)) < 0)
 		goto out;
 	bool changed = false;
+	if (o->to_oci && strcmp(m->media_type, IMG_MT_OCI_MANIFEST) != 0) {
+		if ((rc = img_manifest_to_oci(m, err)) < 0)
+			goto out;
+		changed = true;
+	}
 	for (size_t i = 0; i < m->nlayers; i++) {
 		if (j.out[i].media_type == NULL)
 			continue;

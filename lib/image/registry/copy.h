@@ -35,6 +35,7 @@ struct img_copy_opts {
 	img_copy_progress_fn progress;
 	void *progress_ctx;
 	const char *os, *arch, *variant;   /* platform; NULL: this machine's */
+	bool to_oci;                       /* write a Docker schema 2 manifest as OCI */
 };
 
 /* Copies src's image to dst. *ret_digest (may be NULL) gets the digest of

@@ -338,6 +338,50 @@ int img_manifest_set_config(img_manifest *m, const img_descriptor *d, cc_error *
 	return set_desc(m->root, "config", 0, &m->config, d, err);
 }
 
+/* Docker schema 2 layer types and their OCI names (as containers/image's
+ * manifest conversion maps them). */
+static const char *oci_layer_type(const char *mt)
+{
+	static const struct {
+		const char *docker, *oci;
+	} map[] = {
+	    {"application/vnd.docker.image.rootfs.diff.tar.gzip",
+	     "application/vnd.oci.image.layer.v1.tar+gzip"},
+	    {"application/vnd.docker.image.rootfs.foreign.diff.tar.gzip",
+	     "application/vnd.oci.image.layer.nondistributable.v1.tar+gzip"},
+	    {"application/vnd.docker.image.rootfs.diff.tar", "application/vnd.oci.image.layer.v1.tar"},
+	};
+	for (size_t i = 0; i < sizeof(map) / sizeof(map[0]); i++)
+		if (strcmp(mt, map[i].docker) == 0)
+			return map[i].oci;
+	return mt;
+}
+
+int img_manifest_to_oci(img_manifest *m, cc_error **err)
+{
+	if (m->kind != IMG_MANIFEST_IMAGE)
+		return cc_error_set(err, -EINVAL, "manifest: only image manifests are converted to OCI");
+	if (strcmp(m->media_type, IMG_MT_OCI_MANIFEST) == 0)
+		return 0;
+	if (strcmp(m->media_type, IMG_MT_DOCKER_MANIFEST) != 0)
+		return cc_error_set(err, -ENOTSUP, "manifest: cannot convert %s to OCI", m->media_type);
+	img_descriptor d;
+	for (size_t i = 0; i < m->nlayers; i++) {
+		d = m->layers[i];
+		d.media_type = (char *)oci_layer_type(m->layers[i].media_type);
+		if (d.media_type != m->layers[i].media_type && img_manifest_set_layer(m, i, &d, err) < 0)
+			return -ENOMEM;
+	}
+	d = m->config;
+	d.media_type = (char *)IMG_MT_OCI_CONFIG;
+	if (img_manifest_set_config(m, &d, err) < 0)
+		return -ENOMEM;
+	if (json_object_set_new(m->root, "mediaType", json_string(IMG_MT_OCI_MANIFEST)) != 0)
+		return cc_error_set(err, -ENOMEM, "out of memory");
+	m->media_type = IMG_MT_OCI_MANIFEST;
+	return 0;
+}
+
 char *img_manifest_dump(const img_manifest *m, size_t *ret_len)
 {
 	char *s = json_dumps(m->root, JSON_COMPACT);

@@ -73,6 +73,12 @@ int img_manifest_set_layer(img_manifest *m, size_t i, const img_descriptor *d, c
 /* Replaces the config descriptor likewise. */
 int img_manifest_set_config(img_manifest *m, const img_descriptor *d, cc_error **err);
 
+/* Rewrites a Docker schema 2 image manifest as an OCI one (manifest,
+ * config and layer media types), as skopeo does when the destination or
+ * the layers (encryption) need OCI. An OCI manifest is left alone; other
+ * kinds fail with -ENOTSUP. */
+int img_manifest_to_oci(img_manifest *m, cc_error **err);
+
 /* m->root as compact JSON: a new string the caller frees; NULL on OOM. */
 char *img_manifest_dump(const img_manifest *m, size_t *ret_len);
 

@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -225,6 +226,35 @@ static const char *status_reason(gpgme_error_t status)
 	}
 }
 
+/* Whether a good signature by a key that has expired since (GnuPG's
+ * EXPKEYSIG, status GPG_ERR_KEY_EXPIRED) was made while the signing key
+ * was valid: a creation time before the (sub)key's expiry, and a key that
+ * is neither revoked, disabled nor invalid. containers/image refuses every
+ * such signature; image-rs accepts them (rust pgp does not look at key
+ * expiry), and CoCo's own signed test images are signed by a key that
+ * expired after it signed them. cocoon follows image-rs here, bounded by
+ * the signature's own time (docs/signatures.md). */
+static bool signed_before_expiry(sig_gpg *g, gpgme_signature_t s)
+{
+	gpgme_key_t key = NULL;
+	if (s->fpr == NULL || s->timestamp == 0 ||
+	    gpgme_get_key(g->ctx, s->fpr, &key, 0) != GPG_ERR_NO_ERROR)
+		return false;
+	bool ok = false;
+	size_t n = strlen(s->fpr);
+	for (gpgme_subkey_t k = key->subkeys; k != NULL && !ok; k = k->next) {
+		size_t kn = k->fpr ? strlen(k->fpr) : 0;
+		/* s->fpr is a fingerprint, or a key id (its tail) */
+		if (kn < n || strcasecmp(k->fpr + kn - n, s->fpr) != 0)
+			continue;
+		ok = k->expires > 0 && (long)s->timestamp < k->expires && !k->revoked &&
+		     !k->disabled && !k->invalid && k->can_sign;
+	}
+	ok = ok && !key->revoked && !key->disabled && !key->invalid;
+	gpgme_key_unref(key);
+	return ok;
+}
+
 /* Checks the one signature of a verify result and finds its primary key. */
 static int check_sig(sig_gpg *g, gpgme_verify_result_t res, char **ret_fpr, cc_error **err)
 {
@@ -235,13 +265,15 @@ static int check_sig(sig_gpg *g, gpgme_verify_result_t res, char **ret_fpr, cc_e
 		return cc_error_set(err, -EPERM, "unexpected GPG signature count %zu", count);
 	gpgme_signature_t s = res->signatures;
 	const char *fpr = s->fpr ? s->fpr : "?";
-	if (s->status != GPG_ERR_NO_ERROR) {
+	bool expired_since = gpgme_err_code(s->status) == GPG_ERR_KEY_EXPIRED &&
+	                     signed_before_expiry(g, s);
+	if (s->status != GPG_ERR_NO_ERROR && !expired_since) {
 		const char *why = status_reason(s->status);
 		return cc_error_set(err, -EPERM, "invalid GPG signature by %s: %s", fpr,
 		                    why ? why : gpgme_strerror(s->status));
 	}
-	if (s->validity == GPGME_VALIDITY_NEVER || s->validity_reason != GPG_ERR_NO_ERROR ||
-	    s->wrong_key_usage)
+	if (s->validity == GPGME_VALIDITY_NEVER ||
+	    (s->validity_reason != GPG_ERR_NO_ERROR && !expired_since) || s->wrong_key_usage)
 		return cc_error_set(err, -EPERM, "invalid GPG signature by %s (validity %d%s)", fpr,
 		                    (int)s->validity, s->wrong_key_usage ? ", wrong key usage" : "");
 	gpgme_key_t key = NULL;

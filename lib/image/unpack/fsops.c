@@ -193,3 +193,8 @@ int fs_lsetxattr_at(int dirfd, const char *name, const char *xname, const void *
 		return -errno;
 	return 0;
 }
+
+int img_remove_tree(int dirfd, const char *name)
+{
+	return fs_remove_all(dirfd, name);
+}

@@ -94,6 +94,11 @@ void img_unpack_opts_default(struct img_unpack_opts *o);
 int img_unpack_layer(int rootfd, img_reader *tar, const struct img_unpack_opts *opts,
                      struct img_unpack_stats *stats, cc_error **err);
 
+/* Removes name under dirfd and, for a directory, everything below it,
+ * never following a symlink (a failed pull's staging tree). Missing is
+ * fine. Returns 0 or a negative errno. */
+int img_remove_tree(int dirfd, const char *name);
+
 /* ---- runtime config -------------------------------------------------- */
 
 /* Builds the OCI runtime-spec config.json for an image config (image-spec

@@ -337,3 +337,46 @@ void sha256_hex(const void *p, size_t n, char out[65])
 	for (size_t i = 0; i < 32; i++)
 		snprintf(out + 2 * i, 3, "%02x", md[i]);
 }
+
+int check_image(const char *policy, const char *registries, const struct sig_image *img,
+                const struct sig_callbacks *cb, void *ctx, char **msg)
+{
+	sig_policy *p = NULL;
+	sig_lookaside *l = NULL;
+	cc_error *err = NULL;
+	if (sig_policy_load(policy, strlen(policy), &p, &err) < 0 ||
+	    (registries != NULL && ((l = sig_lookaside_new()) == NULL ||
+	                            sig_lookaside_add(l, "registries.yaml", registries,
+	                                              strlen(registries), &err) < 0))) {
+		fprintf(stderr, "check_image: %s\n", cc_error_message(err));
+		abort();
+	}
+	sig_report *rep = NULL;
+	int r = sig_policy_check(p, l, img, cb, ctx, &rep, &err);
+	if (r < 0) {
+		*msg = xasprintf("%s", cc_error_message(err));
+	} else {
+		cc_buf b;
+		cc_buf_init(&b, 1u << 20);
+		cc_buf_printf(&b, "%s", sig_report_scope(rep));
+		for (size_t i = 0; i < sig_report_count(rep); i++)
+			cc_buf_printf(&b, " | %s: %s", sig_report_type(rep, i), sig_report_detail(rep, i));
+		*msg = cc_buf_steal(&b, NULL);
+	}
+	sig_report_free(rep);
+	cc_error_free(err);
+	sig_lookaside_free(l);
+	sig_policy_free(p);
+	return r;
+}
+
+bool has_all(const char *s, const char *const *want)
+{
+	for (size_t i = 0; want != NULL && want[i] != NULL; i++) {
+		if (strstr(s, want[i]) == NULL) {
+			fprintf(stderr, "has_all: \"%s\"\n  lacks \"%s\"\n", s, want[i]);
+			return false;
+		}
+	}
+	return true;
+}

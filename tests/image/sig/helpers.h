@@ -58,6 +58,17 @@ bool have_program(const char *name);
 int kbc_get_resource(void *ctx, const char *uri, size_t max, void **ret, size_t *ret_len,
                      cc_error **err);
 
+/* Loads policy (JSON) and registries (registries.d YAML, may be NULL),
+ * runs sig_policy_check on img and returns its code. *msg (malloc'd) is
+ * the error message, or on success the report: "scope | type: detail |
+ * type: detail...". Aborts the test if the policy or YAML do not load. */
+int check_image(const char *policy, const char *registries, const struct sig_image *img,
+                const struct sig_callbacks *cb, void *ctx, char **msg);
+
+/* Whether s contains each of the NULL-terminated strings; prints s and
+ * the first one missing otherwise. */
+bool has_all(const char *s, const char *const *want);
+
 /* sha256 hex of n bytes. */
 void sha256_hex(const void *p, size_t n, char out[65]);
 
