@@ -98,14 +98,7 @@ enum {
 	OPT_DST_CREDS,
 	OPT_SRC_CERT,
 	OPT_DST_CERT,
-	OPT_AUTHFILE,
 	OPT_ENC,
-	OPT_DEC,
-	OPT_OS,
-	OPT_ARCH,
-	OPT_VARIANT,
-	OPT_IDLE,
-	OPT_RETRIES,
 };
 
 /* Parses a non-negative integer option in [lo, hi]. */
@@ -122,6 +115,42 @@ int image_parse_uint(const char *flag, const char *v, long lo, long hi, long *ou
 	return 0;
 }
 
+void image_common_args_init(struct image_common_args *a)
+{
+	memset(a, 0, sizeof(*a));
+	a->retries = -1;
+}
+
+void image_common_args_clear(struct image_common_args *a)
+{
+	free(a->dec_keys);
+	a->dec_keys = NULL;
+	a->ndec = 0;
+}
+
+int image_common_opt(int c, const char *arg, struct image_common_args *a)
+{
+	switch (c) {
+	case IMAGE_OPT_COMMON + 0: a->authfile = arg; return 1;
+	case IMAGE_OPT_COMMON + 1:
+		if (image_add_arg(&a->dec_keys, &a->ndec, arg) < 0) {
+			fprintf(stderr, "cocoon image: out of memory\n");
+			return -1;
+		}
+		return 1;
+	case IMAGE_OPT_COMMON + 2: a->os = arg; return 1;
+	case IMAGE_OPT_COMMON + 3: a->arch = arg; return 1;
+	case IMAGE_OPT_COMMON + 4: a->variant = arg; return 1;
+	case 'j': return image_parse_uint("--jobs", arg, 1, 16, &a->jobs) < 0 ? -1 : 1;
+	case IMAGE_OPT_COMMON + 5:
+		return image_parse_uint("--idle-timeout", arg, 1, 86400, &a->idle_timeout) < 0 ? -1 : 1;
+	case IMAGE_OPT_COMMON + 6:
+		return image_parse_uint("--retries", arg, 0, 100, &a->retries) < 0 ? -1 : 1;
+	case 'q': a->quiet = true; return 1;
+	default: return 0;
+	}
+}
+
 static int cmd_copy(int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -131,16 +160,8 @@ static int cmd_copy(int argc, char **argv)
 	    {"dest-creds", required_argument, NULL, OPT_DST_CREDS},
 	    {"src-cert-dir", required_argument, NULL, OPT_SRC_CERT},
 	    {"dest-cert-dir", required_argument, NULL, OPT_DST_CERT},
-	    {"authfile", required_argument, NULL, OPT_AUTHFILE},
 	    {"encryption-key", required_argument, NULL, OPT_ENC},
-	    {"decryption-key", required_argument, NULL, OPT_DEC},
-	    {"override-os", required_argument, NULL, OPT_OS},
-	    {"override-arch", required_argument, NULL, OPT_ARCH},
-	    {"override-variant", required_argument, NULL, OPT_VARIANT},
-	    {"jobs", required_argument, NULL, 'j'},
-	    {"idle-timeout", required_argument, NULL, OPT_IDLE},
-	    {"retries", required_argument, NULL, OPT_RETRIES},
-	    {"quiet", no_argument, NULL, 'q'},
+	    IMAGE_COMMON_LONGOPTS,
 	    {"help", no_argument, NULL, 'h'},
 	    {NULL, 0, NULL, 0},
 	};
@@ -148,7 +169,12 @@ static int cmd_copy(int argc, char **argv)
 	image_copy_args_init(&a);
 	int c, rc = 2;
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "j:qh", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, IMAGE_COMMON_SHORTOPTS "h", opts, NULL)) != -1) {
+		int k = image_common_opt(c, optarg, &a.c);
+		if (k < 0)
+			goto out;
+		if (k > 0)
+			continue;
 		switch (c) {
 		case OPT_SRC_TLS:
 			if (image_parse_bool("--src-tls-verify", optarg, &a.src_tls_verify) < 0)
@@ -162,37 +188,13 @@ static int cmd_copy(int argc, char **argv)
 		case OPT_DST_CREDS: a.dst_creds = optarg; break;
 		case OPT_SRC_CERT: a.src_cert_dir = optarg; break;
 		case OPT_DST_CERT: a.dst_cert_dir = optarg; break;
-		case OPT_AUTHFILE: a.authfile = optarg; break;
 		case OPT_ENC:
-			if (image_add_arg(&a.enc_keys, &a.nenc, optarg) < 0)
-				goto oom;
-			break;
-		case OPT_DEC:
-			if (image_add_arg(&a.dec_keys, &a.ndec, optarg) < 0)
-				goto oom;
-			break;
-		case OPT_OS: a.os = optarg; break;
-		case OPT_ARCH: a.arch = optarg; break;
-		case OPT_VARIANT: a.variant = optarg; break;
-		case 'j': {
-			long v;
-			if (image_parse_uint("--jobs", optarg, 1, 16, &v) < 0)
+			if (image_add_arg(&a.enc_keys, &a.nenc, optarg) < 0) {
+				fprintf(stderr, "cocoon image copy: out of memory\n");
+				rc = 1;
 				goto out;
-			a.jobs = (unsigned)v;
+			}
 			break;
-		}
-		case OPT_IDLE:
-			if (image_parse_uint("--idle-timeout", optarg, 1, 86400, &a.idle_timeout) < 0)
-				goto out;
-			break;
-		case OPT_RETRIES: {
-			long v;
-			if (image_parse_uint("--retries", optarg, 0, 100, &v) < 0)
-				goto out;
-			a.retries = (int)v;
-			break;
-		}
-		case 'q': a.quiet = true; break;
 		case 'h':
 			usage_copy(stdout);
 			rc = 0;
@@ -216,13 +218,9 @@ static int cmd_copy(int argc, char **argv)
 	} else {
 		rc = 0;
 	}
-	goto out;
-oom:
-	fprintf(stderr, "cocoon image copy: out of memory\n");
-	rc = 1;
 out:
 	free(a.enc_keys);
-	free(a.dec_keys);
+	image_common_args_clear(&a.c);
 	return rc;
 }
 

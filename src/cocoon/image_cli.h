@@ -7,19 +7,45 @@
 
 #include "cocoon/error.h"
 
+/* Options copy and pull share (same spelling as skopeo's). */
+struct image_common_args {
+	const char *authfile;
+	char **dec_keys;
+	size_t ndec;
+	const char *os, *arch, *variant;
+	long jobs;         /* 0: default */
+	long idle_timeout; /* seconds; 0: default */
+	long retries;      /* < 0: default */
+	bool quiet;
+};
+
+/* getopt_long entries of the shared options (values >= IMAGE_OPT_COMMON),
+ * to be spliced into a command's table, and their handler: returns 1 when
+ * c was one of them, 0 when not, -1 (after printing why) on a bad value. */
+enum { IMAGE_OPT_COMMON = 400 };
+#define IMAGE_COMMON_LONGOPTS                                                                      \
+	{"authfile", required_argument, NULL, IMAGE_OPT_COMMON + 0},                               \
+	    {"decryption-key", required_argument, NULL, IMAGE_OPT_COMMON + 1},                     \
+	    {"override-os", required_argument, NULL, IMAGE_OPT_COMMON + 2},                        \
+	    {"override-arch", required_argument, NULL, IMAGE_OPT_COMMON + 3},                      \
+	    {"override-variant", required_argument, NULL, IMAGE_OPT_COMMON + 4},                   \
+	    {"jobs", required_argument, NULL, 'j'},                                                \
+	    {"idle-timeout", required_argument, NULL, IMAGE_OPT_COMMON + 5},                       \
+	    {"retries", required_argument, NULL, IMAGE_OPT_COMMON + 6},                            \
+	    {"quiet", no_argument, NULL, 'q'}
+#define IMAGE_COMMON_SHORTOPTS "j:q"
+void image_common_args_init(struct image_common_args *a);
+int image_common_opt(int c, const char *arg, struct image_common_args *a);
+void image_common_args_clear(struct image_common_args *a);
+
 struct image_copy_args {
 	const char *src, *dst;
 	bool src_tls_verify, dst_tls_verify;
 	const char *src_creds, *dst_creds;
 	const char *src_cert_dir, *dst_cert_dir;
-	const char *authfile;
-	char **enc_keys, **dec_keys;
-	size_t nenc, ndec;
-	const char *os, *arch, *variant;
-	unsigned jobs;
-	long idle_timeout; /* seconds; 0: default */
-	int retries;       /* < 0: default */
-	bool quiet;
+	char **enc_keys;
+	size_t nenc;
+	struct image_common_args c;
 };
 
 void image_copy_args_init(struct image_copy_args *a);

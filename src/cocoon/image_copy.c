@@ -14,7 +14,7 @@ void image_copy_args_init(struct image_copy_args *a)
 	memset(a, 0, sizeof(*a));
 	a->src_tls_verify = true;
 	a->dst_tls_verify = true;
-	a->retries = -1;
+	image_common_args_init(&a->c);
 }
 
 /* Progress of the layers: a line when one is done; a status line with
@@ -61,7 +61,7 @@ static int open_store(const struct image_copy_args *a, const char *what, const c
                       bool tls_verify, const char *creds, const char *cert_dir, bool create,
                       img_store **ret, cc_error **err)
 {
-	const char *authfile = a->authfile;
+	const char *authfile = a->c.authfile;
 	img_location loc;
 	int rc = img_location_parse(spec, &loc, err);
 	if (rc < 0)
@@ -71,10 +71,10 @@ static int open_store(const struct image_copy_args *a, const char *what, const c
 	o.registry.tls_verify = tls_verify;
 	o.registry.cert_dir = cert_dir;
 	o.registry.auth_file = authfile;
-	if (a->idle_timeout > 0)
-		o.registry.low_speed_time = a->idle_timeout;
-	if (a->retries >= 0)
-		o.registry.retries = (unsigned)a->retries;
+	if (a->c.idle_timeout > 0)
+		o.registry.low_speed_time = a->c.idle_timeout;
+	if (a->c.retries >= 0)
+		o.registry.retries = (unsigned)a->c.retries;
 	img_creds c = {0};
 	if (creds) {
 		if ((rc = img_creds_parse(creds, &c, err)) < 0) {
@@ -94,15 +94,15 @@ int image_copy(const struct image_copy_args *a, cc_error **err)
 	img_store *src = NULL, *dst = NULL;
 	struct image_crypt *crypt = NULL;
 	int rc = 0;
-	if (a->nenc || a->ndec)
-		rc = image_crypt_new(a->enc_keys, a->nenc, a->dec_keys, a->ndec, &crypt, err);
+	if (a->nenc || a->c.ndec)
+		rc = image_crypt_new(a->enc_keys, a->nenc, a->c.dec_keys, a->c.ndec, &crypt, err);
 	if (rc == 0)
 		rc = open_store(a, "source", a->src, a->src_tls_verify, a->src_creds, a->src_cert_dir,
 	                    false, &src, err);
 	if (rc == 0)
 		rc = open_store(a, "destination", a->dst, a->dst_tls_verify, a->dst_creds, a->dst_cert_dir,
 		                true, &dst, err);
-	struct image_progress *out = image_progress_new(a->quiet);
+	struct image_progress *out = image_progress_new(a->c.quiet);
 	struct copy_progress cp = {.out = out, .count = 256};
 	cp.done = calloc(cp.count, sizeof(*cp.done));
 	cp.total = calloc(cp.count, sizeof(*cp.total));
@@ -111,8 +111,8 @@ int image_copy(const struct image_copy_args *a, cc_error **err)
 		rc = cc_error_set(err, -ENOMEM, "out of memory");
 	if (rc == 0) {
 		image_progress_line(out, "Getting image source signatures");
-		struct img_copy_opts o = {.jobs = a->jobs, .progress = on_layer, .progress_ctx = &cp,
-		                          .os = a->os, .arch = a->arch, .variant = a->variant};
+		struct img_copy_opts o = {.jobs = (unsigned)a->c.jobs, .progress = on_layer, .progress_ctx = &cp,
+		                          .os = a->c.os, .arch = a->c.arch, .variant = a->c.variant};
 		/* OCI layouts and encrypted layers need an OCI manifest (skopeo
 		 * converts likewise). */
 		o.to_oci = a->nenc > 0 || strncmp(a->dst, "oci:", 4) == 0;

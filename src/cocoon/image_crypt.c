@@ -18,43 +18,6 @@ struct image_crypt {
 
 #define ENC_ANNOTATION_PREFIX "org.opencontainers.image.enc."
 
-static int write_all(int fd, const char *p, size_t n, cc_error **err)
-{
-	while (n > 0) {
-		ssize_t w = write(fd, p, n);
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w < 0)
-			return cc_error_set(err, -errno, "writing the new layer: %s", strerror(errno));
-		p += w;
-		n -= (size_t)w;
-	}
-	return 0;
-}
-
-/* Copies r to fd; *ret_n gets the byte count. */
-static int pump(img_reader *r, int fd, int64_t *ret_n, cc_error **err)
-{
-	enum { CHUNK = 256 * 1024 };
-	_cleanup_free_ char *buf = malloc(CHUNK);
-	if (buf == NULL)
-		return cc_error_set(err, -ENOMEM, "out of memory");
-	int64_t total = 0;
-	for (;;) {
-		ssize_t n = img_reader_read(r, buf, CHUNK, err);
-		if (n < 0)
-			return (int)n;
-		if (n == 0)
-			break;
-		int rc = write_all(fd, buf, (size_t)n, err);
-		if (rc < 0)
-			return rc;
-		total += n;
-	}
-	*ret_n = total;
-	return 0;
-}
-
 /* The descriptor's annotations without the enc.* ones, merged with add
  * (may be NULL). A new object, or NULL when it would be empty. */
 static int merge_annotations(const json_t *in, const json_t *add, json_t **ret, cc_error **err)
@@ -108,8 +71,11 @@ static int crypt_layer(void *ctx, size_t index, const img_descriptor *in, int in
 		return cc_error_wrap(err, "encrypting");
 	img_digest got;
 	r = img_hash_reader(r, IMG_DIGEST_SHA256, &got);
-	int64_t n = 0;
-	rc = r ? pump(r, out_fd, &n, err) : cc_error_set(err, -ENOMEM, "out of memory");
+	uint64_t n = 0;
+	rc = r ? img_reader_to_fd(r, out_fd, 0, NULL, NULL, &n, err)
+	       : cc_error_set(err, -ENOMEM, "out of memory");
+	if (rc < 0)
+		cc_error_wrap(err, "writing the new layer");
 	img_reader_free(r);
 	const char *mt = plain_mt;
 	json_t *added = NULL;
@@ -128,7 +94,7 @@ static int crypt_layer(void *ctx, size_t index, const img_descriptor *in, int in
 		return cc_error_set(err, -ENOMEM, "out of memory");
 	}
 	out->digest = got;
-	out->size = n;
+	out->size = (int64_t)n;
 	out->annotations = ann;
 	return 0;
 }

@@ -20,14 +20,10 @@
 struct pull_args {
 	const char *ref, *bundle;
 	bool tls_verify;
-	const char *creds, *cert_dir, *authfile;
-	char **dec_keys;
-	size_t ndec;
+	const char *creds, *cert_dir;
 	const char *policy, *registries_d, *cache_dir;
 	bool insecure_policy;
-	const char *os, *arch, *variant;
-	long jobs, idle_timeout, retries;
-	bool quiet;
+	struct image_common_args c;
 };
 
 static void usage_pull(FILE *f)
@@ -239,16 +235,16 @@ static int run_pull(const struct pull_args *a, cc_error **err)
 	img_pull_opts_init(&o);
 	o.registry.tls_verify = a->tls_verify;
 	o.registry.cert_dir = a->cert_dir;
-	o.registry.auth_file = a->authfile;
-	if (a->idle_timeout > 0)
-		o.registry.low_speed_time = a->idle_timeout;
-	if (a->retries >= 0)
-		o.registry.retries = (unsigned)a->retries;
+	o.registry.auth_file = a->c.authfile;
+	if (a->c.idle_timeout > 0)
+		o.registry.low_speed_time = a->c.idle_timeout;
+	if (a->c.retries >= 0)
+		o.registry.retries = (unsigned)a->c.retries;
 	o.cache_dir = a->cache_dir;
-	o.jobs = (unsigned)a->jobs;
-	o.os = a->os;
-	o.arch = a->arch;
-	o.variant = a->variant;
+	o.jobs = (unsigned)a->c.jobs;
+	o.os = a->c.os;
+	o.arch = a->c.arch;
+	o.variant = a->c.variant;
 	img_creds creds = {0};
 	ocicrypt_keys *keys = NULL;
 	sig_policy *policy = NULL;
@@ -256,11 +252,11 @@ static int run_pull(const struct pull_args *a, cc_error **err)
 	struct pull_view view = {0};
 	if (a->creds && (rc = img_creds_parse(a->creds, &creds, err)) == 0)
 		o.registry.creds = &creds;
-	if (rc == 0 && a->ndec) {
+	if (rc == 0 && a->c.ndec) {
 		keys = ocicrypt_keys_new();
 		rc = keys ? 0 : cc_error_set(err, -ENOMEM, "out of memory");
-		for (size_t i = 0; rc == 0 && i < a->ndec; i++)
-			if ((rc = ocicrypt_keys_add(keys, a->dec_keys[i], err)) < 0)
+		for (size_t i = 0; rc == 0 && i < a->c.ndec; i++)
+			if ((rc = ocicrypt_keys_add(keys, a->c.dec_keys[i], err)) < 0)
 				cc_error_wrap(err, "--decryption-key");
 		o.keys = keys;
 	}
@@ -268,7 +264,7 @@ static int run_pull(const struct pull_args *a, cc_error **err)
 		rc = load_policy(a, &policy, &lookaside, err);
 	o.policy = policy;
 	o.lookaside = lookaside;
-	view.out = image_progress_new(a->quiet);
+	view.out = image_progress_new(a->c.quiet);
 	if (rc == 0 && view.out == NULL)
 		rc = cc_error_set(err, -ENOMEM, "out of memory");
 	o.progress = on_progress;
@@ -301,17 +297,10 @@ enum {
 	OPT_TLS = 300,
 	OPT_CREDS,
 	OPT_CERT,
-	OPT_AUTHFILE,
-	OPT_DEC,
 	OPT_POLICY,
 	OPT_INSECURE,
 	OPT_REGD,
 	OPT_CACHE,
-	OPT_OS,
-	OPT_ARCH,
-	OPT_VARIANT,
-	OPT_IDLE,
-	OPT_RETRIES,
 };
 
 int cmd_image_pull(int argc, char **argv)
@@ -320,26 +309,24 @@ int cmd_image_pull(int argc, char **argv)
 	    {"tls-verify", optional_argument, NULL, OPT_TLS},
 	    {"creds", required_argument, NULL, OPT_CREDS},
 	    {"cert-dir", required_argument, NULL, OPT_CERT},
-	    {"authfile", required_argument, NULL, OPT_AUTHFILE},
-	    {"decryption-key", required_argument, NULL, OPT_DEC},
 	    {"policy", required_argument, NULL, OPT_POLICY},
 	    {"insecure-policy", no_argument, NULL, OPT_INSECURE},
 	    {"registries.d", required_argument, NULL, OPT_REGD},
 	    {"cache-dir", required_argument, NULL, OPT_CACHE},
-	    {"override-os", required_argument, NULL, OPT_OS},
-	    {"override-arch", required_argument, NULL, OPT_ARCH},
-	    {"override-variant", required_argument, NULL, OPT_VARIANT},
-	    {"jobs", required_argument, NULL, 'j'},
-	    {"idle-timeout", required_argument, NULL, OPT_IDLE},
-	    {"retries", required_argument, NULL, OPT_RETRIES},
-	    {"quiet", no_argument, NULL, 'q'},
+	    IMAGE_COMMON_LONGOPTS,
 	    {"help", no_argument, NULL, 'h'},
 	    {NULL, 0, NULL, 0},
 	};
-	struct pull_args a = {.tls_verify = true, .retries = -1};
+	struct pull_args a = {.tls_verify = true};
+	image_common_args_init(&a.c);
 	int c, rc = 2;
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "j:qh", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, IMAGE_COMMON_SHORTOPTS "h", opts, NULL)) != -1) {
+		int k = image_common_opt(c, optarg, &a.c);
+		if (k < 0)
+			goto out;
+		if (k > 0)
+			continue;
 		switch (c) {
 		case OPT_TLS:
 			if (image_parse_bool("--tls-verify", optarg, &a.tls_verify) < 0)
@@ -347,34 +334,10 @@ int cmd_image_pull(int argc, char **argv)
 			break;
 		case OPT_CREDS: a.creds = optarg; break;
 		case OPT_CERT: a.cert_dir = optarg; break;
-		case OPT_AUTHFILE: a.authfile = optarg; break;
-		case OPT_DEC:
-			if (image_add_arg(&a.dec_keys, &a.ndec, optarg) < 0) {
-				fprintf(stderr, "cocoon image pull: out of memory\n");
-				rc = 1;
-				goto out;
-			}
-			break;
 		case OPT_POLICY: a.policy = optarg; break;
 		case OPT_INSECURE: a.insecure_policy = true; break;
 		case OPT_REGD: a.registries_d = optarg; break;
 		case OPT_CACHE: a.cache_dir = optarg; break;
-		case OPT_OS: a.os = optarg; break;
-		case OPT_ARCH: a.arch = optarg; break;
-		case OPT_VARIANT: a.variant = optarg; break;
-		case 'j':
-			if (image_parse_uint("--jobs", optarg, 1, 16, &a.jobs) < 0)
-				goto out;
-			break;
-		case OPT_IDLE:
-			if (image_parse_uint("--idle-timeout", optarg, 1, 86400, &a.idle_timeout) < 0)
-				goto out;
-			break;
-		case OPT_RETRIES:
-			if (image_parse_uint("--retries", optarg, 0, 100, &a.retries) < 0)
-				goto out;
-			break;
-		case 'q': a.quiet = true; break;
 		case 'h':
 			usage_pull(stdout);
 			rc = 0;
@@ -403,6 +366,6 @@ int cmd_image_pull(int argc, char **argv)
 		rc = 0;
 	}
 out:
-	free(a.dec_keys);
+	image_common_args_clear(&a.c);
 	return rc;
 }

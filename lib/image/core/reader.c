@@ -216,3 +216,47 @@ img_reader *img_reader_limit(img_reader *inner, uint64_t max, bool exact, const 
 	snprintf(l->what, sizeof(l->what), "%s", what ? what : "stream");
 	return img_reader_new(&limit_ops, l);
 }
+
+/* ---- sinks ---------------------------------------------------------------- */
+
+int img_write_all(int fd, const void *p, size_t n, cc_error **err)
+{
+	const char *q = p;
+	while (n > 0) {
+		ssize_t w = write(fd, q, n);
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w < 0)
+			return cc_error_set(err, -errno, "write: %s", strerror(errno));
+		q += w;
+		n -= (size_t)w;
+	}
+	return 0;
+}
+
+int img_reader_to_fd(img_reader *r, int fd, uint64_t total, img_copy_fn progress, void *ctx,
+                     uint64_t *ret_n, cc_error **err)
+{
+	enum { CHUNK = 256 * 1024 };
+	char *buf = malloc(CHUNK);
+	if (buf == NULL)
+		return cc_error_set(err, -ENOMEM, "out of memory");
+	uint64_t done = 0;
+	int rc = 0;
+	for (;;) {
+		ssize_t n = img_reader_read(r, buf, CHUNK, err);
+		if (n <= 0) {
+			rc = (int)n;
+			break;
+		}
+		if ((rc = img_write_all(fd, buf, (size_t)n, err)) < 0)
+			break;
+		done += (uint64_t)n;
+		if (progress)
+			progress(ctx, done, total);
+	}
+	free(buf);
+	if (rc == 0 && ret_n)
+		*ret_n = done;
+	return rc;
+}

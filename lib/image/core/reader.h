@@ -66,4 +66,19 @@ img_reader *img_reader_mem(const void *p, size_t n);
  * Takes ownership of inner (freed on failure too). NULL on OOM. */
 img_reader *img_reader_limit(img_reader *inner, uint64_t max, bool exact, const char *what);
 
+/* ---- sinks ------------------------------------------------------------ */
+
+/* Writes n bytes at p to fd, through short writes and EINTR. Errors say
+ * "write: <strerror>"; the caller wraps them with the file's name. */
+int img_write_all(int fd, const void *p, size_t n, cc_error **err);
+
+/* Progress of img_reader_to_fd: bytes so far and the caller's total. */
+typedef void (*img_copy_fn)(void *ctx, uint64_t done, uint64_t total);
+
+/* Copies r to its end into fd (from fd's offset), in 256 KiB chunks;
+ * progress (may be NULL) is called after each with total passed through.
+ * *ret_n (may be NULL) gets the bytes copied. r stays the caller's. */
+int img_reader_to_fd(img_reader *r, int fd, uint64_t total, img_copy_fn progress, void *ctx,
+                     uint64_t *ret_n, cc_error **err);
+
 #endif

@@ -353,17 +353,8 @@ static int write_config(int dirfd, const json_t *spec, cc_error **err)
 	if (fd < 0) {
 		rc = cc_error_set(err, -errno, "config.json: %s", strerror(errno));
 	} else {
-		size_t n = strlen(s), off = 0;
-		while (off < n) {
-			ssize_t w = write(fd, s + off, n - off);
-			if (w < 0 && errno == EINTR)
-				continue;
-			if (w < 0) {
-				rc = cc_error_set(err, -errno, "config.json: %s", strerror(errno));
-				break;
-			}
-			off += (size_t)w;
-		}
+		if ((rc = img_write_all(fd, s, strlen(s), err)) < 0)
+			cc_error_wrap(err, "config.json");
 		if (rc == 0 && fsync(fd) < 0)
 			rc = cc_error_set(err, -errno, "config.json: %s", strerror(errno));
 		close(fd);

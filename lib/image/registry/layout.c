@@ -43,18 +43,10 @@ static int write_atomic(int dfd, const char *path, const void *p, size_t n, cc_e
 	_cleanup_close_ int fd = openat(dfd, tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0644);
 	if (fd < 0)
 		return cc_error_set(err, -errno, "%s: %s", path, strerror(errno));
-	const char *q = p;
-	while (n > 0) {
-		ssize_t w = write(fd, q, n);
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w < 0) {
-			int e = errno;
-			unlinkat(dfd, tmp, 0);
-			return cc_error_set(err, -e, "%s: %s", path, strerror(e));
-		}
-		q += w;
-		n -= (size_t)w;
+	int rc = img_write_all(fd, p, n, err);
+	if (rc < 0) {
+		unlinkat(dfd, tmp, 0);
+		return cc_error_wrap(err, "%s", path);
 	}
 	if (fsync(fd) < 0 || renameat(dfd, tmp, dfd, path) < 0) {
 		int e = errno;

@@ -129,35 +129,6 @@ int img_store_get_blob_mem(img_store *s, const img_digest *d, int64_t size, size
 	return rc;
 }
 
-/* Copies a verified stream into fd. */
-static int copy_reader(img_reader *r, int fd, uint64_t total, img_progress_fn progress, void *ctx,
-                       cc_error **err)
-{
-	static const size_t bufsz = 256 * 1024;
-	_cleanup_free_ char *buf = malloc(bufsz);
-	if (buf == NULL)
-		return cc_error_set(err, -ENOMEM, "out of memory");
-	uint64_t done = 0;
-	for (;;) {
-		ssize_t n = img_reader_read(r, buf, bufsz, err);
-		if (n < 0)
-			return (int)n;
-		if (n == 0)
-			return 0;
-		for (ssize_t off = 0; off < n;) {
-			ssize_t w = write(fd, buf + off, (size_t)(n - off));
-			if (w < 0 && errno == EINTR)
-				continue;
-			if (w < 0)
-				return cc_error_set(err, -errno, "write: %s", strerror(errno));
-			off += w;
-		}
-		done += (uint64_t)n;
-		if (progress)
-			progress(ctx, done, total);
-	}
-}
-
 int img_store_get_blob_fd(img_store *s, const img_digest *d, int64_t size, int fd,
                           img_progress_fn progress, void *ctx, cc_error **err)
 {
@@ -173,7 +144,7 @@ int img_store_get_blob_fd(img_store *s, const img_digest *d, int64_t size, int f
 	img_reader *r = img_digest_reader(img_reader_fd(in, true), d, size, what);
 	if (r == NULL)
 		return cc_error_set(err, -ENOMEM, "out of memory");
-	rc = copy_reader(r, fd, (uint64_t)size, progress, ctx, err);
+	rc = img_reader_to_fd(r, fd, (uint64_t)size, progress, ctx, NULL, err);
 	img_reader_free(r);
 	return rc < 0 ? cc_error_wrap(err, "%s", s->name) : 0;
 }
@@ -201,7 +172,7 @@ int img_store_put_blob_fd(img_store *s, const img_digest *d, int64_t size, int f
 	if (rc < 0)
 		return rc;
 	img_reader *r = img_reader_limit(img_reader_fd(fd, false), (uint64_t)size, true, "blob");
-	rc = r ? copy_reader(r, out, (uint64_t)size, NULL, NULL, err) : cc_error_set(err, -ENOMEM, "out of memory");
+	rc = r ? img_reader_to_fd(r, out, (uint64_t)size, NULL, NULL, NULL, err) : cc_error_set(err, -ENOMEM, "out of memory");
 	img_reader_free(r);
 	if (rc == 0)
 		rc = img_layout_commit_blob(s->layout, path, out, d, err);
