@@ -241,12 +241,20 @@ static int parse_key_source(json_t *obj, struct sig_pr *pr, const char *const *s
 	return 0;
 }
 
-/* "signedIdentity" (default matchRepoDigestOrExact). */
+/* "signedIdentity". Absent: matchRepoDigestOrExact for signedBy, as in
+ * containers/image. For sigstoreSigned containers/image has the same
+ * default, which no cosign signature can meet (cosign signs the bare
+ * repository name), while image-rs then checks no identity at all (only
+ * the digest) and CoCo's policies rely on that; cocoon takes
+ * matchRepository, the strictest check cosign signatures pass
+ * (docs/signatures.md). */
 static int parse_signed_identity(json_t *obj, struct sig_pr *pr, cc_error **err)
 {
 	json_t *si = json_object_get(obj, "signedIdentity");
 	if (si == NULL) {
-		pr->identity.type = SIG_PRM_MATCH_REPO_DIGEST_OR_EXACT;
+		pr->identity.type = pr->type == SIG_PR_SIGSTORE_SIGNED
+		                        ? SIG_PRM_MATCH_REPOSITORY
+		                        : SIG_PRM_MATCH_REPO_DIGEST_OR_EXACT;
 		return 0;
 	}
 	int r = sig_prm_from_json(si, &pr->identity, err);

@@ -80,8 +80,9 @@ static void test_coco_policies(void **state)
 	const struct sig_scope *s =
 	    scope(p, "docker", "quay.io/kata-containers/confidential-containers:cosign-signed");
 	assert_int_equal(s->reqs.v[0].type, SIG_PR_SIGSTORE_SIGNED);
-	/* containers/image's default, not image-rs's "no identity check" */
-	assert_int_equal(s->reqs.v[0].identity.type, SIG_PRM_MATCH_REPO_DIGEST_OR_EXACT);
+	/* neither containers/image's default (matchRepoDigestOrExact, which no
+	 * cosign signature meets) nor image-rs's "no identity check" */
+	assert_int_equal(s->reqs.v[0].identity.type, SIG_PRM_MATCH_REPOSITORY);
 	sig_policy_free(p);
 	free(json);
 
