@@ -7,6 +7,9 @@
 #   2. the same request with the container's command swapped, as a hostile
 #      host could send it: the policy denies it, and the lines the policy
 #      printed last say why (the command does not match the pod spec).
+# Then the image service (scripts/demo_image.sh): an owner encrypts an image
+# while pushing it to a local docker-registry; a pull without the key is
+# refused, a pull with it unpacks an OCI bundle under a signature policy.
 #
 # Usage: bash scripts/demo.sh [SCENARIO]   (default pod-exec; any directory
 #        under tests/rego/kata/ with policy.rego, inputs.txt, outputs.json)
@@ -110,3 +113,8 @@ echo "==> summary: the recorded request is allowed; the same request with the"
 echo "    container command swapped is denied, and the policy's print lines"
 echo "    above show the argument that no rule allows. Inputs and full print"
 echo "    output: $out/"
+
+bash scripts/demo_image.sh "$cocoon" "$out/image"
+echo
+echo "==> summary: the encrypted image could only be pulled with the owner's key;"
+echo "    the bundle is in $out/image/bundle/"

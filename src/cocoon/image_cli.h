@@ -4,6 +4,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "cocoon/error.h"
 
@@ -79,6 +80,8 @@ struct image_progress *image_progress_new(bool quiet);
 void image_progress_free(struct image_progress *p);
 void image_progress_line(struct image_progress *p, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
+/* n bytes for people: "512 B", "3.4 KiB", "2.9 MiB", "1.2 GiB". */
+const char *image_size(uint64_t n, char buf[24]);
 /* Replaces the status line (terminals only). */
 void image_progress_status(struct image_progress *p, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));

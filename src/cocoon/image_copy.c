@@ -44,7 +44,8 @@ static void on_layer(void *ctx, const img_descriptor *layer, size_t index, size_
 		char sd[20];
 		short_digest(&layer->digest, sd);
 		p->finished[index] = true;
-		image_progress_line(p->out, "Copying blob %s done (%.1f MiB)", sd, (double)total / 1048576.0);
+		char sz[24];
+		image_progress_line(p->out, "Copying blob %s done (%s)", sd, image_size(total, sz));
 	}
 	uint64_t sd = 0, st = 0;
 	size_t nfin = 0;

@@ -56,3 +56,20 @@ void image_progress_status(struct image_progress *p, const char *fmt, ...)
 	fflush(stdout);
 	p->status_shown = true;
 }
+
+const char *image_size(uint64_t n, char buf[24])
+{
+	static const char *const units[] = {"KiB", "MiB", "GiB", "TiB"};
+	if (n < 1024) {
+		snprintf(buf, 24, "%u B", (unsigned)n);
+		return buf;
+	}
+	double v = (double)n / 1024.0;
+	size_t u = 0;
+	while (v >= 1024.0 && u + 1 < sizeof(units) / sizeof(units[0])) {
+		v /= 1024.0;
+		u++;
+	}
+	snprintf(buf, 24, "%.1f %s", v, units[u]);
+	return buf;
+}

@@ -89,12 +89,13 @@ static void short_hex(const img_digest *d, char out[13])
 static void on_progress(void *ctx, const struct img_pull_progress *p)
 {
 	struct pull_view *v = ctx;
-	char h[13] = "";
+	char h[13] = "", sz[24];
 	if (p->digest)
 		short_hex(p->digest, h);
 	switch (p->event) {
 	case IMG_PULL_RESOLVED:
-		image_progress_line(v->out, "Resolved the image manifest (%zu layers)", p->count);
+		image_progress_line(v->out, "Resolved the image manifest (%zu layer%s)", p->count,
+		                    p->count == 1 ? "" : "s");
 		v->done = calloc(p->count ? p->count : 1, sizeof(*v->done));
 		v->total = calloc(p->count ? p->count : 1, sizeof(*v->total));
 		v->count = v->done && v->total ? p->count : 0;
@@ -112,13 +113,13 @@ static void on_progress(void *ctx, const struct img_pull_progress *p)
 	case IMG_PULL_BLOB_DONE:
 		if (p->index < v->count)
 			v->done[p->index] = v->total[p->index] = p->total;
-		image_progress_line(v->out, "Copying blob %s %s (%.1f MiB)", h,
-		                    p->cached ? "already cached" : "done", (double)p->total / 1048576.0);
+		image_progress_line(v->out, "Copying blob %s %s (%s)", h,
+		                    p->cached ? "already cached" : "done", image_size(p->total, sz));
 		break;
 	case IMG_PULL_APPLIED:
 		v->applied = p->index + 1;
-		image_progress_line(v->out, "Applied layer %zu/%zu %s (%.1f MiB unpacked)", p->index + 1,
-		                    p->count, h, (double)p->done / 1048576.0);
+		image_progress_line(v->out, "Applied layer %zu/%zu %s (%s unpacked)", p->index + 1,
+		                    p->count, h, image_size(p->done, sz));
 		break;
 	}
 	uint64_t d = 0, t = 0;
@@ -273,14 +274,13 @@ static int run_pull(const struct pull_args *a, cc_error **err)
 	if (rc == 0)
 		rc = img_pull(&loc, a->bundle, &o, &res, err);
 	if (rc == 0) {
-		char dg[IMG_DIGEST_STR_MAX];
+		char dg[IMG_DIGEST_STR_MAX], s1[24], s2[24], s3[24];
 		image_progress_line(view.out,
-		                    "Unpacked %s to %s (manifest %s; %zu layers, %.1f MiB fetched, "
-		                    "%.1f MiB from cache, %.1f MiB unpacked)",
+		                    "Unpacked %s to %s (manifest %s; %zu layer%s, %s fetched, %s from "
+		                    "cache, %s unpacked)",
 		                    r, a->bundle, img_digest_format(&res.manifest, dg), res.layers,
-		                    (double)res.fetched_bytes / 1048576.0,
-		                    (double)res.cached_bytes / 1048576.0,
-		                    (double)res.unpacked_bytes / 1048576.0);
+		                    res.layers == 1 ? "" : "s", image_size(res.fetched_bytes, s1),
+		                    image_size(res.cached_bytes, s2), image_size(res.unpacked_bytes, s3));
 	}
 	image_progress_free(view.out);
 	free(view.done);
