@@ -188,6 +188,33 @@ static int wait_ready(struct pull *p, size_t i, cc_error **err)
 	return rc;
 }
 
+/* After layer i failed to apply with rc: if its cached blob no longer has
+ * its digest (changed on disk after it was verified), the error says so
+ * and the blob is dropped, so the next pull fetches it again; a blob whose
+ * contents fail a later check (HMAC, diff_id) is dropped too. */
+static int check_cached_blob(struct pull *p, size_t i, int rc, cc_error **err)
+{
+	const img_descriptor *d = &p->m->layers[i];
+	int fd = img_blob_cache_get(p->cache, &d->digest, NULL);
+	img_reader *r = fd >= 0 ? img_digest_reader(img_reader_fd(fd, true), &d->digest, d->size, "blob")
+	                        : NULL;
+	cc_error *e = NULL;
+	int vr = r ? img_reader_drain(r, &e) : 0;
+	img_reader_free(r);
+	if (vr < 0) {
+		img_blob_cache_drop(p->cache, &d->digest);
+		cc_error_free(*err);
+		*err = NULL;
+		rc = cc_error_set(err, -EBADMSG, "layer %zu: the cached blob changed after it was "
+		                  "verified (%s); removed it from the cache, pull again",
+		                  i + 1, cc_error_message(e));
+	} else if (rc == -EBADMSG) {
+		img_blob_cache_drop(p->cache, &d->digest);
+	}
+	cc_error_free(e);
+	return rc;
+}
+
 /* Applies layer i from the cache onto rootfd. */
 static int apply_one(struct pull *p, size_t i, int rootfd, uint64_t *ret_tar, cc_error **err)
 {
@@ -218,10 +245,8 @@ static int apply_one(struct pull *p, size_t i, int rootfd, uint64_t *ret_tar, cc
 	struct img_unpack_stats st;
 	rc = img_unpack_layer(rootfd, r, NULL, &st, err);
 	img_reader_free(r);
-	/* A bad blob (or one whose contents fail a later check) does not stay
-	 * in the cache: the next pull fetches it again. */
-	if (rc == -EBADMSG)
-		img_blob_cache_drop(p->cache, &d->digest);
+	if (rc < 0)
+		return check_cached_blob(p, i, rc, err);
 	if (rc == 0)
 		*ret_tar = st.tar_bytes;
 	return rc;

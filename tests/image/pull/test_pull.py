@@ -217,6 +217,24 @@ def main():
                       "docker://%s/test/img:plain" % R, os.path.join(work, "b3q"))
     check("second pull comes from the cache", rc == 0 and so.count("already cached") == 3
           and "0 B fetched" in so, so + se)
+    # a tampered cache entry (same size, one byte changed) is caught when it
+    # is applied, and dropped: that pull fails, the next one fetches again
+    blobs = os.path.join(cache, "blobs/sha256")
+    victim = os.path.join(blobs, layers_of(src, "t3")[0]["digest"].split(":")[1])
+    with open(victim, "r+b") as f:
+        f.seek(100)
+        c = f.read(1)
+        f.seek(100)
+        f.write(bytes([c[0] ^ 1]))
+    rc, so, se = pull("--tls-verify=false", "--insecure-policy", "--cache-dir", cache,
+                      "docker://%s/test/img:plain" % R, os.path.join(work, "b3r"))
+    check("tampered cache entry: digest mismatch, no bundle",
+          rc != 0 and "cached blob changed" in se and "digest mismatch" in se
+          and not os.path.exists(work + "/b3r"), se)
+    rc, so, se = pull("--tls-verify=false", "--insecure-policy", "--cache-dir", cache,
+                      "docker://%s/test/img:plain" % R, os.path.join(work, "b3r"))
+    check("tampered cache entry was dropped and fetched again",
+          rc == 0 and so.count("already cached") == 2, so + se)
     rc, so, se = pull("--tls-verify=false", "--insecure-policy", "--cache-dir", cache,
                       "docker://%s/test/img:enc" % R, b3)
     check("encrypted image without a key fails, although its plaintext layers are cached",
