@@ -217,6 +217,15 @@ def main():
                       "docker://%s/test/img:plain" % R, os.path.join(work, "b3q"))
     check("second pull comes from the cache", rc == 0 and so.count("already cached") == 3
           and "0 B fetched" in so, so + se)
+    sh("skopeo", "copy", "--dest-tls-verify=false", "oci:%s:t1" % src, "docker://%s/test/other:t1" % R)
+    cache2 = os.path.join(TMP, "cache2")
+    rc, so, se = pull("--tls-verify=false", "--insecure-policy", "--cache-dir", cache2,
+                      "docker://%s/test/other:t1" % R, os.path.join(work, "b3s"))
+    rc2, so2, se2 = pull("--tls-verify=false", "--insecure-policy", "--cache-dir", cache2,
+                         "docker://%s/test/img:plain" % R, os.path.join(work, "b3t"))
+    check("an image sharing a layer with a cached one fetches only the other two",
+          rc == 0 and rc2 == 0 and so2.count("already cached") == 1
+          and so2.count("Copying blob") == 3, so2 + se + se2)
     # a tampered cache entry (same size, one byte changed) is caught when it
     # is applied, and dropped: that pull fails, the next one fetches again
     blobs = os.path.join(cache, "blobs/sha256")
