@@ -1,6 +1,8 @@
 /* Image signature policy: "may this image run?" (docs/signatures.md).
  *
- * The semantics are containers/image's signature/ package:
+ * The semantics are containers/image's signature/ package (the few
+ * differences, mostly where image-rs and CoCo's policies behave otherwise,
+ * are listed in docs/signatures.md):
  *   - a containers-policy.json(5) policy picks a list of requirements for
  *     the image (transport, then the most specific scope), and every
  *     requirement of the list must accept the image;
