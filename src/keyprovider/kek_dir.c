@@ -4,6 +4,7 @@
 #include <limits.h>
 #include <openssl/crypto.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -63,6 +64,10 @@ static int make_parents(const char *path, size_t dir_len, cc_error **err)
 {
 	char tmp[PATH_MAX];
 	snprintf(tmp, sizeof(tmp), "%s", path);
+	tmp[dir_len] = '\0'; /* the keys directory itself (its parent must exist) */
+	if (mkdir(tmp, 0700) < 0 && errno != EEXIST)
+		return cc_error_set(err, -errno, "%s: %m", tmp);
+	tmp[dir_len] = '/';
 	for (char *p = tmp + dir_len + 1; (p = strchr(p, '/')) != NULL; p++) {
 		*p = '\0';
 		if (mkdir(tmp, 0700) < 0 && errno != EEXIST)
@@ -82,8 +87,32 @@ static int dir_put(void *ctx, const char *kid, unsigned char kek[KEK_LEN], bool 
 		r = make_parents(path, strlen(dir), err);
 	if (r < 0)
 		return r;
-	int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600);
-	if (fd < 0 && errno == EEXIST) {
+	/* Written to a temporary file and linked into place, so a concurrent
+	 * run (one per layer) never reads a KEK half written. */
+	char tmp[PATH_MAX];
+	if (snprintf(tmp, sizeof(tmp), "%s.tmp-XXXXXX", path) >= (int)sizeof(tmp))
+		return cc_error_set(err, -ENAMETOOLONG, "%s: path too long", path);
+	int fd = mkostemp(tmp, O_CLOEXEC);
+	if (fd < 0)
+		return cc_error_set(err, -errno, "%s: %m", tmp);
+	ssize_t w = write(fd, kek, KEK_LEN);
+	int e = errno;
+	if (w == KEK_LEN && fsync(fd) < 0) {
+		w = -1;
+		e = errno;
+	}
+	if (close(fd) < 0 && w == KEK_LEN) {
+		w = -1;
+		e = errno;
+	}
+	if (w != KEK_LEN) {
+		unlink(tmp);
+		return cc_error_set(err, w < 0 ? -e : -EIO, "%s: write failed", tmp);
+	}
+	int lr = link(tmp, path);
+	e = errno;
+	unlink(tmp);
+	if (lr < 0 && e == EEXIST) {
 		unsigned char old[KEK_LEN];
 		r = read_kek(path, kid, old, err);
 		if (r == 0 && adopt)
@@ -94,18 +123,8 @@ static int dir_put(void *ctx, const char *kid, unsigned char kek[KEK_LEN], bool 
 		OPENSSL_cleanse(old, sizeof(old));
 		return r;
 	}
-	if (fd < 0)
-		return cc_error_set(err, -errno, "%s: %m", path);
-	ssize_t w = write(fd, kek, KEK_LEN);
-	int e = errno;
-	if (close(fd) < 0 && w == KEK_LEN) {
-		w = -1;
-		e = errno;
-	}
-	if (w != KEK_LEN) {
-		unlink(path);
-		return cc_error_set(err, w < 0 ? -e : -EIO, "%s: write failed", path);
-	}
+	if (lr < 0)
+		return cc_error_set(err, -e, "%s: %s", path, strerror(e));
 	return 0;
 }
 

@@ -24,6 +24,9 @@ static void note(struct tried *t, const char *wrapper, cc_error *e)
 static int provider_unwrap(const ocicrypt_keys *k, const char *name, const void *pkt, size_t n,
                            unsigned char **ret, size_t *ret_len, cc_error **err)
 {
+	if (!oc_keys_providers_enabled(k))
+		return cc_error_set(err, -ENOKEY, "the layer key is wrapped by key provider '%.64s'; "
+		                    "no provider was enabled (--decryption-key provider:%.64s)", name, name);
 	const struct oc_kpconfig *c = NULL;
 	int r = oc_keys_kpconfig(k, &c, err);
 	if (r < 0)
@@ -37,11 +40,13 @@ static int provider_unwrap(const ocicrypt_keys *k, const char *name, const void 
 		return r;
 	/* The provider of that name; if there is none, every provider, as
 	 * ocicrypt-rs does (it ignores the name). */
-	const struct oc_kp *named = oc_kpconfig_find(c, name);
+	const struct oc_kp *named = oc_keys_provider_allowed(k, name) ? oc_kpconfig_find(c, name) : NULL;
 	cc_buf why;
 	cc_buf_init(&why, 4096);
 	for (size_t i = 0; i < c->n; i++) {
 		const struct oc_kp *kp = named ? named : &c->v[i];
+		if (!oc_keys_provider_allowed(k, kp->name))
+			continue;
 		cc_error *e = NULL;
 		r = oc_kp_call(kp, OC_KP_KEYUNWRAP, req, req_len, ret, ret_len, &e);
 		if (r == 0) {
@@ -53,7 +58,11 @@ static int provider_unwrap(const ocicrypt_keys *k, const char *name, const void 
 		if (named)
 			break;
 	}
-	r = cc_error_set(err, -EACCES, "%s", why.p ? why.p : "failed");
+	if (why.len == 0)
+		r = cc_error_set(err, -ENOKEY, "key provider '%.64s': none of the enabled providers is "
+		                 "in the keyprovider config", name);
+	else
+		r = cc_error_set(err, -EACCES, "%s", why.p);
 	cc_buf_free(&why);
 	return r;
 }

@@ -145,6 +145,11 @@ const struct oc_kp *oc_kpconfig_find(const struct oc_kpconfig *c, const char *na
 /* The config of a key set / recipient list (loaded on first use from the
  * environment unless set). NULL with 0 when there is none. */
 int oc_keys_kpconfig(const ocicrypt_keys *k, const struct oc_kpconfig **ret, cc_error **err);
+/* Whether the key set lets key provider name unwrap (a config given with
+ * ocicrypt_keys_set_provider_config, or provider:NAME among the keys), and
+ * whether it lets any provider at all. */
+bool oc_keys_provider_allowed(const ocicrypt_keys *k, const char *name);
+bool oc_keys_providers_enabled(const ocicrypt_keys *k);
 
 /* ---- keyprovider protocol messages (kpmsg.c) ----------------------------- */
 

@@ -16,7 +16,10 @@ struct ocicrypt_keys {
 	struct oc_key *v;
 	size_t n;
 	struct oc_kpconfig *kp;
-	bool kp_set; /* loaded or given: do not look at the environment */
+	bool kp_set;      /* loaded or given: do not look at the environment */
+	bool kp_explicit; /* a config was given: every provider in it may unwrap */
+	char **allow;     /* --decryption-key provider:NAME names */
+	size_t nallow;
 };
 
 struct ocicrypt_recipients {
@@ -76,7 +79,44 @@ void ocicrypt_keys_free(ocicrypt_keys *k)
 	}
 	free(k->v);
 	oc_kpconfig_free(k->kp);
+	for (size_t i = 0; i < k->nallow; i++)
+		free(k->allow[i]);
+	free(k->allow);
 	free(k);
+}
+
+bool oc_keys_provider_allowed(const ocicrypt_keys *k, const char *name)
+{
+	if (k->kp_explicit)
+		return true;
+	for (size_t i = 0; i < k->nallow; i++)
+		if (strcmp(k->allow[i], name) == 0)
+			return true;
+	return false;
+}
+
+bool oc_keys_providers_enabled(const ocicrypt_keys *k)
+{
+	return k->kp_explicit || k->nallow > 0;
+}
+
+/* --decryption-key provider:NAME[:ARGS] (Go: the provider's name goes into
+ * the decrypt config's parameters; only named providers may unwrap). */
+static int allow_provider(ocicrypt_keys *k, const char *value, cc_error **err)
+{
+	size_t len = strcspn(value, ":");
+	if (len == 0)
+		return cc_error_set(err, -EINVAL, "decryption key provider:%s: no provider name", value);
+	if (k->nallow >= CC_IMG_MAX_KEYPROVIDERS)
+		return cc_error_set(err, -E2BIG, "more than %u key providers", CC_IMG_MAX_KEYPROVIDERS);
+	char **v = reallocarray(k->allow, k->nallow + 1, sizeof(*v));
+	if (v == NULL)
+		return cc_error_set(err, -ENOMEM, "out of memory");
+	k->allow = v;
+	if ((k->allow[k->nallow] = strndup(value, len)) == NULL)
+		return cc_error_set(err, -ENOMEM, "out of memory");
+	k->nallow++;
+	return 0;
 }
 
 size_t oc_keys_count(const ocicrypt_keys *k)
@@ -102,7 +142,10 @@ int oc_keys_kpconfig(const ocicrypt_keys *k, const struct oc_kpconfig **ret, cc_
 
 int ocicrypt_keys_set_provider_config(ocicrypt_keys *k, const char *path, cc_error **err)
 {
-	return kp_set_path(&k->kp, &k->kp_set, path, err);
+	int r = kp_set_path(&k->kp, &k->kp_set, path, err);
+	if (r == 0)
+		k->kp_explicit = path != NULL;
+	return r;
 }
 
 int ocicrypt_keys_add_mem(ocicrypt_keys *k, const void *data, size_t n, const char *password,
@@ -169,6 +212,8 @@ static int password_from_spec(const char *s, char **ret, cc_error **err)
 
 int ocicrypt_keys_add(ocicrypt_keys *k, const char *spec, cc_error **err)
 {
+	if (strncmp(spec, "provider:", 9) == 0)
+		return allow_provider(k, spec + 9, err);
 	_cleanup_free_ char *file = strdup(spec);
 	if (file == NULL)
 		return cc_error_set(err, -ENOMEM, "out of memory");

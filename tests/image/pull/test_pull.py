@@ -13,7 +13,8 @@ the same layer never stands in for the encrypted one; signature policies
 every failure leaves no bundle and no staging directory behind; cocoon's
 encryption is read by skopeo and skopeo's by cocoon.
 
-Usage: test_pull.py COCOON   (run by meson; needs root for umoci)
+Usage: test_pull.py COCOON COCOON_KEYPROVIDER   (run by meson; needs root
+for umoci)
 """
 import gzip
 import hashlib
@@ -33,6 +34,7 @@ import treecmp  # noqa: E402
 import umoci_equiv  # noqa: E402
 
 COCOON = os.path.abspath(sys.argv[1])
+KEYPROVIDER = os.path.abspath(sys.argv[2])
 
 
 def pull(*args, env=None):
@@ -285,6 +287,33 @@ def main():
     check("cocoon image copy --decryption-key restores the plaintext layers",
           rc == 0 and [l["digest"] for l in layers_of(os.path.join(TMP, "cdec"), "dec")]
           == [l["digest"] for l in layers_of(src, "t3")], se)
+
+    # the keyprovider protocol: cocoon-keyprovider wraps the layer keys with a
+    # KEK under a kbs:/// key id, as CoCo's coco_keyprovider does
+    kpconf = os.path.join(TMP, "ocicrypt_keyprovider.conf")
+    with open(kpconf, "w") as f:
+        json.dump({"key-providers": {"cocoon": {"cmd": {
+            "path": KEYPROVIDER, "args": ["--keys-dir", os.path.join(TMP, "keks")]}}}}, f)
+    kpenv = {"OCICRYPT_KEYPROVIDER_CONFIG": kpconf}
+    rc, so, se = run(COCOON, "image", "copy", "-q", "--dest-tls-verify=false", "--encryption-key",
+                     "provider:cocoon:keyid=kbs:///default/image-kek/app", "oci:%s:t3" % src,
+                     "docker://%s/test/img:kp" % R, env=kpenv)
+    check("copy --encryption-key provider:cocoon", rc == 0
+          and os.path.getsize(os.path.join(TMP, "keks/default/image-kek/app")) == 32, se)
+    rc, so, se = pull("--tls-verify=false", "--insecure-policy", "docker://%s/test/img:kp" % R,
+                      os.path.join(work, "bkp0"), env=kpenv)
+    check("provider-wrapped layers need --decryption-key provider:NAME",
+          rc != 0 and "encrypted" in se and not os.path.exists(work + "/bkp0"), se)
+    bkp = os.path.join(work, "bkp")
+    rc, so, se = pull("--tls-verify=false", "--insecure-policy", "--decryption-key", "provider:cocoon",
+                      "docker://%s/test/img:kp" % R, bkp, env=kpenv)
+    ok, why = same_tree(ubundle + "/rootfs", bkp + "/rootfs") if rc == 0 else (False, se)
+    check("pull --decryption-key provider:cocoon", ok, why)
+    os.rename(os.path.join(TMP, "keks/default/image-kek/app"), os.path.join(TMP, "kek.moved"))
+    rc, so, se = pull("--tls-verify=false", "--insecure-policy", "--decryption-key", "provider:cocoon",
+                      "docker://%s/test/img:kp" % R, os.path.join(work, "bkp2"), env=kpenv)
+    check("provider without the KEK: clear error naming the key id",
+          rc != 0 and "default/image-kek/app" in se and not os.path.exists(work + "/bkp2"), se)
 
     # 4. signature policy
     def policy(reqs, name):
