@@ -49,15 +49,20 @@ oom:
 static int crypt_layer(void *ctx, size_t index, const img_descriptor *in, int in_fd, int out_fd,
                        img_descriptor *out, cc_error **err)
 {
-	(void)index;
 	struct image_crypt *c = ctx;
 	bool encrypted = ocicrypt_media_type_is_encrypted(in->media_type);
 	bool decrypt = encrypted && c->keys != NULL;
 	const char *plain_mt = decrypt ? ocicrypt_media_type_plain(in->media_type) : in->media_type;
-	/* Already encrypted layers we cannot (or need not) open stay as they
-	 * are; so do layer types ocicrypt does not encrypt. */
-	bool encrypt = c->rcpt != NULL && !(encrypted && !decrypt) &&
-	               ocicrypt_media_type_encrypted(plain_mt) != NULL;
+	/* Layers already encrypted that we do not open stay as they are (as
+	 * containers/image does); every other layer must be encrypted when
+	 * recipients were given: a layer left in plaintext is an error. */
+	bool encrypt = c->rcpt != NULL && !(encrypted && !decrypt);
+	if (encrypt) {
+		plain_mt = img_layer_type_oci(plain_mt);
+		if (plain_mt == NULL || ocicrypt_media_type_encrypted(plain_mt) == NULL)
+			return cc_error_set(err, -ENOTSUP, "layer %zu: media type %.200s cannot be encrypted",
+			                    index + 1, in->media_type);
+	}
 	if (!decrypt && !encrypt)
 		return 1;
 	img_reader *r = img_reader_fd(in_fd, false);

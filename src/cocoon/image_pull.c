@@ -264,6 +264,7 @@ static int run_pull(const struct pull_args *a, cc_error **err)
 	if (rc == 0)
 		rc = load_policy(a, &policy, &lookaside, err);
 	o.policy = policy;
+	o.insecure_no_policy = a->insecure_policy;
 	o.lookaside = lookaside;
 	view.out = image_progress_new(a->c.quiet);
 	if (rc == 0 && view.out == NULL)

@@ -214,6 +214,8 @@ static img_reader *new_digest_reader(img_reader *inner, enum img_digest_alg alg,
                                      const img_digest *want, img_digest *got, int64_t want_size,
                                      const char *what)
 {
+	if (inner == NULL) /* an inner constructor ran out of memory */
+		return NULL;
 	struct digest_reader *d = calloc(1, sizeof(*d));
 	if (d == NULL) {
 		img_reader_free(inner);

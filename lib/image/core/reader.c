@@ -205,6 +205,8 @@ static const struct img_reader_ops limit_ops = {limit_read, limit_free};
 
 img_reader *img_reader_limit(img_reader *inner, uint64_t max, bool exact, const char *what)
 {
+	if (inner == NULL) /* an inner constructor ran out of memory */
+		return NULL;
 	struct limit_reader *l = calloc(1, sizeof(*l));
 	if (l == NULL) {
 		img_reader_free(inner);

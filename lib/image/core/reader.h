@@ -65,6 +65,8 @@ img_reader *img_reader_mem(const void *p, size_t n);
  * with -EBADMSG ("<what>: <n> bytes, expected <max>") when it ends short.
  * Takes ownership of inner (freed on failure too). NULL on OOM. */
 img_reader *img_reader_limit(img_reader *inner, uint64_t max, bool exact, const char *what);
+/* (Every wrapping constructor returns NULL for a NULL inner, so chains can
+ * be built without a check after each step: one NULL check at the end.) */
 
 /* ---- sinks ------------------------------------------------------------ */
 

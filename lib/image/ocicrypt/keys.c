@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <limits.h>
 #include <openssl/crypto.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -18,6 +19,7 @@ struct ocicrypt_keys {
 	struct oc_kpconfig *kp;
 	bool kp_set;      /* loaded or given: do not look at the environment */
 	bool kp_explicit; /* a config was given: every provider in it may unwrap */
+	pthread_mutex_t kp_mu; /* the lazy load: layers are decrypted in parallel */
 	char **allow;     /* --decryption-key provider:NAME names */
 	size_t nallow;
 };
@@ -30,22 +32,24 @@ struct ocicrypt_recipients {
 	json_t *providers; /* Go's ec.Parameters for providers: name -> [b64 args] */
 	struct oc_kpconfig *kp;
 	bool kp_set;
+	pthread_mutex_t kp_mu;
 };
 
 /* ---- keyprovider config, shared by both --------------------------------- */
 
-static int kp_lazy(struct oc_kpconfig **kp, bool *set, cc_error **err)
+static int kp_lazy(pthread_mutex_t *mu, struct oc_kpconfig **kp, bool *set, cc_error **err)
 {
-	if (*set)
-		return 0;
-	const char *path = getenv("OCICRYPT_KEYPROVIDER_CONFIG");
-	if (path != NULL && path[0] != '\0') {
-		int r = oc_kpconfig_load(path, kp, err);
-		if (r < 0)
-			return r;
+	int r = 0;
+	pthread_mutex_lock(mu);
+	if (!*set) {
+		const char *path = getenv("OCICRYPT_KEYPROVIDER_CONFIG");
+		if (path != NULL && path[0] != '\0')
+			r = oc_kpconfig_load(path, kp, err);
+		if (r == 0)
+			*set = true;
 	}
-	*set = true;
-	return 0;
+	pthread_mutex_unlock(mu);
+	return r;
 }
 
 static int kp_set_path(struct oc_kpconfig **kp, bool *set, const char *path, cc_error **err)
@@ -66,7 +70,12 @@ static int kp_set_path(struct oc_kpconfig **kp, bool *set, const char *path, cc_
 
 ocicrypt_keys *ocicrypt_keys_new(void)
 {
-	return calloc(1, sizeof(ocicrypt_keys));
+	ocicrypt_keys *k = calloc(1, sizeof(ocicrypt_keys));
+	if (k != NULL && pthread_mutex_init(&k->kp_mu, NULL) != 0) {
+		free(k);
+		return NULL;
+	}
+	return k;
 }
 
 void ocicrypt_keys_free(ocicrypt_keys *k)
@@ -79,6 +88,7 @@ void ocicrypt_keys_free(ocicrypt_keys *k)
 	}
 	free(k->v);
 	oc_kpconfig_free(k->kp);
+	pthread_mutex_destroy(&k->kp_mu);
 	for (size_t i = 0; i < k->nallow; i++)
 		free(k->allow[i]);
 	free(k->allow);
@@ -131,10 +141,10 @@ const struct oc_key *oc_keys_at(const ocicrypt_keys *k, size_t i)
 
 int oc_keys_kpconfig(const ocicrypt_keys *k, const struct oc_kpconfig **ret, cc_error **err)
 {
-	/* Loaded on first use; a key set is not shared between threads while
-	 * this happens (docs/ocicrypt.md). */
+	/* Loaded on first use, under the key set's mutex (layers of one image
+	 * are decrypted by several threads). */
 	ocicrypt_keys *mk = (ocicrypt_keys *)k;
-	int r = kp_lazy(&mk->kp, &mk->kp_set, err);
+	int r = kp_lazy(&mk->kp_mu, &mk->kp, &mk->kp_set, err);
 	if (r == 0)
 		*ret = k->kp;
 	return r;
@@ -248,7 +258,8 @@ ocicrypt_recipients *ocicrypt_recipients_new(void)
 	ocicrypt_recipients *r = calloc(1, sizeof(*r));
 	if (r == NULL)
 		return NULL;
-	if ((r->providers = json_object()) == NULL) {
+	if ((r->providers = json_object()) == NULL || pthread_mutex_init(&r->kp_mu, NULL) != 0) {
+		json_decref(r->providers);
 		free(r);
 		return NULL;
 	}
@@ -267,6 +278,7 @@ void ocicrypt_recipients_free(ocicrypt_recipients *r)
 	free(r->certs);
 	json_decref(r->providers);
 	oc_kpconfig_free(r->kp);
+	pthread_mutex_destroy(&r->kp_mu);
 	free(r);
 }
 
@@ -380,7 +392,7 @@ int oc_recipients_kpconfig(const ocicrypt_recipients *r, const struct oc_kpconfi
                            cc_error **err)
 {
 	ocicrypt_recipients *mr = (ocicrypt_recipients *)r;
-	int rc = kp_lazy(&mr->kp, &mr->kp_set, err);
+	int rc = kp_lazy(&mr->kp_mu, &mr->kp, &mr->kp_set, err);
 	if (rc == 0)
 		*ret = r->kp;
 	return rc;

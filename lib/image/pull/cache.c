@@ -78,23 +78,37 @@ int img_blob_cache_get(img_blob_cache *c, const img_digest *d, cc_error **err)
 {
 	char p[IMG_DIGEST_STR_MAX + 8];
 	blob_path(d, p);
-	int fd = openat(c->dirfd, p, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+	/* O_NONBLOCK: a FIFO planted there must not block the open */
+	int fd = openat(c->dirfd, p, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
 	if (fd < 0) {
 		if (errno == ENOENT)
 			return -ENOENT;
 		return cc_error_set(err, -errno, "blob cache: %s: %s", p, strerror(errno));
 	}
+	struct stat st;
+	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
+		close(fd);
+		return cc_error_set(err, -EINVAL, "blob cache: %s is not a regular file", p);
+	}
+	int fl = fcntl(fd, F_GETFL);
+	if (fl >= 0)
+		fcntl(fd, F_SETFL, fl & ~O_NONBLOCK);
 	return fd;
 }
 
 int img_blob_cache_begin(img_blob_cache *c, char **ret_token, cc_error **err)
 {
-	char name[] = "tmp/blob-XXXXXX";
-	/* mkostemp wants a path: build it relative through /proc/self/fd */
+	*ret_token = NULL;
+	/* An anonymous file: nothing is left in tmp/ if the process dies. */
+	int fd = openat(c->dirfd, "tmp", O_RDWR | O_TMPFILE | O_CLOEXEC, 0600);
+	if (fd >= 0)
+		return fd;
+	if (errno != EOPNOTSUPP && errno != EISDIR && errno != EINVAL)
+		return cc_error_set(err, -errno, "blob cache: temporary file: %s", strerror(errno));
 	char *path = NULL;
-	if (asprintf(&path, "/proc/self/fd/%d/%s", c->dirfd, name) < 0)
+	if (asprintf(&path, "/proc/self/fd/%d/tmp/blob-XXXXXX", c->dirfd) < 0)
 		return cc_error_set(err, -ENOMEM, "out of memory");
-	int fd = mkostemp(path, O_CLOEXEC);
+	fd = mkostemp(path, O_CLOEXEC);
 	if (fd < 0) {
 		int e = errno;
 		free(path);
@@ -104,20 +118,29 @@ int img_blob_cache_begin(img_blob_cache *c, char **ret_token, cc_error **err)
 	return fd;
 }
 
-int img_blob_cache_commit(img_blob_cache *c, char *token, const img_digest *d, cc_error **err)
+int img_blob_cache_commit(img_blob_cache *c, char *token, int fd, const img_digest *d,
+                          cc_error **err)
 {
 	char p[IMG_DIGEST_STR_MAX + 8];
 	blob_path(d, p);
-	char *full = NULL;
 	int rc = 0;
-	if (asprintf(&full, "/proc/self/fd/%d/%s", c->dirfd, p) < 0)
-		rc = cc_error_set(err, -ENOMEM, "out of memory");
-	else if (rename(token, full) < 0)
-		rc = cc_error_set(err, -errno, "blob cache: storing %s: %s", p, strerror(errno));
-	if (rc < 0)
-		unlink(token);
-	free(full);
-	free(token);
+	if (fsync(fd) < 0) {
+		rc = cc_error_set(err, -errno, "blob cache: %s: %s", p, strerror(errno));
+	} else if (token == NULL) {
+		char src[64];
+		snprintf(src, sizeof(src), "/proc/self/fd/%d", fd);
+		if (linkat(AT_FDCWD, src, c->dirfd, p, AT_SYMLINK_FOLLOW) < 0 && errno != EEXIST)
+			rc = cc_error_set(err, -errno, "blob cache: storing %s: %s", p, strerror(errno));
+		/* EEXIST: another pull stored the same blob meanwhile */
+	} else {
+		char *full = NULL;
+		if (asprintf(&full, "/proc/self/fd/%d/%s", c->dirfd, p) < 0)
+			rc = cc_error_set(err, -ENOMEM, "out of memory");
+		else if (rename(token, full) < 0)
+			rc = cc_error_set(err, -errno, "blob cache: storing %s: %s", p, strerror(errno));
+		free(full);
+	}
+	img_blob_cache_abort(c, token);
 	return rc;
 }
 
@@ -125,7 +148,7 @@ void img_blob_cache_abort(img_blob_cache *c, char *token)
 {
 	(void)c;
 	if (token)
-		unlink(token);
+		unlink(token); /* after a rename this names nothing */
 	free(token);
 }
 

@@ -4,6 +4,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <inttypes.h>
 #include <libgen.h>
 #include <limits.h>
 #include <pthread.h>
@@ -40,6 +41,7 @@ struct slot {
 	size_t first;           /* the first layer with this digest: it is downloaded */
 	enum slot_state state;
 	bool cached;
+	int fd;                 /* the verified blob (the first slot of a digest), or -1 */
 	enum img_compression compression;
 	bool encrypted;
 	const char *plain_type; /* encrypted layers: the type under the encryption */
@@ -86,21 +88,44 @@ static void on_bytes(void *ctx, uint64_t done, uint64_t total)
 	report(b->p, &ev);
 }
 
-/* Gets layer i's blob into the cache. */
-static int fetch_one(struct pull *p, size_t i, bool *ret_cached, cc_error **err)
+/* Whether the n-byte file at fd holds blob d (its digest; size not
+ * assumed). 0 yes, -EBADMSG no, another negative errno if unreadable. */
+static int verify_fd(int fd, const img_digest *d, cc_error **err)
+{
+	if (lseek(fd, 0, SEEK_SET) < 0)
+		return cc_error_set(err, -errno, "lseek: %s", strerror(errno));
+	img_reader *r = img_digest_reader(img_reader_fd(fd, false), d, -1, "cached blob");
+	if (r == NULL)
+		return cc_error_set(err, -ENOMEM, "out of memory");
+	int rc = img_reader_drain(r, err);
+	img_reader_free(r);
+	return rc;
+}
+
+/* Gets layer i's blob into the cache; *ret_fd gets it opened, verified
+ * (digest and size) by the download, or of the right size when it was
+ * cached (its digest is checked again while it is applied). */
+static int fetch_one(struct pull *p, size_t i, bool *ret_cached, int *ret_fd, cc_error **err)
 {
 	const img_descriptor *d = &p->m->layers[i];
 	int fd = img_blob_cache_get(p->cache, &d->digest, err);
 	if (fd >= 0) {
-		/* The bytes are checked again (digest and size) when they are
-		 * applied; a corrupt cache entry fails there and is dropped. */
 		struct stat st;
-		bool ok = fstat(fd, &st) == 0 && st.st_size == d->size;
-		close(fd);
-		if (ok) {
+		if (fstat(fd, &st) == 0 && st.st_size == d->size) {
 			*ret_cached = true;
+			*ret_fd = fd;
 			return 0;
 		}
+		/* The wrong size: a cache entry gone bad (dropped and fetched
+		 * again), or a descriptor that lies about a good blob (an error;
+		 * the blob stays). */
+		cc_error *e = NULL;
+		int vr = verify_fd(fd, &d->digest, &e);
+		close(fd);
+		cc_error_free(e);
+		if (vr == 0)
+			return cc_error_set(err, -EBADMSG, "the descriptor gives %" PRId64 " bytes; the blob "
+			                    "with its digest has %lld", d->size, (long long)st.st_size);
 		img_blob_cache_drop(p->cache, &d->digest);
 	} else if (fd != -ENOENT) {
 		return fd;
@@ -112,12 +137,16 @@ static int fetch_one(struct pull *p, size_t i, bool *ret_cached, cc_error **err)
 		return fd;
 	struct blob_ctx bc = {p, i};
 	int rc = img_store_get_blob_fd(p->store, &d->digest, d->size, fd, on_bytes, &bc, err);
-	close(fd);
-	if (rc < 0) {
+	if (rc == 0)
+		rc = img_blob_cache_commit(p->cache, token, fd, &d->digest, err);
+	else
 		img_blob_cache_abort(p->cache, token);
+	if (rc < 0) {
+		close(fd);
 		return rc;
 	}
-	return img_blob_cache_commit(p->cache, token, &d->digest, err);
+	*ret_fd = fd;
+	return 0;
 }
 
 static void fail(struct pull *p, int rc, cc_error **e)
@@ -150,7 +179,8 @@ static void *worker(void *arg)
 			return NULL;
 		cc_error *e = NULL;
 		bool cached = false;
-		int rc = fetch_one(p, i, &cached, &e);
+		int fd = -1;
+		int rc = fetch_one(p, i, &cached, &fd, &e);
 		if (rc < 0) {
 			char dg[IMG_DIGEST_STR_MAX];
 			cc_error_wrap(&e, "layer %zu (%s)", i + 1, img_digest_format(&p->m->layers[i].digest, dg));
@@ -161,6 +191,7 @@ static void *worker(void *arg)
 		pthread_mutex_lock(&p->mu);
 		p->slots[i].state = SLOT_READY;
 		p->slots[i].cached = cached;
+		p->slots[i].fd = fd;
 		if (cached)
 			p->cached_bytes += size;
 		else
@@ -188,28 +219,22 @@ static int wait_ready(struct pull *p, size_t i, cc_error **err)
 	return rc;
 }
 
-/* After layer i failed to apply with rc: if its cached blob no longer has
- * its digest (changed on disk after it was verified), the error says so
- * and the blob is dropped, so the next pull fetches it again; a blob whose
- * contents fail a later check (HMAC, diff_id) is dropped too. */
-static int check_cached_blob(struct pull *p, size_t i, int rc, cc_error **err)
+/* After layer i failed to apply with rc: if its blob no longer has its
+ * digest (a cache file changed after it was verified), the error says so
+ * and the entry is dropped, so the next pull fetches it again. A blob that
+ * holds its digest stays: the failure is the image's (HMAC, diff_id, a
+ * hostile tar), not the cache's. */
+static int check_cached_blob(struct pull *p, size_t i, int fd, int rc, cc_error **err)
 {
 	const img_descriptor *d = &p->m->layers[i];
-	int fd = img_blob_cache_get(p->cache, &d->digest, NULL);
-	img_reader *r = fd >= 0 ? img_digest_reader(img_reader_fd(fd, true), &d->digest, d->size, "blob")
-	                        : NULL;
 	cc_error *e = NULL;
-	int vr = r ? img_reader_drain(r, &e) : 0;
-	img_reader_free(r);
-	if (vr < 0) {
+	if (verify_fd(fd, &d->digest, &e) == -EBADMSG) {
 		img_blob_cache_drop(p->cache, &d->digest);
 		cc_error_free(*err);
 		*err = NULL;
 		rc = cc_error_set(err, -EBADMSG, "layer %zu: the cached blob changed after it was "
 		                  "verified (%s); removed it from the cache, pull again",
 		                  i + 1, cc_error_message(e));
-	} else if (rc == -EBADMSG) {
-		img_blob_cache_drop(p->cache, &d->digest);
 	}
 	cc_error_free(e);
 	return rc;
@@ -220,14 +245,12 @@ static int apply_one(struct pull *p, size_t i, int rootfd, uint64_t *ret_tar, cc
 {
 	const img_descriptor *d = &p->m->layers[i];
 	const struct slot *s = &p->slots[i];
-	int fd = img_blob_cache_get(p->cache, &d->digest, err);
-	if (fd == -ENOENT)
-		return cc_error_set(err, -ENOENT, "blob left the cache while the pull ran");
-	if (fd < 0)
-		return fd;
+	int fd = p->slots[s->first].fd;
+	if (lseek(fd, 0, SEEK_SET) < 0)
+		return cc_error_set(err, -errno, "lseek: %s", strerror(errno));
 	char what[64];
 	snprintf(what, sizeof(what), "layer %zu blob", i + 1);
-	img_reader *r = img_digest_reader(img_reader_fd(fd, true), &d->digest, d->size, what);
+	img_reader *r = img_digest_reader(img_reader_fd(fd, false), &d->digest, d->size, what);
 	if (r == NULL)
 		return cc_error_set(err, -ENOMEM, "out of memory");
 	int rc;
@@ -246,7 +269,7 @@ static int apply_one(struct pull *p, size_t i, int rootfd, uint64_t *ret_tar, cc
 	rc = img_unpack_layer(rootfd, r, NULL, &st, err);
 	img_reader_free(r);
 	if (rc < 0)
-		return check_cached_blob(p, i, rc, err);
+		return check_cached_blob(p, i, fd, rc, err);
 	if (rc == 0)
 		*ret_tar = st.tar_bytes;
 	return rc;
@@ -262,6 +285,10 @@ static int plan_layers(struct pull *p, cc_error **err)
 		s->first = i;
 		for (size_t k = 0; k < i; k++)
 			if (img_digest_eq(&p->m->layers[k].digest, &d->digest)) {
+				if (p->m->layers[k].size != d->size ||
+				    strcmp(p->m->layers[k].media_type, d->media_type) != 0)
+					return cc_error_set(err, -EINVAL, "layers %zu and %zu have the same digest "
+					                    "but not the same size and media type", k + 1, i + 1);
 				s->first = k;
 				break;
 			}
@@ -388,6 +415,28 @@ static int write_config(int dirfd, const json_t *spec, cc_error **err)
 	return rc;
 }
 
+/* The cache must not be the bundle or inside it (the bundle is renamed
+ * into place at the end and must be new). */
+static int cache_outside(const struct stage *st, const char *cache_dir, const char *bundle,
+                         cc_error **err)
+{
+	char c[PATH_MAX], b[PATH_MAX], self[64];
+	snprintf(self, sizeof(self), "/proc/self/fd/%d", st->parentfd);
+	ssize_t n = readlink(self, b, sizeof(b) - 1);
+	if (realpath(cache_dir, c) == NULL || n < 0)
+		return 0; /* nothing to compare: the rename would tell */
+	b[n] = '\0';
+	size_t bl = strlen(b);
+	if (bl + 1 + strlen(st->base) + 1 > sizeof(b))
+		return 0;
+	snprintf(b + bl, sizeof(b) - bl, "%s%s", bl > 1 ? "/" : "", st->base);
+	bl = strlen(b);
+	if (strncmp(c, b, bl) == 0 && (c[bl] == '\0' || c[bl] == '/'))
+		return cc_error_set(err, -EINVAL, "the cache directory %s is inside the bundle %s",
+		                    cache_dir, bundle);
+	return 0;
+}
+
 /* ---- the pipeline ------------------------------------------------------------------ */
 
 static int check_signatures(struct pull *p, const img_location *src, const img_fetched *mb,
@@ -402,10 +451,8 @@ static int check_signatures(struct pull *p, const img_location *src, const img_f
 		img.transport = "docker";
 		img.reference = img_ref_string(src->ref);
 	} else {
-		char abs[PATH_MAX];
-		if (realpath(src->dir, abs) == NULL)
-			return cc_error_set(err, -errno, "%s: %s", src->dir, strerror(errno));
-		if (asprintf(&ident, "%s%s%s", abs, src->name ? ":" : "", src->name ? src->name : "") < 0)
+		/* src->dir was resolved by img_pull */
+		if (asprintf(&ident, "%s%s%s", src->dir, src->name ? ":" : "", src->name ? src->name : "") < 0)
 			return cc_error_set(err, -ENOMEM, "out of memory");
 		img.transport = "oci";
 		img.reference = ident;
@@ -502,13 +549,34 @@ int img_pull(const img_location *src, const char *bundle, const struct img_pull_
 	img_digest list;
 	bool has_list = false;
 	struct img_store_opts so = {.registry = o->registry};
-	int rc = img_store_open(src, &so, &p.store, err);
-	if (rc < 0)
+	img_location at = *src; /* oci: the layout's resolved path */
+	char dir[PATH_MAX];
+	int rc = 0;
+	if (o->policy == NULL && !o->insecure_no_policy) {
+		rc = cc_error_set(err, -EINVAL, "no signature policy (insecure_no_policy not set)");
+		goto out;
+	}
+	if (src->transport == IMG_TRANSPORT_OCI) {
+		/* resolved once: the content read and the policy identity name
+		 * the same directory */
+		if (realpath(src->dir, dir) == NULL) {
+			rc = cc_error_set(err, -errno, "%s: %s", src->dir, strerror(errno));
+			goto out;
+		}
+		if (strchr(dir, ':') != NULL) {
+			rc = cc_error_set(err, -EINVAL, "%s: the layout's path has a ':'", dir);
+			goto out;
+		}
+		at.dir = dir;
+		src = &at;
+	}
+	if ((rc = img_store_open(src, &so, &p.store, err)) < 0)
 		goto out;
 	/* the bundle first: a bad destination fails before any network use */
 	if ((rc = stage_begin(bundle, o->cache_dir == NULL, &st, err)) < 0)
 		goto out;
-	if ((rc = img_blob_cache_open(o->cache_dir ? o->cache_dir : st.cache, &p.cache, err)) < 0)
+	if ((rc = img_blob_cache_open(o->cache_dir ? o->cache_dir : st.cache, &p.cache, err)) < 0 ||
+	    (o->cache_dir && (rc = cache_outside(&st, o->cache_dir, bundle, err)) < 0))
 		goto out;
 	if ((rc = img_resolve_manifest(p.store, o->os, o->arch, o->variant, &mb, &p.m, &list,
 	                               &has_list, err)) < 0)
@@ -535,6 +603,8 @@ int img_pull(const img_location *src, const char *bundle, const struct img_pull_
 		rc = cc_error_set(err, -ENOMEM, "out of memory");
 		goto out;
 	}
+	for (size_t i = 0; i < p.m->nlayers; i++)
+		p.slots[i].fd = -1;
 	if ((rc = plan_layers(&p, err)) < 0)
 		goto out;
 	stagefd = openat(st.parentfd, st.name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
@@ -559,9 +629,12 @@ out:
 	stage_end(&st);
 	free(cfg_body);
 	img_config_free(p.cfg);
+	for (size_t i = 0; p.slots && i < p.m->nlayers; i++)
+		if (p.slots[i].fd >= 0)
+			close(p.slots[i].fd);
+	free(p.slots);
 	img_manifest_free(p.m);
 	img_fetched_clear(&mb);
-	free(p.slots);
 	cc_error_free(p.err);
 	img_blob_cache_free(p.cache);
 	img_store_free(p.store);

@@ -58,9 +58,10 @@ typedef void (*img_pull_progress_fn)(void *ctx, const struct img_pull_progress *
 struct img_pull_opts {
 	struct img_registry_opts registry;  /* docker:// sources */
 	const ocicrypt_keys *keys;          /* decryption keys, or NULL */
-	/* The signature policy; NULL means no check at all (the caller asked
-	 * for that explicitly, as skopeo's --insecure-policy). */
+	/* The signature policy. NULL is an error unless insecure_no_policy
+	 * says to run no check at all (skopeo's --insecure-policy). */
 	const sig_policy *policy;
+	bool insecure_no_policy;
 	const sig_lookaside *lookaside;     /* registries.d; may be NULL */
 	/* Resolves key URIs in the policy (kbs:///...), or NULL. */
 	int (*get_resource)(void *ctx, const char *uri, size_t max, void **ret, size_t *ret_len,

@@ -338,9 +338,7 @@ int img_manifest_set_config(img_manifest *m, const img_descriptor *d, cc_error *
 	return set_desc(m->root, "config", 0, &m->config, d, err);
 }
 
-/* Docker schema 2 layer types and their OCI names (as containers/image's
- * manifest conversion maps them). */
-static const char *oci_layer_type(const char *mt)
+const char *img_layer_type_oci(const char *mt)
 {
 	static const struct {
 		const char *docker, *oci;
@@ -350,11 +348,29 @@ static const char *oci_layer_type(const char *mt)
 	    {"application/vnd.docker.image.rootfs.foreign.diff.tar.gzip",
 	     "application/vnd.oci.image.layer.nondistributable.v1.tar+gzip"},
 	    {"application/vnd.docker.image.rootfs.diff.tar", "application/vnd.oci.image.layer.v1.tar"},
+	    {"application/vnd.docker.image.rootfs.foreign.diff.tar",
+	     "application/vnd.oci.image.layer.nondistributable.v1.tar"},
 	};
+	static const char oci_prefix[] = "application/vnd.oci.image.layer.";
+	if (mt == NULL)
+		return NULL;
 	for (size_t i = 0; i < sizeof(map) / sizeof(map[0]); i++)
 		if (strcmp(mt, map[i].docker) == 0)
 			return map[i].oci;
-	return mt;
+	return strncmp(mt, oci_prefix, sizeof(oci_prefix) - 1) == 0 ? mt : NULL;
+}
+
+/* Sets "mediaType" of the descriptor object at j (other members kept). */
+static int patch_media_type(json_t *j, img_descriptor *d, const char *mt, cc_error **err)
+{
+	char *c = strdup(mt);
+	if (c == NULL || !json_is_object(j) || json_object_set_new(j, "mediaType", json_string(mt)) != 0) {
+		free(c);
+		return cc_error_set(err, -ENOMEM, "out of memory");
+	}
+	free(d->media_type);
+	d->media_type = c;
+	return 0;
 }
 
 int img_manifest_to_oci(img_manifest *m, cc_error **err)
@@ -365,16 +381,22 @@ int img_manifest_to_oci(img_manifest *m, cc_error **err)
 		return 0;
 	if (strcmp(m->media_type, IMG_MT_DOCKER_MANIFEST) != 0)
 		return cc_error_set(err, -ENOTSUP, "manifest: cannot convert %s to OCI", m->media_type);
-	img_descriptor d;
+	if (m->config.media_type == NULL || strcmp(m->config.media_type, IMG_MT_DOCKER_CONFIG) != 0)
+		return cc_error_set(err, -ENOTSUP, "manifest: unknown config media type during the "
+		                    "conversion to OCI");
+	/* every type is checked before anything changes */
+	for (size_t i = 0; i < m->nlayers; i++)
+		if (img_layer_type_oci(m->layers[i].media_type) == NULL)
+			return cc_error_set(err, -ENOTSUP, "manifest: layer %zu: unknown media type during "
+			                    "the conversion to OCI", i + 1);
+	json_t *layers = json_object_get(m->root, "layers");
 	for (size_t i = 0; i < m->nlayers; i++) {
-		d = m->layers[i];
-		d.media_type = (char *)oci_layer_type(m->layers[i].media_type);
-		if (d.media_type != m->layers[i].media_type && img_manifest_set_layer(m, i, &d, err) < 0)
+		const char *oci = img_layer_type_oci(m->layers[i].media_type);
+		if (oci != m->layers[i].media_type &&
+		    patch_media_type(json_array_get(layers, i), &m->layers[i], oci, err) < 0)
 			return -ENOMEM;
 	}
-	d = m->config;
-	d.media_type = (char *)IMG_MT_OCI_CONFIG;
-	if (img_manifest_set_config(m, &d, err) < 0)
+	if (patch_media_type(json_object_get(m->root, "config"), &m->config, IMG_MT_OCI_CONFIG, err) < 0)
 		return -ENOMEM;
 	if (json_object_set_new(m->root, "mediaType", json_string(IMG_MT_OCI_MANIFEST)) != 0)
 		return cc_error_set(err, -ENOMEM, "out of memory");

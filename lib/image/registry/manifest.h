@@ -73,10 +73,17 @@ int img_manifest_set_layer(img_manifest *m, size_t i, const img_descriptor *d, c
 /* Replaces the config descriptor likewise. */
 int img_manifest_set_config(img_manifest *m, const img_descriptor *d, cc_error **err);
 
-/* Rewrites a Docker schema 2 image manifest as an OCI one (manifest,
- * config and layer media types), as skopeo does when the destination or
- * the layers (encryption) need OCI. An OCI manifest is left alone; other
- * kinds fail with -ENOTSUP. */
+/* The OCI name of a layer media type: Docker's rootfs.diff types map to
+ * the OCI ones (foreign to nondistributable), OCI layer types are returned
+ * as they are, anything else gives NULL. */
+const char *img_layer_type_oci(const char *mt);
+
+/* Rewrites a Docker schema 2 image manifest as an OCI one, as skopeo does
+ * when the destination or the layers (encryption) need OCI: the manifest's,
+ * the config's and each layer's mediaType (other descriptor members, such
+ * as urls, are kept; the config blob is not rewritten). An OCI manifest is
+ * left alone; other kinds, another config type or an unknown layer type
+ * fail with -ENOTSUP before anything changes. */
 int img_manifest_to_oci(img_manifest *m, cc_error **err);
 
 /* m->root as compact JSON: a new string the caller frees; NULL on OOM. */

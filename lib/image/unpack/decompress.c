@@ -257,6 +257,8 @@ static int decomp_init_codec(struct decomp *d, enum img_compression c)
 
 img_reader *img_decompress_reader(img_reader *inner, enum img_compression c, uint64_t max_out)
 {
+	if (inner == NULL) /* an inner constructor ran out of memory */
+		return NULL;
 	if (c == IMG_COMPRESSION_NONE)
 		return img_reader_limit(inner, max_out, false, "layer");
 	if (c != IMG_COMPRESSION_GZIP && c != IMG_COMPRESSION_ZSTD) {

@@ -131,28 +131,38 @@ def hostile_layout():
                     t.addfile(ti, io.BytesIO(data))
         return raw.getvalue()
 
-    def image(tarbytes, diff_id=None):
-        gz = gzip.compress(tarbytes, mtime=0)
+    def image(tarbytes, diff_id=None, docker=False, sizes=(0,)):
+        """A one-layer image (the layer listed once per entry of sizes,
+        each entry added to its true size)."""
+        layer = tarbytes if docker else gzip.compress(tarbytes, mtime=0)
+        did = diff_id or "sha256:" + hashlib.sha256(tarbytes).hexdigest()
         cfg = json.dumps({"architecture": "amd64", "os": "linux", "config": {},
-                          "rootfs": {"type": "layers", "diff_ids": [
-                              diff_id or "sha256:" + hashlib.sha256(tarbytes).hexdigest()]}}).encode()
-        m = json.dumps({"schemaVersion": 2, "mediaType": "application/vnd.oci.image.manifest.v1+json",
-                        "config": {"mediaType": "application/vnd.oci.image.config.v1+json",
-                                   "digest": blob(cfg), "size": len(cfg)},
-                        "layers": [{"mediaType": "application/vnd.oci.image.layer.v1.tar+gzip",
-                                    "digest": blob(gz), "size": len(gz)}]}).encode()
-        return {"mediaType": "application/vnd.oci.image.manifest.v1+json", "digest": blob(m),
-                "size": len(m)}
+                          "rootfs": {"type": "layers", "diff_ids": [did] * len(sizes)}}).encode()
+        mt = ("application/vnd.docker.distribution.manifest.v2+json" if docker
+              else "application/vnd.oci.image.manifest.v1+json")
+        ct = ("application/vnd.docker.container.image.v1+json" if docker
+              else "application/vnd.oci.image.config.v1+json")
+        lt = ("application/vnd.docker.image.rootfs.diff.tar" if docker
+              else "application/vnd.oci.image.layer.v1.tar+gzip")
+        m = json.dumps({"schemaVersion": 2, "mediaType": mt,
+                        "config": {"mediaType": ct, "digest": blob(cfg), "size": len(cfg)},
+                        "layers": [{"mediaType": lt, "digest": blob(layer), "size": len(layer) + s}
+                                   for s in sizes]}).encode()
+        return {"mediaType": mt, "digest": blob(m), "size": len(m)}
 
     escape = image(tar([("ok", "file", b"fine\n"), ("../../escaped-file", "file", b"x"),
                         ("link", "sym", TMP + "/outside"), ("link/through", "file", b"x")]))
     escape["annotations"] = {"org.opencontainers.image.ref.name": "escape"}
     bad = image(tar([("ok", "file", b"fine\n")]), diff_id="sha256:" + "0" * 64)
     bad["annotations"] = {"org.opencontainers.image.ref.name": "baddiff"}
+    dup = image(tar([("ok", "file", b"fine\n")]), sizes=(0, 1))
+    dup["annotations"] = {"org.opencontainers.image.ref.name": "dupsize"}
+    plain_docker = image(tar([("secret.txt", "file", b"top secret\n")]), docker=True)
+    plain_docker["annotations"] = {"org.opencontainers.image.ref.name": "dockertar"}
     with open(lay + "/oci-layout", "w") as f:
         json.dump({"imageLayoutVersion": "1.0.0"}, f)
     with open(lay + "/index.json", "w") as f:
-        json.dump({"schemaVersion": 2, "manifests": [escape, bad]}, f)
+        json.dump({"schemaVersion": 2, "manifests": [escape, bad, dup, plain_docker]}, f)
     os.makedirs(TMP + "/outside")
     return lay
 
@@ -371,7 +381,27 @@ def main():
     rc, so, se = pull("--insecure-policy", "oci:%s:baddiff" % hl, b11)
     check("diff_id mismatch: clear error, no bundle",
           rc != 0 and "diff_id" in se and not os.path.exists(b11), se)
+    rc, so, se = pull("--insecure-policy", "oci:%s:dupsize" % hl, os.path.join(work, "b12"))
+    check("one digest listed with two sizes: refused before any download",
+          rc != 0 and "same digest" in se and not os.path.exists(work + "/b12"), se)
     check("no staging left behind after failures", leftovers(work) == [], str(leftovers(work)))
+
+    # 6. an uncompressed Docker layer is encrypted too (never left in plaintext)
+    encd = os.path.join(TMP, "enc-docker")
+    rc, so, se = run(COCOON, "image", "copy", "-q", "--encryption-key", "jwe:" + keys + "/pub.pem",
+                     "oci:%s:dockertar" % hl, "oci:%s:x" % encd)
+    ls = layers_of(encd, "x") if rc == 0 else []
+    blob_bytes = b""
+    if ls:
+        with open(os.path.join(encd, "blobs/sha256", ls[0]["digest"].split(":")[1]), "rb") as f:
+            blob_bytes = f.read()
+    check("docker rootfs.diff.tar layer: encrypted as OCI tar+encrypted",
+          rc == 0 and ls and ls[0]["mediaType"] == "application/vnd.oci.image.layer.v1.tar+encrypted"
+          and b"top secret" not in blob_bytes, se)
+    b13 = os.path.join(work, "b13")
+    rc, so, se = pull("--insecure-policy", "--decryption-key", keys + "/priv.pem", "oci:%s:x" % encd, b13)
+    check("and pulled back with the key",
+          rc == 0 and open(b13 + "/rootfs/secret.txt").read() == "top secret\n", se)
 
 
 if os.geteuid() != 0 or not all(shutil.which(p) for p in ("umoci", "skopeo", "docker-registry", "gpg")):
