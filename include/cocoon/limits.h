@@ -129,7 +129,7 @@
 #define CC_IMG_MAX_INDEX_ENTRIES 1024u
 
 /* Largest compressed (or encrypted) layer blob: the descriptor's size must
- * not be above this (runtime-configurable in the pull options). */
+ * not be above this. */
 #define CC_IMG_MAX_BLOB_BYTES (64ull * 1024u * 1024u * 1024u)
 
 /* Largest body of any other registry answer (token, error JSON). */

@@ -444,12 +444,20 @@ static int check_signatures(struct pull *p, const img_location *src, const img_f
 {
 	const struct img_pull_opts *o = p->o;
 	_cleanup_free_ char *ident = NULL;
+	img_ref *untagged = NULL;
 	struct sig_image img = {.manifest = mb->body, .manifest_len = mb->len,
 	                        .manifest_media_type = p->m->media_type,
 	                        .index_digest = has_list ? list : NULL};
 	if (src->transport == IMG_TRANSPORT_DOCKER) {
 		img.transport = "docker";
-		img.reference = img_ref_string(src->ref);
+		/* name:tag@digest: the digest is what was pulled; the policy reads
+		 * name@digest (containers/image refuses both together) */
+		if (img_ref_tag(src->ref) && img_ref_digest(src->ref)) {
+			untagged = img_ref_with(src->ref, NULL, img_ref_digest(src->ref));
+			if (untagged == NULL)
+				return cc_error_set(err, -ENOMEM, "out of memory");
+		}
+		img.reference = img_ref_string(untagged ? untagged : src->ref);
 	} else {
 		/* src->dir was resolved by img_pull */
 		if (asprintf(&ident, "%s%s%s", src->dir, src->name ? ":" : "", src->name ? src->name : "") < 0)
@@ -464,6 +472,7 @@ static int check_signatures(struct pull *p, const img_location *src, const img_f
 	img_sigsrc_callbacks(&ss, &cb);
 	sig_report *rep = NULL;
 	int rc = sig_policy_check(o->policy, o->lookaside, &img, &cb, &ss, &rep, err);
+	img_ref_free(untagged);
 	if (rc < 0)
 		return cc_error_wrap(err, "signature policy");
 	struct img_pull_progress ev = {.event = IMG_PULL_VERIFIED, .count = p->m->nlayers,

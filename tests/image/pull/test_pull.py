@@ -357,6 +357,11 @@ def main():
     rc, so, se = pull("--tls-verify=false", "--policy", signed, "--registries.d", regd,
                       "docker://%s/test/img:signed" % R, b7)
     check("signedBy: skopeo's signature accepted", rc == 0 and os.path.isdir(b7 + "/rootfs"), se)
+    rc, so, se = run("skopeo", "inspect", "--tls-verify=false", "docker://%s/test/img:signed" % R)
+    dg = json.loads(so)["Digest"] if rc == 0 else "sha256:" + "0" * 64
+    rc, so, se = pull("--tls-verify=false", "--policy", signed, "--registries.d", regd,
+                      "docker://%s/test/img:signed@%s" % (R, dg), os.path.join(work, "b7d"))
+    check("signedBy: name:tag@digest is checked as name@digest", rc == 0, se)
     rc, so, se = pull("--tls-verify=false", "--policy", signed, "--registries.d", regd,
                       "docker://%s/test/img:plain" % R, os.path.join(work, "b8"))
     check("signedBy: an image whose manifest has no signature is refused",
