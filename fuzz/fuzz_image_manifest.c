@@ -20,6 +20,9 @@
  *     img_descriptor_json() of it parses back equal;
  *   - the dump parses again (same Content-Type) to the same descriptors,
  *     also after img_manifest_set_layer()/set_config() rewrote them;
+ *   - img_manifest_to_oci() turns a Docker manifest into one with only OCI
+ *     types whose dump parses as an OCI manifest, or fails with -ENOTSUP
+ *     having changed nothing; an OCI manifest stays as it was;
  *   - img_index_select() returns only entries of the list that match the
  *     platform asked for, and finds each selectable entry (the first match);
  *   - a config has os and architecture, at most CC_IMG_MAX_LAYERS diff_ids.
@@ -178,6 +181,38 @@ static void check_index(const img_manifest *m)
 	}
 }
 
+/* img_manifest_to_oci: all OCI types after converting a Docker manifest;
+ * nothing changed after a failure or on an OCI manifest. */
+static void check_to_oci(img_manifest *m)
+{
+	bool was_oci = strcmp(m->media_type, IMG_MT_OCI_MANIFEST) == 0;
+	size_t n0 = 0;
+	char *before = img_manifest_dump(m, &n0);
+	must(before != NULL, "img_manifest_dump: out of memory");
+	cc_error *err = NULL;
+	int rc = img_manifest_to_oci(m, &err);
+	size_t n1 = 0;
+	char *after = img_manifest_dump(m, &n1);
+	must(after != NULL, "img_manifest_dump: out of memory");
+	if (rc < 0 || was_oci) {
+		must(rc == 0 ? err == NULL : rc == -ENOTSUP && !was_oci && cc_error_message(err)[0] != '\0',
+		     "to_oci: code or message");
+		must(n0 == n1 && memcmp(before, after, n0) == 0, "to_oci failed or had nothing to do but "
+		                                                 "changed the manifest");
+		cc_error_free(err);
+	} else {
+		must(strcmp(m->media_type, IMG_MT_OCI_MANIFEST) == 0 &&
+		         strcmp(m->config.media_type, IMG_MT_OCI_CONFIG) == 0,
+		     "to_oci: manifest or config type");
+		for (size_t i = 0; i < m->nlayers; i++)
+			must(img_layer_type_oci(m->layers[i].media_type) == m->layers[i].media_type,
+			     "to_oci: a layer type is not OCI");
+		check_dump(m, IMG_MT_OCI_MANIFEST);
+	}
+	free(before);
+	free(after);
+}
+
 static void check_manifest(img_manifest *m, const char *ct)
 {
 	must(img_is_manifest_media_type(m->media_type), "unsupported media type accepted");
@@ -229,6 +264,7 @@ static void check_manifest(img_manifest *m, const char *ct)
 		must(img_manifest_set_layer(m, m->nlayers, &m->config, NULL) == -EINVAL,
 		     "set_layer past the end");
 		check_dump(m, ct);
+		check_to_oci(m);
 	}
 }
 
