@@ -69,7 +69,13 @@ static bool valid_domain_component(const char *s, size_t n)
 	return true;
 }
 
-/* host[:port], host = domain-name | [IPv6] */
+static bool is_hex(char c)
+{
+	return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
+}
+
+/* host[:port], host = domain-name | "[" [0-9A-Fa-f:]+ "]" (distribution's
+ * ipv6address: no zone ids, no dotted IPv4 tail) */
 static bool valid_domain(const char *s, size_t n)
 {
 	size_t hostlen = n;
@@ -78,7 +84,7 @@ static bool valid_domain(const char *s, size_t n)
 		if (close == NULL || close == s + 1)
 			return false;
 		for (const char *p = s + 1; p < close; p++)
-			if (!(is_alnum(*p) || *p == ':' || *p == '.'))
+			if (!(is_hex(*p) || *p == ':'))
 				return false;
 		hostlen = (size_t)(close - s) + 1;
 	} else {

@@ -31,6 +31,7 @@ static void test_normalize(void **state)
 	    {"localhost:5000/foo/bar@" D256, "localhost:5000/foo/bar@" D256, "localhost:5000", "foo/bar", NULL, D256, "localhost:5000"},
 	    {"Foo.com/bar", "Foo.com/bar", "Foo.com", "bar", NULL, "latest", "Foo.com"},
 	    {"[::1]:5000/a", "[::1]:5000/a", "[::1]:5000", "a", NULL, "latest", "[::1]:5000"},
+	    {"[FE80::aB:1]/a", "[FE80::aB:1]/a", "[FE80::aB:1]", "a", NULL, "latest", "[FE80::aB:1]"},
 	    {"a/b__c/d-e--f/g.h", "docker.io/a/b__c/d-e--f/g.h", "docker.io", "a/b__c/d-e--f/g.h", NULL, "latest", "registry-1.docker.io"},
 	    {"ghcr.io/x/y:tag@" D256, "ghcr.io/x/y:tag@" D256, "ghcr.io", "x/y", "tag", D256, "ghcr.io"},
 	    {"localhost:5000", "docker.io/library/localhost:5000", "docker.io", "library/localhost", "5000", "5000", "registry-1.docker.io"},
@@ -80,6 +81,10 @@ static void test_invalid(void **state)
 	    {"example.com:5x/x", NULL},
 	    {"-example.com/x", NULL},
 	    {"[::1/x", NULL},
+	    /* distribution's ipv6address is [A-Fa-f0-9:]+ only */
+	    {"[::ffff:1.2.3.4]:5000/x", "invalid image reference '[::ffff:1.2.3.4]:5000/x': the registry host is not a valid host[:port]"},
+	    {"[fe80::1%eth0]/x", NULL},
+	    {"[zz::1]/x", NULL},
 	    {"a b", NULL},
 	};
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
