@@ -12,9 +12,17 @@
  *     rebuilds it;
  *   - the caps hold: name at most 255 bytes, tag 1-128 bytes;
  *   - "docker://X" as a location gives exactly the reference X.
+ * And against a model of distribution/reference's ParseNormalizedNamed
+ * (splitDockerDomain, the lower-case check, ReferenceRegexp as a POSIX
+ * ERE, the 255-byte name): img_ref_parse accepts exactly what the model
+ * accepts, and its string is the model's "domain/remainder". Known
+ * differences, left out of the comparison: distribution refuses a bare
+ * 64-hex name (cocoon's sig layer does that itself), and digests are
+ * checked by img_digest_parse (sha256/sha512; go-digest also has sha384).
  * On failure there is a message and the output is untouched. Seed corpus:
  * fuzz/corpus/image_ref/.
  */
+#include <regex.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -101,6 +109,99 @@ static void check_ref(const img_ref *r)
 	img_ref_free(c);
 }
 
+/* ---- the model: distribution/reference regexp.go and normalize.go ---- */
+
+#define M_ALNUM "[a-z0-9]+"
+#define M_SEP "([._]|__|-+)"
+#define M_COMPONENT M_ALNUM "(" M_SEP M_ALNUM ")*"
+#define M_DNC "([a-zA-Z0-9]|[a-zA-Z0-9][a-zA-Z0-9-]*[a-zA-Z0-9])"
+#define M_HOST "(" M_DNC "(\\." M_DNC ")*|\\[[a-fA-F0-9:]+\\])"
+#define M_NAME "(" M_HOST "(:[0-9]+)?/)?" M_COMPONENT "(/" M_COMPONENT ")*"
+#define M_TAG "[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}"
+#define M_DIGEST "[A-Za-z][A-Za-z0-9]*([-_+.][A-Za-z][A-Za-z0-9]*)*:[0-9a-fA-F]{32,}"
+
+static regex_t reference_re, identifier_re;
+
+static void model_init(void)
+{
+	static bool done;
+	if (done)
+		return;
+	must(regcomp(&reference_re, "^" M_NAME "(:" M_TAG ")?(@" M_DIGEST ")?$",
+	             REG_EXTENDED | REG_NOSUB) == 0 &&
+	         regcomp(&identifier_re, "^[a-f0-9]{64}$", REG_EXTENDED | REG_NOSUB) == 0,
+	     "regcomp");
+	done = true;
+}
+
+enum model { MODEL_REJECT, MODEL_ACCEPT, MODEL_SKIP };
+
+/* What ParseNormalizedNamed(s) does; on accept, *full is the normalized
+ * "domain/remainder" (the caller frees it). */
+static enum model model_parse(const char *s, char **full)
+{
+	size_t n = strlen(s);
+	if (n == 0 || n > 1024 || regexec(&identifier_re, s, 0, NULL, 0) == 0)
+		return MODEL_SKIP;
+	const char *slash = strchr(s, '/');
+	const char *domain = "docker.io", *rem = s;
+	size_t dn = 9;
+	if (slash) {
+		size_t i = (size_t)(slash - s);
+		bool lower = true;
+		for (size_t k = 0; k < i; k++)
+			lower = lower && !(s[k] >= 'A' && s[k] <= 'Z');
+		bool dotted = memchr(s, '.', i) || memchr(s, ':', i);
+		if (dotted || (i == 9 && memcmp(s, "localhost", 9) == 0) || !lower)
+			domain = s, dn = i, rem = slash + 1;
+	}
+	if (dn == 15 && memcmp(domain, "index.docker.io", 15) == 0)
+		domain = "docker.io", dn = 9;
+	bool library = dn == 9 && memcmp(domain, "docker.io", 9) == 0 && strchr(rem, '/') == NULL;
+	size_t remote = strcspn(rem, ":");
+	for (size_t k = 0; k < remote; k++)
+		if (rem[k] >= 'A' && rem[k] <= 'Z')
+			return MODEL_REJECT;
+	if (asprintf(full, "%.*s/%s%s", (int)dn, domain, library ? "library/" : "", rem) < 0)
+		return MODEL_SKIP;
+	if (regexec(&reference_re, *full, 0, NULL, 0) != 0)
+		goto reject;
+	/* the name: up to the tag's ':' (after the last '/') or the '@' */
+	size_t name = strcspn(*full, "@");
+	const char *last = memrchr(*full, '/', name);
+	const char *colon = memchr(last, ':', name - (size_t)(last - *full));
+	if (colon)
+		name = (size_t)(colon - *full);
+	if (name > 255)
+		goto reject;
+	const char *at = strchr(*full, '@');
+	img_digest d;
+	if (at && img_digest_parse(at + 1, strlen(at + 1), &d, NULL) < 0)
+		goto reject;
+	return MODEL_ACCEPT;
+reject:
+	free(*full);
+	*full = NULL;
+	return MODEL_REJECT;
+}
+
+static void check_model(const char *s, const img_ref *r)
+{
+	model_init();
+	char *full = NULL;
+	enum model m = model_parse(s, &full);
+	if (m == MODEL_SKIP)
+		return;
+	if ((m == MODEL_ACCEPT) != (r != NULL)) {
+		fprintf(stderr, "'%s': the model %s it, img_ref_parse %s it\n", s,
+		        m == MODEL_ACCEPT ? "accepts" : "rejects", r ? "accepts" : "rejects");
+		must(false, "img_ref_parse disagrees with distribution's grammar");
+	}
+	must(r == NULL || strcmp(img_ref_string(r), full) == 0,
+	     "the normalized string differs from the model's");
+	free(full);
+}
+
 static void location(const char *s, const img_ref *direct)
 {
 	img_location l, before;
@@ -154,6 +255,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		must(cc_error_message(err)[0] != '\0', "a failure without a message");
 		cc_error_free(err);
 	}
+
+	check_model(s, rc == 0 ? r : NULL);
 
 	/* docker://X must give what X gave on its own */
 	img_ref *inner = NULL;
