@@ -46,8 +46,8 @@ oom:
 	return cc_error_set(err, -ENOMEM, "out of memory");
 }
 
-static int crypt_layer(void *ctx, size_t index, const img_descriptor *in, int in_fd, int out_fd,
-                       img_descriptor *out, cc_error **err)
+static int crypt_layer(void *ctx, size_t index, const img_descriptor *in, img_reader *in_r,
+                       int out_fd, img_descriptor *out, cc_error **err)
 {
 	struct image_crypt *c = ctx;
 	bool encrypted = ocicrypt_media_type_is_encrypted(in->media_type);
@@ -65,17 +65,22 @@ static int crypt_layer(void *ctx, size_t index, const img_descriptor *in, int in
 	}
 	if (!decrypt && !encrypt)
 		return 1;
-	img_reader *r = img_reader_fd(in_fd, false);
+	/* in_r stays the caller's: the chain below must not free it */
+	img_reader *r = img_reader_borrow(in_r);
 	if (r == NULL)
 		return cc_error_set(err, -ENOMEM, "out of memory");
 	int rc;
-	if (decrypt && (rc = ocicrypt_decrypt_reader(c->keys, in->media_type, in->annotations, r, &r, err)) < 0)
+	img_digest got;
+	if (decrypt && (rc = ocicrypt_decrypt_reader_digest(c->keys, in->media_type, in->annotations,
+	                                                    r, &r, &got, err)) < 0)
 		return cc_error_wrap(err, "decrypting");
 	ocicrypt_encryptor *e = NULL;
 	if (encrypt && (rc = ocicrypt_encryptor_new(c->rcpt, plain_mt, r, &e, &r, err)) < 0)
 		return cc_error_wrap(err, "encrypting");
-	img_digest got;
-	r = img_hash_reader(r, IMG_DIGEST_SHA256, &got);
+	/* decrypting only: the decrypting reader checks the plain blob's digest
+	 * (got) at its end, so it is not hashed a second time */
+	if (encrypt)
+		r = img_hash_reader(r, IMG_DIGEST_SHA256, &got);
 	uint64_t n = 0;
 	rc = r ? img_reader_to_fd(r, out_fd, 0, NULL, NULL, &n, err)
 	       : cc_error_set(err, -ENOMEM, "out of memory");

@@ -262,3 +262,21 @@ int img_reader_to_fd(img_reader *r, int fd, uint64_t total, img_copy_fn progress
 		*ret_n = done;
 	return rc;
 }
+
+/* ---- borrowing --------------------------------------------------------------- */
+
+static ssize_t borrow_read(void *self, void *buf, size_t n, cc_error **err)
+{
+	return img_reader_read(self, buf, n, err);
+}
+
+static void borrow_free(void *self)
+{
+	(void)self; /* not ours */
+}
+
+img_reader *img_reader_borrow(img_reader *inner)
+{
+	static const struct img_reader_ops ops = {borrow_read, borrow_free};
+	return inner ? img_reader_new(&ops, inner) : NULL;
+}

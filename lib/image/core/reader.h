@@ -57,6 +57,11 @@ void img_reader_free(img_reader *r);
  * NULL on OOM (fd is then closed if own). */
 img_reader *img_reader_fd(int fd, bool own);
 
+/* A reader that passes inner through without owning it: freeing it leaves
+ * inner alone (for a chain built on a reader someone else frees). NULL on
+ * OOM or for a NULL inner. */
+img_reader *img_reader_borrow(img_reader *inner);
+
 /* A reader over n bytes at p, which must outlive it. NULL on OOM. */
 img_reader *img_reader_mem(const void *p, size_t n);
 

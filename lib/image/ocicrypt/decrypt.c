@@ -155,6 +155,14 @@ int ocicrypt_decrypt_reader(const ocicrypt_keys *keys, const char *media_type,
                             const json_t *annotations, img_reader *ciphertext, img_reader **ret,
                             cc_error **err)
 {
+	return ocicrypt_decrypt_reader_digest(keys, media_type, annotations, ciphertext, ret, NULL,
+	                                      err);
+}
+
+int ocicrypt_decrypt_reader_digest(const ocicrypt_keys *keys, const char *media_type,
+                                   const json_t *annotations, img_reader *ciphertext,
+                                   img_reader **ret, img_digest *ret_plain, cc_error **err)
+{
 	int r = 0;
 	if (!ocicrypt_media_type_is_encrypted(media_type))
 		r = cc_error_set(err, -EINVAL, "media type %s is not an encrypted layer type",
@@ -173,6 +181,8 @@ int ocicrypt_decrypt_reader(const ocicrypt_keys *keys, const char *media_type,
 			                             err);
 		else
 			img_reader_free(ciphertext);
+		if (r == 0 && ret_plain)
+			*ret_plain = opts.digest;
 		oc_plbco_wipe(&opts);
 		return r;
 	}

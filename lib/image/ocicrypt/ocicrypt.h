@@ -22,6 +22,7 @@
 #include <stdbool.h>
 
 #include "cocoon/error.h"
+#include "digest.h"
 #include "reader.h"
 
 /* ---- media types (image-spec layer types + "+encrypted") ---------------- */
@@ -98,6 +99,14 @@ int ocicrypt_recipients_set_provider_config(ocicrypt_recipients *r, const char *
 int ocicrypt_decrypt_reader(const ocicrypt_keys *keys, const char *media_type,
                             const json_t *annotations, img_reader *ciphertext, img_reader **ret,
                             cc_error **err);
+
+/* As ocicrypt_decrypt_reader, and *ret_plain (may be NULL) gets the digest
+ * the plain blob must have (from the unwrapped options): once the reader
+ * has ended without error, the plain blob has exactly this digest, so a
+ * caller need not hash it again. */
+int ocicrypt_decrypt_reader_digest(const ocicrypt_keys *keys, const char *media_type,
+                                   const json_t *annotations, img_reader *ciphertext,
+                                   img_reader **ret, img_digest *ret_plain, cc_error **err);
 
 /* Encrypts a layer: ocicrypt_encryptor_new() returns in *ret_ciphertext a
  * reader of the encrypted blob over plaintext (ownership of plaintext

@@ -108,45 +108,70 @@ static int temp_fd(const char *dir, cc_error **err)
 	return fd;
 }
 
+/* Runs the rewrite of layer i on a reader of its source blob: straight
+ * from an OCI layout source, else from a verified download in a temporary
+ * file. Returns as the rewrite does; *ret_out gets the new blob's fd. */
+static int rewrite_one(struct copy_job *j, size_t i, struct progress_ctx *pc, int *ret_out,
+                       cc_error **err)
+{
+	const img_descriptor *in = &j->m->layers[i];
+	img_reader *r = NULL;
+	int rc = img_store_blob_reader(j->src, &in->digest, in->size, &r, err);
+	if (rc == -ENOTSUP) {
+		_cleanup_close_ int fd = temp_fd(img_store_tmpdir(j->dst), err);
+		if (fd < 0)
+			return fd;
+		if ((rc = img_store_get_blob_fd(j->src, &in->digest, in->size, fd, on_progress, pc, err)) < 0)
+			return rc;
+		if (lseek(fd, 0, SEEK_SET) < 0)
+			return cc_error_set(err, -errno, "lseek: %s", strerror(errno));
+		r = img_reader_fd(TAKE_FD(fd), true);
+		rc = r ? 0 : cc_error_set(err, -ENOMEM, "out of memory");
+	}
+	if (rc < 0)
+		return rc;
+	int out = temp_fd(img_store_tmpdir(j->dst), err);
+	if (out < 0) {
+		img_reader_free(r);
+		return out;
+	}
+	rc = j->o->xform->fn(j->o->xform->ctx, i, in, r, out, &j->out[i], err);
+	img_reader_free(r);
+	if (rc != 0) {
+		close(out);
+		return rc;
+	}
+	on_progress(pc, (uint64_t)in->size, (uint64_t)in->size);
+	*ret_out = out;
+	return 0;
+}
+
 static int copy_one(struct copy_job *j, size_t i, cc_error **err)
 {
 	const img_descriptor *in = &j->m->layers[i];
 	struct progress_ctx pc = {j, i};
 	bool have = false;
 	int rc;
-	if (j->o->xform == NULL) {
-		if ((rc = img_store_has_blob(j->dst, &in->digest, &have, err)) < 0)
-			return rc;
-		if (have) {
-			on_progress(&pc, (uint64_t)in->size, (uint64_t)in->size);
-			return 0;
-		}
-	}
-	_cleanup_close_ int fd = temp_fd(img_store_tmpdir(j->dst), err);
-	if (fd < 0)
-		return fd;
-	if ((rc = img_store_get_blob_fd(j->src, &in->digest, in->size, fd, on_progress, &pc, err)) < 0)
-		return rc;
 	const img_descriptor *put = in;
-	_cleanup_close_ int out = -1;
+	_cleanup_close_ int fd = -1;
 	if (j->o->xform) {
-		out = temp_fd(img_store_tmpdir(j->dst), err);
-		if (out < 0)
-			return out;
-		if (lseek(fd, 0, SEEK_SET) < 0)
-			return cc_error_set(err, -errno, "lseek: %s", strerror(errno));
-		rc = j->o->xform->fn(j->o->xform->ctx, i, in, fd, out, &j->out[i], err);
-		if (rc < 0)
+		if ((rc = rewrite_one(j, i, &pc, &fd, err)) < 0)
 			return rc;
-		if (rc == 0) {
+		if (rc == 0)
 			put = &j->out[i];
-			close(fd);
-			fd = TAKE_FD(out);
-		}
-		if ((rc = img_store_has_blob(j->dst, &put->digest, &have, err)) < 0)
+	}
+	if ((rc = img_store_has_blob(j->dst, &put->digest, &have, err)) < 0)
+		return rc;
+	if (have) {
+		on_progress(&pc, (uint64_t)in->size, (uint64_t)in->size);
+		return 0;
+	}
+	if (fd < 0) {
+		/* the layer as it is */
+		if ((fd = temp_fd(img_store_tmpdir(j->dst), err)) < 0)
+			return fd;
+		if ((rc = img_store_get_blob_fd(j->src, &in->digest, in->size, fd, on_progress, &pc, err)) < 0)
 			return rc;
-		if (have)
-			return 0;
 	}
 	return img_store_put_blob_fd(j->dst, &put->digest, put->size, fd, err);
 }

@@ -13,13 +13,15 @@
 #include "manifest.h"
 #include "store.h"
 
-/* A layer rewrite. in_fd holds the verified source blob (offset 0);
- * the function writes the new blob to out_fd and fills *out (media type,
- * digest, size, annotations: all owned by *out). Returns 0, 1 to keep the
- * layer as it is (nothing written, *out untouched), or a negative errno.
- * Called from worker threads, one call per layer. */
+/* A layer rewrite. in reads the source blob (its digest and size are
+ * checked when it ends, so a rewrite that read to the end saw good bytes;
+ * the reader stays the caller's); the function writes the new blob to
+ * out_fd and fills *out (media type, digest, size, annotations: all owned
+ * by *out). Returns 0, 1 to keep the layer as it is (nothing read or
+ * written, *out untouched), or a negative errno. Called from worker
+ * threads, one call per layer. */
 struct img_layer_xform {
-	int (*fn)(void *ctx, size_t index, const img_descriptor *in, int in_fd, int out_fd,
+	int (*fn)(void *ctx, size_t index, const img_descriptor *in, img_reader *in_r, int out_fd,
 	          img_descriptor *out, cc_error **err);
 	void *ctx;
 };

@@ -280,6 +280,24 @@ int img_layout_commit_blob(img_layout *l, const char *path, int fd, const img_di
 	return 0;
 }
 
+int img_layout_adopt_blob(img_layout *l, int fd, const img_digest *d, cc_error **err)
+{
+	struct stat st;
+	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) || st.st_nlink != 0)
+		return -EXDEV; /* only anonymous files: no blob gets a second name */
+	char rel[IMG_DIGEST_STR_MAX + 8], src[64];
+	blob_rel(d, rel);
+	snprintf(src, sizeof(src), "/proc/self/fd/%d", fd);
+	if (fsync(fd) < 0 || fchmod(fd, 0644) < 0)
+		return cc_error_set(err, -errno, "%s/%s: %s", l->dir, rel, strerror(errno));
+	if (linkat(AT_FDCWD, src, l->dfd, rel, AT_SYMLINK_FOLLOW) < 0 && errno != EEXIST) {
+		if (errno == EXDEV || errno == ENOENT || errno == EPERM)
+			return -EXDEV; /* another file system, or no /proc: copy instead */
+		return cc_error_set(err, -errno, "%s/%s: %s", l->dir, rel, strerror(errno));
+	}
+	return 0;
+}
+
 int img_layout_put_blob(img_layout *l, const void *p, size_t n, img_digest *ret, cc_error **err)
 {
 	img_digest d;

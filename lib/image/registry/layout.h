@@ -51,6 +51,11 @@ int img_layout_temp_blob(img_layout *l, int *ret_fd, char **ret_path, cc_error *
  * verified its content (and the file is fsynced here). */
 int img_layout_commit_blob(img_layout *l, const char *path, int fd, const img_digest *d,
                            cc_error **err);
+/* Gives the anonymous file fd (O_TMPFILE, on the layout's file system;
+ * already verified as blob d) its name in the layout, after an fsync: no
+ * copy. -EXDEV (no message) when that cannot be done (a named file, another
+ * file system): the caller copies instead. */
+int img_layout_adopt_blob(img_layout *l, int fd, const img_digest *d, cc_error **err);
 
 /* Writes n bytes as a blob; *ret gets its sha256 digest. */
 int img_layout_put_blob(img_layout *l, const void *p, size_t n, img_digest *ret, cc_error **err);

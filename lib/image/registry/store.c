@@ -149,6 +149,25 @@ int img_store_get_blob_fd(img_store *s, const img_digest *d, int64_t size, int f
 	return rc < 0 ? cc_error_wrap(err, "%s", s->name) : 0;
 }
 
+int img_store_blob_reader(img_store *s, const img_digest *d, int64_t size, img_reader **ret,
+                          cc_error **err)
+{
+	if (s->reg)
+		return -ENOTSUP;
+	int in = -1;
+	int rc = img_layout_open_blob(s->layout, d, &in, err);
+	if (rc < 0)
+		return cc_error_wrap(err, "%s", s->name);
+	char dg[IMG_DIGEST_STR_MAX];
+	char what[IMG_DIGEST_STR_MAX + 40];
+	snprintf(what, sizeof(what), "%s: blob %s", s->name, img_digest_format(d, dg));
+	img_reader *r = img_digest_reader(img_reader_fd(in, true), d, size, what);
+	if (r == NULL)
+		return cc_error_set(err, -ENOMEM, "out of memory");
+	*ret = r;
+	return 0;
+}
+
 int img_store_has_blob(img_store *s, const img_digest *d, bool *ret, cc_error **err)
 {
 	if (s->reg)
@@ -165,10 +184,13 @@ int img_store_put_blob_fd(img_store *s, const img_digest *d, int64_t size, int f
 		return img_registry_put_blob(s->reg, d, size, fd, err);
 	if (img_layout_has_blob(s->layout, d))
 		return 0;
+	int rc = img_layout_adopt_blob(s->layout, fd, d, err);
+	if (rc != -EXDEV)
+		return rc;
 	/* copy into a temporary blob of the layout, then rename */
 	int out = -1;
 	_cleanup_free_ char *path = NULL;
-	int rc = img_layout_temp_blob(s->layout, &out, &path, err);
+	rc = img_layout_temp_blob(s->layout, &out, &path, err);
 	if (rc < 0)
 		return rc;
 	img_reader *r = img_reader_limit(img_reader_fd(fd, false), (uint64_t)size, true, "blob");

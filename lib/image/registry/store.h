@@ -42,6 +42,11 @@ int img_store_get_blob_mem(img_store *s, const img_digest *d, int64_t size, size
 int img_store_get_blob_fd(img_store *s, const img_digest *d, int64_t size, int fd,
                           img_progress_fn progress, void *ctx, cc_error **err);
 
+/* A reader of blob d straight from an OCI layout source (no copy): its
+ * digest and size are checked when it ends. -ENOTSUP (no message) for a
+ * registry: download it with img_store_get_blob_fd. */
+int img_store_blob_reader(img_store *s, const img_digest *d, int64_t size, img_reader **ret,
+                          cc_error **err);
 /* Destination side. */
 int img_store_has_blob(img_store *s, const img_digest *d, bool *ret, cc_error **err);
 /* size bytes from fd (from offset 0) as the blob d (already verified by
