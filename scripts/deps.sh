@@ -15,6 +15,9 @@ packages=(
 	libjansson-dev libpcre2-dev libyaml-dev libssl-dev
 	# libraries the image service links (lib/image, docs/image.md)
 	libcurl4-openssl-dev libarchive-dev zlib1g-dev libzstd-dev libgpgme-dev libjose-dev
+	# ttrpc (lib/ttrpc, proto/): protoc-c and libprotobuf-c; containerd's
+	# .proto files (proto_drift); containerd itself as the tests' ttrpc peer
+	protobuf-c-compiler libprotobuf-c-dev golang-github-containerd-containerd-dev containerd
 	# image tests: real peers (registry, skopeo, umoci, gpg, openssl CLI)
 	docker-registry skopeo umoci gnupg openssl
 	# unit tests

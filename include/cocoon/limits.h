@@ -214,6 +214,40 @@
 #define CC_IMG_SIG_HTTP_TIMEOUT_S 60L
 #define CC_IMG_SIG_HTTP_CONNECT_TIMEOUT_S 30L
 
+/* ---- ttrpc (lib/ttrpc, docs/ttrpc.md) ------------------------------- */
+
+/* Largest frame payload either way: containerd/ttrpc's messageLengthMax.
+ * A bigger incoming frame is skipped and answered RESOURCE_EXHAUSTED on its
+ * stream; the connection stays. */
+#define CC_TTRPC_MAX_MESSAGE_BYTES (4u * 1024u * 1024u)
+
+/* Requests one server connection may have running at once, each in a
+ * thread of its own (Go runs one goroutine per request, unbounded); past
+ * it a request is answered RESOURCE_EXHAUSTED at once. Kata's shim keeps
+ * about three long-polls per process (WaitProcess, ReadStdout, ReadStderr)
+ * plus GetOOMEvent. Also the most calls a client lets wait on one
+ * connection. Runtime-configurable (ttrpc_server_opts.max_calls). */
+#define CC_TTRPC_MAX_CALLS 128u
+
+/* Connections one server serves at once (the agent has one, a shim a
+ * few). Runtime-configurable (ttrpc_server_opts.max_conns). */
+#define CC_TTRPC_MAX_CONNS 64u
+
+/* Metadata of one request: entries, and bytes of keys plus values.
+ * containerd sends one entry (its namespace), Kata a few trace headers. */
+#define CC_TTRPC_MAX_METADATA_ENTRIES 64u
+#define CC_TTRPC_MAX_METADATA_BYTES (64u * 1024u)
+
+/* Bytes protobuf-c may allocate decoding one message: wire bytes expand
+ * into structs and pointer arrays (an empty repeated sub-message is 2 wire
+ * bytes and ~60 bytes in memory), so this is 8 times the largest message. */
+#define CC_TTRPC_MAX_DECODE_BYTES (8u * CC_TTRPC_MAX_MESSAGE_BYTES)
+
+/* Deepest nesting of protobuf messages the wire validator accepts. No
+ * message type cocoon uses is recursive (a unit test checks), so real
+ * messages nest at most 8 deep; protobuf-c's decoder recurses per level. */
+#define CC_TTRPC_MAX_PB_DEPTH 32u
+
 /* ---- CLI --------------------------------------------------------------- */
 
 /* Deepest directory tree `cocoon policy -d DIR` walks for policies and data. */
