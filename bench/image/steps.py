@@ -67,12 +67,17 @@ class Trash:
         fresh(self.dir)
 
 
-def timed_rounds(a, tools, runs, log):
+def timed_rounds(a, tools, runs, log, settle=None):
     """Runs each tool's command list once per round, warm-up round first
     (discarded), alternating the order between rounds so that neither tool
     always runs right after the other. tools: {name: (prepare, [argv...])}
     where the argvs run one after the other (their figures are kept apart
-    as name:0, name:1 and summed as name). Returns {name: [result...]}."""
+    as name:0, name:1 and summed as name). Before each run, prepare() and
+    then `settle` seconds of waiting (default --settle): memory freed by
+    prepare() and by the previous run goes back to the hypervisor within a
+    few seconds on this VM (free page reporting), so waiting puts every run
+    in the same state. Returns {name: [result...]}."""
+    settle = a.settle if settle is None else settle
     names = list(tools)
     res = {}
     for rnd in range(runs + 1):
@@ -80,11 +85,7 @@ def timed_rounds(a, tools, runs, log):
         for name in order:
             prepare, cmds = tools[name]
             prepare()
-            # Memory freed by prepare() (and by the previous run) goes back
-            # to the hypervisor within about 2 s on a VM with free page
-            # reporting; waiting puts every run in the same state (see
-            # docs/benchmarks.md, "fresh memory").
-            time.sleep(a.settle)
+            time.sleep(settle)
             parts = [measure.run_timed(c, log, env=a.env) for c in cmds]
             if rnd == 0:
                 continue
@@ -141,6 +142,11 @@ def step_decrypt(a, log):
                      "oci:%s:t" % outs["cocoon"]]]),
     }
     res = timed_rounds(a, tools, a.runs, log)
+    # The same, with the previous output deleted right before each run, so
+    # that the tools write into memory the guest has just freed (the state
+    # of a guest that has pulled before) instead of new memory.
+    reused = {name + "/reused": ((lambda o=outs[name]: fresh(o)), cmds) for name, (_, cmds) in tools.items()}
+    res.update(timed_rounds(a, reused, a.runs, log, settle=0))
     for name, out in outs.items():  # the last run of each must give the plaintext layer back
         got = layers_of(out, "t")[0]
         if got["digest"] != player["digest"] or got["mediaType"] != mkimage.LAYER_TGZ:
@@ -148,6 +154,7 @@ def step_decrypt(a, log):
                                                                        player["digest"]))
     if a.perf:
         perf_profile(a, "decrypt", tools["cocoon"], log)
+        perf_profile(a, "decrypt-reused", reused["cocoon/reused"], log, settle=0)
     a.trash.empty()
     fresh(w)
     return {"layer_bytes": elayer["size"], "tools": stats(res)}
@@ -297,13 +304,13 @@ def step_rss(a, log):
 # ---- perf profile (optional) --------------------------------------------------------------------
 
 
-def perf_profile(a, name, tool, log):
+def perf_profile(a, name, tool, log, settle=None):
     """One more run of the cocoon command under `perf record`: where its
     CPU time goes (perfsplit.py) in perf-NAME.json and perf-NAME.txt, with
     perf's own inclusive report below. A perf failure is noted, not fatal."""
     prepare, cmds = tool
     prepare()
-    time.sleep(a.settle)
+    time.sleep(a.settle if settle is None else settle)
     data = os.path.join(a.work, "perf-%s.data" % name)
     rec = subprocess.run(["perf", "record", "-q", "-F", "2000", "--call-graph", "dwarf,16384", "-o", data,
                           "--"] + cmds[0], stdout=log, stderr=log, env=a.env, timeout=600)
