@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "ttrpc_int.h"
 
@@ -15,6 +16,8 @@ void ttrpc_call_free(ttrpc_call *call)
 		ttrpc_pb_free(call->owned[i]);
 	free(call->owned);
 	free(call->reply);
+	if (call->cancel_efd >= 0)
+		close(call->cancel_efd);
 	ttrpc_pb_free(call->req != NULL ? &call->req->base : NULL);
 	free(call);
 }
@@ -166,7 +169,14 @@ bool ttrpc_call_cancelled(const ttrpc_call *c)
 
 int ttrpc_call_poll(ttrpc_call *c, struct pollfd *fds, nfds_t n, int timeout_ms)
 {
-	struct pollfd *all = calloc(n + 2, sizeof(*all));
+	pthread_mutex_lock(&c->conn->mu);
+	if (c->cancel_efd < 0)
+		c->cancel_efd = ttrpc_eventfd();
+	int efd = c->cancel_efd;
+	pthread_mutex_unlock(&c->conn->mu);
+	if (efd < 0)
+		return efd;
+	struct pollfd *all = calloc(n + 3, sizeof(*all));
 	if (all == NULL)
 		return -ENOMEM;
 	struct timespec until = ttrpc_deadline_in((int64_t)timeout_ms * 1000000);
@@ -185,20 +195,23 @@ int ttrpc_call_poll(ttrpc_call *c, struct pollfd *fds, nfds_t n, int timeout_ms)
 		int ms = timeout_ms < 0 ? -1 : ttrpc_deadline_ms(&until);
 		if (dl > 0 && (ms < 0 || dl < ms))
 			ms = dl;
-		memcpy(all, fds, n * sizeof(*fds));
+		if (n > 0)
+			memcpy(all, fds, n * sizeof(*fds));
 		all[n] = (struct pollfd){.fd = c->conn->gone_efd, .events = POLLIN};
 		all[n + 1] = (struct pollfd){.fd = c->conn->server->kill_efd, .events = POLLIN};
-		r = poll(all, n + 2, ms);
+		all[n + 2] = (struct pollfd){.fd = efd, .events = POLLIN};
+		r = poll(all, n + 3, ms);
 		if (r < 0 && errno == EINTR)
 			continue;
 		if (r < 0) {
 			r = -errno;
 			break;
 		}
-		if (all[n].revents || all[n + 1].revents)
+		if (all[n].revents || all[n + 1].revents || all[n + 2].revents)
 			continue; /* reported at the top */
 		if (r > 0) {
-			memcpy(fds, all, n * sizeof(*fds));
+			if (n > 0)
+				memcpy(fds, all, n * sizeof(*fds));
 			break;
 		}
 		if (timeout_ms >= 0 && ttrpc_deadline_ms(&until) == 0)

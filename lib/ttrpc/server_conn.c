@@ -100,7 +100,8 @@ static void handle_request(ttrpc_conn *c, const ttrpc_frame_header *h, uint8_t *
 		ttrpc_conn_send_status(c, id, TTRPC_RESOURCE_EXHAUSTED, "out of memory");
 		return;
 	}
-	*call = (ttrpc_call){.conn = c, .stream_id = id, .req = req, .svc = svc, .fn = fn};
+	*call = (ttrpc_call){
+	    .conn = c, .stream_id = id, .req = req, .svc = svc, .fn = fn, .cancel_efd = -1};
 	if (req->timeout_nano != 0) {
 		/* Go: context.WithTimeout; a negative timeout is already over. */
 		call->has_deadline = true;
@@ -148,6 +149,8 @@ static void handle_data(ttrpc_conn *c, uint32_t id)
 		if (call->stream_id == id && !call->answered) {
 			call->answered = true;
 			atomic_store(&call->cancelled, true);
+			if (call->cancel_efd >= 0)
+				ttrpc_eventfd_fire(call->cancel_efd);
 			unary = true;
 			break;
 		}

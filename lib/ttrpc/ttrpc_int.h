@@ -130,6 +130,8 @@ struct ttrpc_call {
 	struct timespec deadline;
 	bool answered;               /* under conn->mu */
 	atomic_bool cancelled;       /* answered early */
+	int cancel_efd;              /* fired with cancelled; made by the first
+	                                ttrpc_call_poll, -1 before (under conn->mu) */
 
 	uint8_t *reply;
 	size_t reply_len;

@@ -5,6 +5,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include <pthread.h>
+
 #include "ttrpc.h"
 
 /* Decodes lower-case hex into a new buffer (*ret_len bytes); aborts the test
@@ -30,3 +32,43 @@ uint8_t *request_bytes(const char *service, const char *method, const void *p, s
                        const ttrpc_call_opts *opts, size_t *ret_len);
 
 #endif
+
+/* ---- the test service "test.Svc" and a served socketpair ------------ */
+
+/* Methods of test.Svc:
+ *  Echo       replies with the payload
+ *  Sleep      payload = decimal ms: waits (ttrpc_call_poll), replies payload;
+ *             -ECANCELED / -ETIMEDOUT if the call is cancelled first
+ *  Block      waits until cancelled; counts the cancellation
+ *  Meta       replies "k=v\n" per metadata entry, then "get=<value of
+ *             Containerd-Namespace-TTRPC>"
+ *  Deadline   replies "none" or the ms left until the call's deadline
+ *  Fail       NOT_FOUND "no such thing"
+ *  FailErrno  returns -EEXIST with message "it exists"
+ *  Unpack     unpacks grpc.CopyFileRequest, replies its path
+ *  Big        replies 4 MiB (more than fits in a frame with the envelope)
+ * and grpc.Health/Check replying SERVING. */
+void svc_register(ttrpc_server *s);
+/* Block calls that ended cancelled, and Block calls started. */
+int svc_block_cancelled(void);
+int svc_block_started(void);
+/* Waits (up to 5 s) until n Block calls have started. */
+void svc_wait_blocked(int n);
+
+typedef struct served {
+	ttrpc_server *s;
+	int fd[2];          /* fd[0] served, fd[1] the peer's end */
+	pthread_t t;
+	int serve_result;
+} served;
+
+/* A server with test.Svc (opts may be NULL) serving fd[0] of a new
+ * socketpair in a thread. */
+void served_start(served *sv, const ttrpc_server_opts *opts);
+/* The thread served_start runs: serve_fd on fd[0], result in serve_result. */
+void *served_thread_main(void *arg);
+/* Closes the peer's end (if still open), waits for serve_fd to return,
+ * frees the server. */
+void served_stop(served *sv);
+/* Milliseconds on CLOCK_MONOTONIC. */
+int64_t now_ms(void);
