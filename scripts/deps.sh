@@ -28,6 +28,10 @@ packages=(
 	tzdata
 	# bench/
 	hyperfine
+	# the guest image (guest/build.py, docs/guest-image.md): the kernel and
+	# its modules, busybox, the OCI runtime, the zstd initramfs; QEMU and
+	# GNU cpio for its tests (tests/guest/)
+	linux-image-amd64 busybox-static crun zstd qemu-system-x86 cpio
 )
 
 missing=()
