@@ -22,6 +22,9 @@ import sys
 import tempfile
 import time
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from ttrpcwire import fbytes, forward_request, frame, request  # noqa: E402
+
 PEER = sys.argv[1]
 EVENTS = "containerd.services.events.ttrpc.v1.Events"
 FAILS = []
@@ -34,48 +37,7 @@ def check(name, cond, detail=""):
         FAILS.append(name)
 
 
-# ---- a protobuf/ttrpc encoder of our own, independent of the C code ----
-
-def varint(n):
-    out = b""
-    while True:
-        b = n & 0x7F
-        n >>= 7
-        if n:
-            out += bytes([b | 0x80])
-        else:
-            return out + bytes([b])
-
-
-def fbytes(num, b):
-    if isinstance(b, str):
-        b = b.encode()
-    return varint(num << 3 | 2) + varint(len(b)) + b
-
-
-def fvarint(num, v):
-    return varint(num << 3) + varint(v)
-
-
-def frame(sid, typ, payload=b"", flags=0):
-    return struct.pack(">IIBB", len(payload), sid, typ, flags) + payload
-
-
-def request(sid, service, method, payload=b""):
-    body = fbytes(1, service) + fbytes(2, method)
-    if payload:
-        body += fbytes(3, payload)
-    return frame(sid, 1, body)
-
-
-def forward_request(ns="default", topic="/tasks/start", ts=True):
-    start = fbytes(1, "cocoon-raw") + fvarint(2, 7)
-    anyv = fbytes(1, "containerd.events.TaskStart") + fbytes(2, start)
-    env = b""
-    if ts:
-        env += fbytes(1, fvarint(1, int(time.time())) + fvarint(2, 5))
-    env += fbytes(2, ns) + fbytes(3, topic) + fbytes(4, anyv)
-    return fbytes(1, env)
+# the frames are made by ttrpcwire.py, independently of the C code
 
 
 # ---- processes -----------------------------------------------------------
@@ -204,6 +166,17 @@ CASES = [
     # so we refuse it. containerd echoes it back in its status message, which
     # our Response decoder refuses for the same reason (our client cannot
     # send a NUL: names are C strings).
+    # a string that is not UTF-8: both refuse it in the Request; in a payload,
+    # containerd's gogo-generated decoders take it, our validator does not
+    ("invalid UTF-8 in the service name", [frame(1, 1, fbytes(1, b"x.\xc0\xafY") + fbytes(2, "Z"))],
+     ["1 INVALID_ARGUMENT unmarshal request error: *"], None),
+    ("invalid UTF-8 in a payload string",
+     [request(1, EVENTS, "Forward", fbytes(1, fbytes(2, b"\xff\xfe")))],
+     ["1 INVALID_ARGUMENT event envelope has invalid namespace: *"],
+     ["1 INTERNAL ttrpc: error unmarshalling payload: "
+      "containerd.services.events.ttrpc.v1.ForwardRequest.envelope: "
+      "containerd.services.events.ttrpc.v1.Envelope.namespace: string is not valid UTF-8 "
+      "or contains NUL"]),
     ("NUL in the service name", [request(1, "x.Y\0z", "Z")],
      ["1 type 2 undecodable"],
      ["1 INVALID_ARGUMENT unmarshal request error: ttrpc.Request.service: string is not "
