@@ -2,6 +2,7 @@
  * (docs/ttrpc.md "Server"). Connections are served by server_conn.c,
  * handlers run in server_call.c. */
 #include <errno.h>
+#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -165,42 +166,69 @@ static void spawn_conn(ttrpc_server *s, int fd)
 	}
 }
 
+/* Waits for a connection or the stop signal: 1 = try accept, 0 = stop. A
+ * backoff > 0 (after running out of fds or memory) waits that many ms on the
+ * stop signal alone first, as Go's accept loop backs off. */
+static int wait_accept(ttrpc_server *s, int listen_fd, int backoff_ms)
+{
+	for (;;) {
+		struct pollfd p[2] = {{.fd = s->stop_efd, .events = POLLIN},
+		                      {.fd = listen_fd, .events = POLLIN}};
+		int r = poll(p, backoff_ms > 0 ? 1 : 2, backoff_ms > 0 ? backoff_ms : -1);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0)
+			return -errno;
+		if (p[0].revents)
+			return 0;
+		if (backoff_ms > 0 && r == 0) {
+			backoff_ms = 0;
+			continue;
+		}
+		return 1;
+	}
+}
+
 int ttrpc_server_serve_listener(ttrpc_server *s, int listen_fd, cc_error **err)
 {
+	int fl = fcntl(listen_fd, F_GETFL);
+	if (fl < 0 || fcntl(listen_fd, F_SETFL, fl | O_NONBLOCK) < 0)
+		return cc_error_set(err, -errno, "ttrpc server: listening fd %d: %s", listen_fd,
+		                    strerror(errno));
 	pthread_mutex_lock(&s->mu);
 	s->serving = true;
 	bool stopping = s->stopping;
 	if (!stopping)
 		s->listeners++;
 	pthread_mutex_unlock(&s->mu);
+	int r = 0, backoff = 0;
 	if (stopping)
-		return cc_error_set(err, -ESHUTDOWN, "ttrpc server: shutting down");
-	int r = 0;
-	for (;;) {
-		struct pollfd p[2] = {{.fd = listen_fd, .events = POLLIN},
-		                      {.fd = s->stop_efd, .events = POLLIN}};
-		if (poll(p, 2, -1) < 0) {
-			if (errno == EINTR)
-				continue;
-			r = cc_error_set(err, -errno, "ttrpc server: poll: %s", strerror(errno));
+		r = cc_error_set(err, -ESHUTDOWN, "ttrpc server: shutting down");
+	while (!stopping) {
+		int w = wait_accept(s, listen_fd, backoff);
+		if (w <= 0) {
+			if (w < 0)
+				r = cc_error_set(err, w, "ttrpc server: poll: %s", strerror(-w));
 			break;
 		}
-		if (p[1].revents)
-			break;
 		int fd = accept4(listen_fd, NULL, NULL, SOCK_CLOEXEC);
-		if (fd < 0) {
-			if (errno == EINTR || errno == EAGAIN || errno == ECONNABORTED ||
-			    errno == EMFILE || errno == ENFILE || errno == ENOBUFS || errno == ENOMEM)
-				continue; /* transient, as Go's accept loop retries */
+		if (fd >= 0) {
+			backoff = 0;
+			spawn_conn(s, fd);
+		} else if (errno == EMFILE || errno == ENFILE || errno == ENOBUFS || errno == ENOMEM) {
+			backoff = backoff ? (backoff * 2 > 1000 ? 1000 : backoff * 2) : 5;
+		} else if (errno != EINTR && errno != EAGAIN && errno != ECONNABORTED) {
 			r = cc_error_set(err, -errno, "ttrpc server: accept: %s", strerror(errno));
 			break;
 		}
-		spawn_conn(s, fd);
 	}
-	pthread_mutex_lock(&s->mu);
-	s->listeners--;
-	pthread_cond_broadcast(&s->cond);
-	pthread_mutex_unlock(&s->mu);
+	(void)fcntl(listen_fd, F_SETFL, fl);
+	if (!stopping) {
+		pthread_mutex_lock(&s->mu);
+		s->listeners--;
+		pthread_cond_broadcast(&s->cond);
+		pthread_mutex_unlock(&s->mu);
+	}
 	return r;
 }
 

@@ -173,8 +173,10 @@ int ttrpc_server_serve_fd(ttrpc_server *s, int fd, cc_error **err);
 
 /* Accepts connections on a listening unix socket in the calling thread,
  * each served in a thread of its own, until ttrpc_server_shutdown(); then
- * returns 0. The caller keeps listen_fd. A connection over max_conns or
- * refused by require_same_uid is closed at once. */
+ * returns 0. The caller keeps listen_fd (non-blocking while served,
+ * restored). A connection over max_conns or refused by require_same_uid is
+ * closed at once. Out of fds or memory, accepting backs off (5 ms doubling
+ * to 1 s) as Go's accept loop does. */
 int ttrpc_server_serve_listener(ttrpc_server *s, int listen_fd, cc_error **err);
 
 /* Stops accepting and stops reading new requests on every connection; calls
