@@ -42,7 +42,9 @@ import zlib
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 
+import debian  # noqa: E402
 import kernel  # noqa: E402
+import manifest  # noqa: E402
 import newc  # noqa: E402
 import programs  # noqa: E402
 from newc import Entry  # noqa: E402
@@ -114,7 +116,7 @@ def add_modules(tree, version, sources):
         lines.append("/" + dest)
     listing = "".join(line + "\n" for line in lines)
     tree.add("etc/cocoon/modules", Entry("file", 0o644, listing.encode(),
-                                         origin="build.py (load order)",
+                                         origin="build.py: module load order",
                                          group="modules"))
     return order, skipped
 
@@ -135,7 +137,7 @@ def add_agent(tree, agent, strip, sources):
     if agent is None:
         tree.add(programs.image_path(AGENT_PATH),
                  Entry("file", 0o755, PLACEHOLDER_AGENT,
-                       origin="build.py (placeholder)", group="agent"))
+                       origin="build.py: placeholder agent", group="agent"))
         return
     if not os.path.isfile(agent):
         raise BuildError("--agent %s: not a file" % agent)
@@ -188,65 +190,6 @@ def compress(data, method, level):
         raise BuildError("zstd failed: %s" % p.stderr.decode().strip())
     ver = subprocess.run([tool, "-V"], capture_output=True, text=True).stdout
     return p.stdout, "zst", "zstd -%d -T1 (%s)" % (level, ver.strip()), tool
-
-
-def dpkg_packages(paths):
-    """{package: version} of the Debian packages that own paths (looked up
-    under the path, its target and its /usr-merged alias)."""
-    candidates = {}
-    for p in paths:
-        real = os.path.realpath(p)
-        for c in (p, real, real[4:] if real.startswith("/usr/") else "/usr" + real):
-            candidates.setdefault(c, p)
-    out = subprocess.run(["dpkg-query", "-S"] + sorted(candidates),
-                         capture_output=True, text=True).stdout
-    owners = set()
-    for line in out.splitlines():
-        if ": " not in line or line.startswith("diversion"):
-            continue
-        pkgs = line.rsplit(": ", 1)[0]
-        owners.update(x.strip() for x in pkgs.split(","))
-    versions = {}
-    if owners:
-        out = subprocess.run(["dpkg-query", "-W", "-f=${Package} ${Version}\n"]
-                             + sorted(owners), capture_output=True, text=True).stdout
-        for line in out.splitlines():
-            name, _, ver = line.partition(" ")
-            versions[name] = ver
-    return versions
-
-
-def sha256(data):
-    return hashlib.sha256(data).hexdigest()
-
-
-def manifest_lines(tree):
-    lines = []
-    for path in tree.sorted_paths():
-        e = tree.entries[path]
-        if e.kind == "file":
-            lines.append("file %04o %d %s /%s%s" % (
-                e.mode, len(e.data), sha256(e.data), path,
-                "  <- " + e.origin if e.origin else ""))
-        elif e.kind == "symlink":
-            lines.append("symlink %04o - - /%s -> %s" % (e.mode, path, e.data.decode()))
-        elif e.kind == "chr":
-            lines.append("chr %04o %d:%d - /%s" % (e.mode, e.rdev[0], e.rdev[1], path))
-        else:
-            lines.append("dir %04o - - /%s" % (e.mode, path))
-    return lines
-
-
-def space_lines(tree, compressed, total):
-    groups = {}
-    for e in tree.entries.values():
-        if e.kind == "file":
-            groups[e.group] = groups.get(e.group, 0) + len(e.data)
-    lines = ["initramfs %d bytes compressed, %d bytes uncompressed (cpio)"
-             % (compressed, total)]
-    for name, size in sorted(groups.items(), key=lambda kv: (-kv[1], kv[0])):
-        lines.append("  %-10s %9d bytes  %5.1f%%" % (name, size, 100.0 * size / total))
-    return lines
 
 
 def write(path, data, epoch):
@@ -308,28 +251,15 @@ def main(argv):
     write(out("vmlinuz"), programs.read_file(vmlinuz), epoch)
     write(out(initrd), packed, epoch)
 
-    packages = dpkg_packages(sources)
     tools = [tool_path]
     if strip and (args.agent or args.extra) and shutil.which("strip"):
         tools.append(shutil.which("strip"))
-    tool_packages = dpkg_packages(tools)
-    space = space_lines(tree, len(packed), len(cpio))
-    text = ["# cocoon guest image manifest (guest/build.py; docs/guest-image.md)",
-            "kernel %s" % version,
-            "source_date_epoch %d" % epoch,
-            "initramfs %s" % initrd,
-            "compression %s" % tool,
-            "modules %s" % " ".join(os.path.basename(m)[:-3] for m in order),
-            "modules_skipped %s" % (", ".join(skipped) or "-"),
-            "",
-            "# Debian packages the inputs came from: package version"]
-    text += ["package %s %s" % kv for kv in sorted(packages.items())]
-    text += ["", "# Debian packages of the tools that wrote bytes (compression, strip)"]
-    text += ["tool %s %s" % kv for kv in sorted(tool_packages.items())]
-    text += ["", "# space"] + space
-    text += ["", "# files: type mode size sha256 path [<- source]"]
-    text += manifest_lines(tree)
-    write(out("manifest.txt"), ("\n".join(text) + "\n").encode(), epoch)
+    info = {"kernel": version, "epoch": epoch, "initrd": initrd, "compression": tool,
+            "modules": " ".join(os.path.basename(m)[:-3] for m in order),
+            "skipped": ", ".join(skipped) or "-"}
+    text, space = manifest.render(tree, info, debian.owners(sources), debian.owners(tools),
+                                  len(packed), len(cpio))
+    write(out("manifest.txt"), text.encode(), epoch)
 
     sums = ""
     for name in ("vmlinux", "vmlinuz", initrd, "manifest.txt"):

@@ -102,6 +102,48 @@ def check_archive(outdir, epoch):
     g.check("SHA256SUMS matches the files", listed_sums == sums)
 
 
+def dpkg_md5sums(packages):
+    """{installed path: md5} from dpkg's lists of the packages."""
+    sums = {}
+    for pkg in packages:
+        for name in (pkg, pkg + ":amd64"):
+            path = "/var/lib/dpkg/info/%s.md5sums" % name
+            if os.path.exists(path):
+                with open(path, encoding="utf-8", errors="replace") as f:
+                    for line in f:
+                        md5, _, rel = line.rstrip("\n").partition("  ")
+                        sums["/" + rel] = md5
+    return sums
+
+
+def check_debian_bytes(outdir, stripped):
+    """Every file that came from a Debian package (and was not stripped) is
+    byte for byte the file dpkg installed: its md5 is in the package's
+    md5sums list."""
+    cpio = subprocess.run(["zstd", "-dc", os.path.join(outdir, "initramfs.cpio.zst")],
+                          capture_output=True, check=True).stdout
+    body = {"/" + n: b for n, _, b in read_newc(cpio)[0]}
+    lines = manifest(outdir)
+    packages = {x.split()[1] for x in lines if x.startswith("package ")}
+    sums = dpkg_md5sums(packages)
+    checked, bad = 0, []
+    for line in lines:
+        if not line.startswith("file ") or " <- " not in line:
+            continue
+        path = line.split()[4]
+        origin, _, pkg = line.split(" <- ", 1)[1].rpartition(" (")
+        if pkg[:-1] not in packages or path in stripped:
+            continue
+        real = os.path.realpath(origin)
+        alias = real[4:] if real.startswith("/usr/") else "/usr" + real
+        want = sums.get(real) or sums.get(alias)
+        if want != hashlib.md5(body[path]).hexdigest():
+            bad.append(path)
+        checked += 1
+    g.check("%d packaged files are byte for byte as dpkg installed them" % checked,
+            checked > 20 and not bad, "differ or unlisted: %s" % bad[:5])
+
+
 def same_bytes(a, b):
     diff = []
     for name in OUTPUTS:
@@ -141,6 +183,7 @@ def main():
     check_archive(a, epoch)
     g.check("the zstd extra came with its libraries",
             any(" /usr/lib/x86_64-linux-gnu/libzstd.so.1 " in x for x in manifest(a)))
+    check_debian_bytes(a, stripped={"/usr/bin/zstd"})
     g.check("the manifest names the packages",
             any(x.startswith("package crun ") for x in manifest(a)) and
             any(x.startswith("package linux-image-") for x in manifest(a)))
