@@ -12,6 +12,7 @@ Usage: make_fuzz_seeds.py [OUT_DIR]
 import os
 import sys
 
+sys.dont_write_bytecode = True  # no __pycache__ in the source tree
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from ttrpcwire import (DATA, REQUEST, RESPONSE, fbytes, forward_request,  # noqa: E402
                        frame, fvarint, header, request, response)
