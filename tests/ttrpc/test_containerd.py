@@ -12,7 +12,8 @@ Starts containerd with a private root, state and sockets under a temp dir
   4. containerd's own ttrpc client calling our server: `ctr run --runtime`
      a fake shim (fake_shim.c) whose Task service is ours; ctr must exit
      with the status our WaitResponse carried.
-Every process it starts is stopped by PID. Exits 77 without containerd.
+Every process it starts is stopped by PID. Exits 77 without containerd or
+without root.
 
 Usage: test_containerd.py PATH/TO/ttrpc-peer PATH/TO/containerd-shim-cocoonfake-v2
 """
@@ -252,6 +253,9 @@ def test_fake_shim(sock):
 def main():
     if not shutil.which("containerd") or not shutil.which("ctr"):
         print("SKIP: containerd and ctr are not installed")
+        return 77
+    if os.geteuid() != 0:
+        print("SKIP: containerd needs root")
         return 77
     global TMP
     TMP = tempfile.mkdtemp(prefix="cocoon-ttrpc-")
