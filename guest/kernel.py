@@ -30,8 +30,8 @@ def find_version(boot="/boot", modules="/lib/modules"):
         raise KernelError("no /boot/vmlinuz-*-amd64 with modules in %s "
                           "(apt-get install linux-image-amd64)" % modules)
 
-    def key(v):
-        return [int(x) if x.isdigit() else x for x in re.split(r"[.-]", v)]
+    def key(v):  # numbers compare as numbers, and always below words
+        return [(0, int(x), "") if x.isdigit() else (1, 0, x) for x in re.split(r"[.-]", v)]
     return max(found, key=key)
 
 

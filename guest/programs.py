@@ -129,8 +129,9 @@ def add_program(tree, host, dest, group, strip=False, sources=None):
 
 
 def check_interpreters(tree):
-    """Every "#!" script and every dynamic ELF file's loader must exist in
-    the image; returns the list of problems."""
+    """Every executable "#!" script's interpreter must exist in the image
+    (an ELF file's loader is always there: ldd lists it with the
+    libraries); returns the list of problems."""
     problems = []
     for path, e in tree.entries.items():
         if e.kind != "file" or not e.mode & 0o111:
