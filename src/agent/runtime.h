@@ -52,10 +52,11 @@ struct agent_rt_opts {
 	const char *image_policy_file;
 	const char *image_registries_d;
 	bool image_insecure_registries;
-	/* true when the agent is PID 1 in a guest (mounts, hostname, network
-	 * and sandbox-wide setup are real); false when it runs as a normal
-	 * process for tests (those steps are checked but not applied to the
-	 * host). */
+	/* true when the agent runs in the guest (started by guest/init, which
+	 * stays PID 1 and reaps orphans: the agent makes itself a child
+	 * subreaper for its containers; mounts, hostname, network and
+	 * sandbox-wide setup are real); false when it runs as a normal process
+	 * for tests (those steps are checked but not applied to the host). */
 	bool guest;
 };
 
