@@ -14,28 +14,44 @@ def _any(*names):
     return lambda frames: bool(s & frames)
 
 
-def _sha(frames):
-    return any(f.startswith(("SHA256", "sha256_block", "ossl_sha256")) for f in frames)
+def _is_sha(name):
+    return name.startswith(("SHA256", "sha256_block", "ossl_sha256"))
 
 
-def _with(pred, *context):
-    ctx = set(context)
-    return lambda frames: pred(frames) and bool(ctx & frames)
+def sha_label(stack):
+    """Which SHA-256 pass a sample belongs to, from the cocoon function
+    nearest to the hash routine on its stack (stack: innermost first)."""
+    if not any(_is_sha(f) for f in stack):
+        return None
+    frames = set(stack)
+    caller = next((f for f in stack if f in ("stream_update", "blob_write", "digest_read", "img_digest_bytes")),
+                  None)
+    if caller == "stream_update":
+        return "HMAC-SHA256 of ciphertext + SHA-256 of plaintext (decrypting reader)"
+    if caller == "blob_write":
+        return "SHA-256 of the blob while downloading (digest check)"
+    if caller == "digest_read" and frames & {"apply_one", "img_unpack_layer", "up_read_cb"}:
+        # the blob's digest reader is read by the decompressor, the
+        # diff_id's by the unpacker
+        outer = stack[stack.index("digest_read") + 1:]
+        inner = "gzip_read" in outer or "digest_read" in outer
+        return ("SHA-256 of the compressed blob while applying (checked again)" if inner
+                else "SHA-256 of the uncompressed tar (diff_id check)")
+    if caller == "digest_read" and ("dec_read" in frames or "img_store_get_blob_fd" in frames):
+        return "SHA-256 of the source blob (digest check)"
+    if caller == "digest_read" and "crypt_layer" in frames:
+        return "SHA-256 of the new blob (its digest)"
+    return "SHA-256, elsewhere"
 
 
 KERNEL_ENTRY = _any("entry_SYSCALL_64_after_hwframe", "do_syscall_64", "asm_exc_page_fault")
 
-# (label, rule): the first rule that holds names the sample's category.
+# (label, rule): the first rule that holds names the sample's category;
+# SHA-256 samples go to sha_label() after the first two.
 RULES = [
     ("ext4 inode allocation: recently_deleted() scan", _any("recently_deleted")),
     ("AES-256-CTR", _any("CRYPTO_ctr128_encrypt_ctr32", "EVP_DecryptUpdate", "EVP_EncryptUpdate",
                          "EVP_CipherUpdate", "aesni_ctr32_encrypt_blocks")),
-    ("HMAC-SHA256 of ciphertext + SHA-256 of plaintext (decrypting reader)", _with(_sha, "stream_update")),
-    ("SHA-256 of the blob as it is fetched (digest check)", _with(_sha, "img_store_get_blob_fd",
-                                                                  "img_registry_get_blob")),
-    ("SHA-256 of the new plaintext blob (its digest)", _with(_sha, "crypt_layer")),
-    ("SHA-256 while applying (blob digest again, diff_id)", _with(_sha, "apply_one", "img_unpack_layer")),
-    ("SHA-256, elsewhere", _sha),
     ("gzip inflate (zlib)", _any("inflate", "inflate_fast", "crc32_z", "adler32_z", "gzip_read")),
     ("fsync", _any("do_fsync", "__x64_sys_fsync", "ext4_sync_file", "__x64_sys_fdatasync")),
     ("write()/pwrite() into the page cache", _any("ksys_write", "ksys_pwrite64", "__x64_sys_pwrite64",
@@ -58,21 +74,21 @@ OTHER = "other"
 
 
 def samples(data):
-    """Yields each sample's frames (a set of function names)."""
+    """Yields each sample's stack (function names, innermost first)."""
     p = subprocess.run(["perf", "script", "-i", data, "-F", "ip,sym"], capture_output=True, text=True,
                        timeout=600)
     if p.returncode != 0:
         raise RuntimeError("perf script: " + p.stderr[-300:])
-    cur = set()
+    cur = []
     for line in p.stdout.splitlines():
         f = line.split(None, 1)
         if not f:
             if cur:
                 yield cur
-            cur = set()
+            cur = []
             continue
         if len(f) == 2:
-            cur.add(f[1].replace(" (inlined)", "").strip())
+            cur.append(f[1].replace(" (inlined)", "").strip())
     if cur:
         yield cur
 
@@ -81,10 +97,12 @@ def split(data):
     counts = {label: 0 for label, _ in RULES}
     counts[OTHER] = 0
     total = 0
-    for frames in samples(data):
+    for stack in samples(data):
         total += 1
-        label = next((lab for lab, rule in RULES if rule(frames)), OTHER)
-        counts[label] += 1
+        frames = set(stack)
+        label = next((lab for lab, rule in RULES[:2] if rule(frames)), None)
+        label = label or sha_label(stack) or next((lab for lab, rule in RULES[2:] if rule(frames)), OTHER)
+        counts[label] = counts.get(label, 0) + 1
     parts = sorted(((n, lab) for lab, n in counts.items() if n), reverse=True)
     return {"samples": total, "parts": [{"what": lab, "samples": n, "share": n / total if total else 0}
                                         for n, lab in parts]}
