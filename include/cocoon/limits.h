@@ -248,6 +248,17 @@
  * messages nest at most 8 deep; protobuf-c's decoder recurses per level. */
 #define CC_TTRPC_MAX_PB_DEPTH 32u
 
+/* ---- TOML (lib/toml, configuration files) ------------------------------ */
+
+/* Largest TOML document parsed (configuration.toml is a few KiB; Kata's
+ * biggest shipped one is under 40 KiB). */
+#define CC_TOML_MAX_BYTES (1u * 1024u * 1024u)
+
+/* Deepest nesting of tables, arrays and inline tables (dotted keys and
+ * [a.b.c] headers count each part); the parser and the free recurse per
+ * level. Configuration files nest 3 deep. */
+#define CC_TOML_MAX_DEPTH 64u
+
 /* ---- CLI --------------------------------------------------------------- */
 
 /* Deepest directory tree `cocoon policy -d DIR` walks for policies and data. */
