@@ -16,9 +16,11 @@
  * (splitDockerDomain, the lower-case check, ReferenceRegexp as a POSIX
  * ERE, the 255-byte name): img_ref_parse accepts exactly what the model
  * accepts, and its string is the model's "domain/remainder". Known
- * differences, left out of the comparison: distribution refuses a bare
- * 64-hex name (cocoon's sig layer does that itself), and digests are
- * checked by img_digest_parse (sha256/sha512; go-digest also has sha384).
+ * differences: distribution refuses a bare 64-hex name (cocoon's sig layer
+ * does that itself; left out of the comparison); digests are checked by
+ * img_digest_parse (sha256/sha512; go-digest also has sha384); and where
+ * splitDockerDomain takes a first component that is no valid host as the
+ * registry ("a_b.c/x"), Go ends with an empty domain, cocoon refuses.
  * On failure there is a message and the output is untouched. Seed corpus:
  * fuzz/corpus/image_ref/.
  */
@@ -120,7 +122,7 @@ static void check_ref(const img_ref *r)
 #define M_TAG "[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}"
 #define M_DIGEST "[A-Za-z][A-Za-z0-9]*([-_+.][A-Za-z][A-Za-z0-9]*)*:[0-9a-fA-F]{32,}"
 
-static regex_t reference_re, identifier_re;
+static regex_t reference_re, identifier_re, domain_re;
 
 static void model_init(void)
 {
@@ -129,7 +131,8 @@ static void model_init(void)
 		return;
 	must(regcomp(&reference_re, "^" M_NAME "(:" M_TAG ")?(@" M_DIGEST ")?$",
 	             REG_EXTENDED | REG_NOSUB) == 0 &&
-	         regcomp(&identifier_re, "^[a-f0-9]{64}$", REG_EXTENDED | REG_NOSUB) == 0,
+	         regcomp(&identifier_re, "^[a-f0-9]{64}$", REG_EXTENDED | REG_NOSUB) == 0 &&
+	         regcomp(&domain_re, "^" M_HOST "(:[0-9]+)?$", REG_EXTENDED | REG_NOSUB) == 0,
 	     "regcomp");
 	done = true;
 }
@@ -154,6 +157,16 @@ static enum model model_parse(const char *s, char **full)
 		bool dotted = memchr(s, '.', i) || memchr(s, ':', i);
 		if (dotted || (i == 9 && memcmp(s, "localhost", 9) == 0) || !lower)
 			domain = s, dn = i, rem = slash + 1;
+	}
+	/* Go: a first component taken as the registry that is no host, such
+	 * as "a_b.c" in "a_b.c/x", still passes ReferenceRegexp as a path and
+	 * leaves a reference with an empty domain; cocoon refuses it. */
+	if (domain == s) {
+		char *d = strndup(s, dn);
+		bool host = d != NULL && regexec(&domain_re, d, 0, NULL, 0) == 0;
+		free(d);
+		if (!host)
+			return MODEL_REJECT;
 	}
 	if (dn == 15 && memcmp(domain, "index.docker.io", 15) == 0)
 		domain = "docker.io", dn = 9;
