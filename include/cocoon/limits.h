@@ -248,6 +248,37 @@
  * messages nest at most 8 deep; protobuf-c's decoder recurses per level. */
 #define CC_TTRPC_MAX_PB_DEPTH 32u
 
+/* ---- cocoon-agent (src/agent, docs/agent.md) --------------------------- */
+
+/* The policy input document built from one request (src/agent/front_json.c).
+ * A 4 MiB message can become at most about 24 MiB of JSON (bytes as arrays
+ * of numbers, 4 characters a byte; control characters in strings escaped
+ * as \u00XX, 6 a byte); this is a backstop above that, equal to the Rego
+ * engine's JSON cap (CC_REGO_MAX_JSON_BYTES). */
+#define CC_AGENT_MAX_POLICY_INPUT_BYTES (64u * 1024u * 1024u)
+
+/* The policy's print output quoted in the PERMISSION_DENIED message sent
+ * back to the host (Kata sends all of it; a genpolicy denial of
+ * CreateContainer prints hundreds of lines). The agent's log gets up to
+ * CC_AGENT_MAX_LOGGED_PRINT_BYTES of it. */
+#define CC_AGENT_MAX_DENY_MESSAGE_BYTES (64u * 1024u)
+#define CC_AGENT_MAX_LOGGED_PRINT_BYTES (1u * 1024u * 1024u)
+
+/* The agent's JSON config file (--config, agent.config_file) and the
+ * kernel command line it reads (Linux's COMMAND_LINE_SIZE is 2 KiB on x86). */
+#define CC_AGENT_MAX_CONFIG_BYTES (64u * 1024u)
+#define CC_AGENT_MAX_CMDLINE_BYTES (64u * 1024u)
+
+/* Reopening a virtio-serial channel after end of file (the host is not
+ * connected yet, or went away): the wait starts at MIN and doubles up to
+ * MAX, and is back to MIN after a connection that lasted a second or more. */
+#define CC_AGENT_CHANNEL_BACKOFF_MIN_MS 10
+#define CC_AGENT_CHANNEL_BACKOFF_MAX_MS 1000
+
+/* On SIGTERM/SIGINT, calls in flight get this long to finish before they
+ * are cancelled. */
+#define CC_AGENT_SHUTDOWN_GRACE_MS 5000
+
 /* ---- TOML (lib/toml, configuration files) ------------------------------ */
 
 /* Largest TOML document parsed (configuration.toml is a few KiB; Kata's
