@@ -16,7 +16,7 @@
 const char agent_usage[] =
     "usage: cocoon-agent (--channel DEV | --listen unix:PATH | --listen vsock://CID:PORT)\n"
     "                    [--policy FILE] [--config FILE] [--log-level LEVEL]\n"
-    "                    [--policy-input both|kata|kata-2024] [--kernel-cmdline FILE]\n"
+    "                    [--policy-input both|kata|kata-2024|kata-2023] [--kernel-cmdline FILE]\n"
     "                    [--run-dir DIR] [--oci-runtime PATH] [--oci-root DIR]\n"
     "                    [--image-cache DIR] [--image-policy FILE] [--registries-d DIR]\n"
     "                    [--insecure-registries] [--guest | --no-guest]\n"
@@ -286,7 +286,7 @@ int agent_config_apply_json(struct agent_config *c, const char *name, const char
 			if (!json_is_string(v) ||
 			    agent_json_shape_parse(json_string_value(v), &c->policy_input) < 0)
 				r = cc_error_set(err, -EINVAL,
-				                 "%s: \"policy_input\": not both, kata or kata-2024", name);
+				                 "%s: \"policy_input\": not both, kata, kata-2024 or kata-2023", name);
 		} else if (strcmp(key, "image_insecure_registries") == 0 || strcmp(key, "guest") == 0) {
 			if (!json_is_boolean(v))
 				r = cc_error_set(err, -EINVAL, "%s: \"%s\" must be true or false", name, key);
@@ -321,7 +321,7 @@ static int apply_opt(struct agent_config *c, int opt, const char *arg, cc_error 
 		return 0;
 	case OPT_POLICY_INPUT:
 		if (agent_json_shape_parse(arg, &c->policy_input) < 0)
-			return cc_error_set(err, -EINVAL, "--policy-input %s: not both, kata or kata-2024",
+			return cc_error_set(err, -EINVAL, "--policy-input %s: not both, kata, kata-2024 or kata-2023",
 			                    arg);
 		return 0;
 	case OPT_RUN_DIR:

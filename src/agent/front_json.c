@@ -48,24 +48,27 @@ static const struct {
     {&grpc__linux_syscall__descriptor, "errnoret", "ErrnoRet", "Errnoret"},
 };
 
-/* Fields an agent of some shape does not have. */
+/* Fields an agent of some shape does not have: the runtime-rs passfd
+ * ports came after the 2023 recordings (tests/rego/kata/pod-*). */
 static const struct {
 	const ProtobufCMessageDescriptor *msg;
 	const char *field;
 	enum agent_json_shape hidden_in;
 } hidden_fields[] = {
-    /* runtime-rs passfd ports: the 2024 agent had them for
-     * CreateContainerRequest only (tests/rego/kata inputs). */
-    {&grpc__exec_process_request__descriptor, "stdin_port", AGENT_JSON_KATA_2024},
-    {&grpc__exec_process_request__descriptor, "stdout_port", AGENT_JSON_KATA_2024},
-    {&grpc__exec_process_request__descriptor, "stderr_port", AGENT_JSON_KATA_2024},
+    {&grpc__create_container_request__descriptor, "stdin_port", AGENT_JSON_KATA_2023},
+    {&grpc__create_container_request__descriptor, "stdout_port", AGENT_JSON_KATA_2023},
+    {&grpc__create_container_request__descriptor, "stderr_port", AGENT_JSON_KATA_2023},
+    {&grpc__exec_process_request__descriptor, "stdin_port", AGENT_JSON_KATA_2023},
+    {&grpc__exec_process_request__descriptor, "stdout_port", AGENT_JSON_KATA_2023},
+    {&grpc__exec_process_request__descriptor, "stderr_port", AGENT_JSON_KATA_2023},
 };
+
+static const char *const shape_names[] = {"both", "kata", "kata-2024", "kata-2023"};
 
 int agent_json_shape_parse(const char *s, enum agent_json_shape *ret)
 {
-	static const char *const names[] = {"both", "kata", "kata-2024"};
-	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
-		if (s != NULL && strcmp(s, names[i]) == 0) {
+	for (size_t i = 0; i < sizeof(shape_names) / sizeof(shape_names[0]); i++)
+		if (s != NULL && strcmp(s, shape_names[i]) == 0) {
 			*ret = (enum agent_json_shape)i;
 			return 0;
 		}
@@ -74,15 +77,8 @@ int agent_json_shape_parse(const char *s, enum agent_json_shape *ret)
 
 const char *agent_json_shape_name(enum agent_json_shape shape)
 {
-	switch (shape) {
-	case AGENT_JSON_BOTH:
-		return "both";
-	case AGENT_JSON_KATA:
-		return "kata";
-	case AGENT_JSON_KATA_2024:
-		return "kata-2024";
-	}
-	return "?";
+	size_t i = (size_t)shape;
+	return i < sizeof(shape_names) / sizeof(shape_names[0]) ? shape_names[i] : "?";
 }
 
 const char *agent_json_key(const ProtobufCFieldDescriptor *f, char *buf, size_t size)
@@ -410,7 +406,8 @@ static int emit_copy_file(struct emit *e, const Grpc__CopyFileRequest *c)
 	int r = out(e, "{\"path\":");
 	if (r == 0)
 		r = out_str(e, path, strlen(path));
-	if (r == 0 && e->shape != AGENT_JSON_KATA_2024) {
+	bool legacy = e->shape == AGENT_JSON_KATA_2024 || e->shape == AGENT_JSON_KATA_2023;
+	if (r == 0 && !legacy) {
 		r = cc_buf_printf(&e->b, ",\"file_type\":\"%s\",\"symlink_target\":", type);
 		if (r == 0 && link_now)
 			r = out_str(e, data, dlen);

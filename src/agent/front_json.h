@@ -17,7 +17,7 @@
 #include "cocoon/error.h"
 
 /* Which Kata agent's input documents to reproduce. They differ only in
- * CopyFileRequest and in ExecProcessRequest's ports. */
+ * CopyFileRequest and in the passfd ports. */
 enum agent_json_shape {
 	/* Both generations at once (the default): CopyFileRequest carries
 	 * file_type and symlink_target (Kata today) and symlink_src (the
@@ -27,13 +27,17 @@ enum agent_json_shape {
 	/* Kata today (3.2x, 4.x): PolicyCopyFileRequest{path, file_type,
 	 * symlink_target, file_size, file_mode, dir_mode, uid, gid, offset}. */
 	AGENT_JSON_KATA,
-	/* The agent the recorded vectors (tests/rego/kata) come from:
-	 * CopyFileRequest without data and with symlink_src; no
-	 * stdin/stdout/stderr_port in ExecProcessRequest. */
+	/* The agents the recorded vectors (tests/rego/kata) come from:
+	 * CopyFileRequest without data and with symlink_src (its target for
+	 * a symlink, else ""), and the runtime-rs passfd ports
+	 * (stdin/stdout/stderr_port) of CreateContainerRequest and
+	 * ExecProcessRequest (2024: the k8s-policy-* recordings) or not yet
+	 * (2023: the other ones). */
 	AGENT_JSON_KATA_2024,
+	AGENT_JSON_KATA_2023,
 };
 
-/* Parses "both", "kata", "kata-2024"; -EINVAL otherwise. */
+/* Parses "both", "kata", "kata-2024", "kata-2023"; -EINVAL otherwise. */
 int agent_json_shape_parse(const char *s, enum agent_json_shape *ret);
 const char *agent_json_shape_name(enum agent_json_shape shape);
 
