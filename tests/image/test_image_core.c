@@ -4,6 +4,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <cmocka.h>
@@ -110,6 +111,53 @@ static void test_digest_reader(void **state)
 	assert_string_equal(img_digest_format(&got, s), ABC512);
 }
 
+/* The offloaded digest reader gives the same digests and errors as the
+ * inline one, over many reads of odd sizes (ring wrap-around, chunks larger
+ * than a ring slot), and can be freed half-way. */
+static void test_offload(void **state)
+{
+	(void)state;
+	size_t n = 3u * 1024u * 1024u + 12345u;
+	unsigned char *data = malloc(n);
+	assert_non_null(data);
+	for (size_t i = 0; i < n; i++)
+		data[i] = (unsigned char)(i * 131u + (i >> 9));
+	img_digest want;
+	assert_int_equal(img_digest_bytes(IMG_DIGEST_SHA256, data, n, &want, NULL), 0);
+	cc_error *err = NULL;
+	size_t sizes[] = {1, 4093, 65536, 262144, 262145, 700000};
+	unsigned char *buf = malloc(700000);
+	assert_non_null(buf);
+	for (size_t k = 0; k < sizeof(sizes) / sizeof(sizes[0]); k++) {
+		img_reader *r = img_digest_reader_offload(img_reader_mem(data, n), &want, (int64_t)n, "big");
+		assert_non_null(r);
+		size_t total = 0;
+		ssize_t got;
+		size_t step = sizes[k] == 1 ? 70001 : sizes[k]; /* 1: a short first read */
+		while ((got = img_reader_read(r, buf, total == 0 && sizes[k] == 1 ? 1 : step, &err)) > 0)
+			total += (size_t)got;
+		assert_int_equal(got, 0);
+		assert_null(err);
+		assert_int_equal(total, n);
+		img_reader_free(r);
+	}
+	/* one byte changed in the middle: mismatch at the end */
+	data[n / 2] ^= 1;
+	img_reader *r = img_digest_reader_offload(img_reader_mem(data, n), &want, -1, "big");
+	assert_int_equal(img_reader_drain(r, &err), -EBADMSG);
+	assert_non_null(strstr(cc_error_message(err), "big: digest mismatch"));
+	cc_error_free(err);
+	err = NULL;
+	img_reader_free(r);
+	/* freed before the end, with bytes still queued */
+	r = img_digest_reader_offload(img_reader_mem(data, n), &want, -1, "big");
+	assert_true(img_reader_read(r, buf, 700000, &err) > 0);
+	assert_true(img_reader_read(r, buf, 700000, &err) > 0);
+	img_reader_free(r);
+	free(buf);
+	free(data);
+}
+
 static void test_limit_reader(void **state)
 {
 	(void)state;
@@ -140,6 +188,7 @@ int main(void)
 	    cmocka_unit_test(test_parse_format),
 	    cmocka_unit_test(test_digest_reader),
 	    cmocka_unit_test(test_limit_reader),
+	    cmocka_unit_test(test_offload),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -150,8 +150,14 @@ struct digest_reader {
 	int64_t want_size;  /* < 0: any */
 	uint64_t seen;
 	int done;           /* 1 ended well; < 0 sticky error */
+	img_offload *off;   /* hashing on another thread, or NULL */
 	char what[96];
 };
+
+static void hash_update(void *ctx, const void *p, size_t n)
+{
+	img_hasher_update(ctx, p, n);
+}
 
 static ssize_t digest_read(void *self, void *buf, size_t n, cc_error **err)
 {
@@ -178,7 +184,10 @@ static ssize_t digest_read(void *self, void *buf, size_t n, cc_error **err)
 			return cc_error_set(err, -EFBIG, "%s: more than the %lld bytes its descriptor gives",
 			                    d->what, (long long)d->want_size);
 		}
-		img_hasher_update(d->h, buf, (size_t)got);
+		if (d->off)
+			img_offload_feed(d->off, buf, (size_t)got);
+		else
+			img_hasher_update(d->h, buf, (size_t)got);
 		return got;
 	}
 	if (d->want_size >= 0 && d->seen != (uint64_t)d->want_size) {
@@ -187,6 +196,8 @@ static ssize_t digest_read(void *self, void *buf, size_t n, cc_error **err)
 		                    (unsigned long long)d->seen, (long long)d->want_size);
 	}
 	img_digest have;
+	if (d->off)
+		img_offload_wait(d->off);
 	img_hasher_final(d->h, &have);
 	if (d->got)
 		*d->got = have;
@@ -203,6 +214,7 @@ static ssize_t digest_read(void *self, void *buf, size_t n, cc_error **err)
 static void digest_free(void *self)
 {
 	struct digest_reader *d = self;
+	img_offload_free(d->off); /* before the hasher it feeds */
 	img_reader_free(d->inner);
 	img_hasher_free(d->h);
 	free(d);
@@ -212,7 +224,7 @@ static const struct img_reader_ops digest_ops = {digest_read, digest_free};
 
 static img_reader *new_digest_reader(img_reader *inner, enum img_digest_alg alg,
                                      const img_digest *want, img_digest *got, int64_t want_size,
-                                     const char *what)
+                                     const char *what, bool offload)
 {
 	if (inner == NULL) /* an inner constructor ran out of memory */
 		return NULL;
@@ -223,7 +235,9 @@ static img_reader *new_digest_reader(img_reader *inner, enum img_digest_alg alg,
 	}
 	d->inner = inner;
 	d->h = img_hasher_new(alg);
-	if (d->h == NULL) {
+	if (d->h != NULL && offload)
+		d->off = img_offload_new(hash_update, d->h);
+	if (d->h == NULL || (offload && d->off == NULL)) {
 		digest_free(d);
 		return NULL;
 	}
@@ -240,10 +254,16 @@ static img_reader *new_digest_reader(img_reader *inner, enum img_digest_alg alg,
 img_reader *img_digest_reader(img_reader *inner, const img_digest *want, int64_t want_size,
                               const char *what)
 {
-	return new_digest_reader(inner, want->alg, want, NULL, want_size, what);
+	return new_digest_reader(inner, want->alg, want, NULL, want_size, what, false);
+}
+
+img_reader *img_digest_reader_offload(img_reader *inner, const img_digest *want,
+                                      int64_t want_size, const char *what)
+{
+	return new_digest_reader(inner, want->alg, want, NULL, want_size, what, true);
 }
 
 img_reader *img_hash_reader(img_reader *inner, enum img_digest_alg alg, img_digest *got)
 {
-	return new_digest_reader(inner, alg, NULL, got, -1, "stream");
+	return new_digest_reader(inner, alg, NULL, got, -1, "stream", false);
 }

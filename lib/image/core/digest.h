@@ -62,6 +62,27 @@ int img_digest_bytes(enum img_digest_alg alg, const void *p, size_t n, img_diges
 img_reader *img_digest_reader(img_reader *inner, const img_digest *want, int64_t want_size,
                               const char *what);
 
+/* As img_digest_reader, hashing on a worker thread (img_offload): for
+ * layer-sized streams, so that hashing overlaps the consumer's own work on
+ * the other core. Same checks, same results. */
+img_reader *img_digest_reader_offload(img_reader *inner, const img_digest *want,
+                                      int64_t want_size, const char *what);
+
+/* ---- work on another thread --------------------------------------------- */
+
+/* Runs update(ctx, bytes) on a worker thread for every byte fed, in the
+ * order fed. feed() copies the bytes (into a ring of 4 x 256 KiB; it waits
+ * while the ring is full), so the caller may reuse or change its buffer at
+ * once. wait() returns when every byte fed has been passed to update().
+ * Without a thread (creation failed) feed() calls update() itself. free()
+ * finishes the queue and joins the thread. NULL on OOM. */
+typedef struct img_offload img_offload;
+typedef void (*img_offload_fn)(void *ctx, const void *p, size_t n);
+img_offload *img_offload_new(img_offload_fn update, void *ctx);
+void img_offload_feed(img_offload *o, const void *p, size_t n);
+void img_offload_wait(img_offload *o);
+void img_offload_free(img_offload *o);
+
 /* A reader that only computes: when inner ends, *got (which must outlive
  * the reader) holds the digest of all bytes passed. NULL on OOM. */
 img_reader *img_hash_reader(img_reader *inner, enum img_digest_alg alg, img_digest *got);

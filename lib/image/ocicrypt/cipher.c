@@ -25,10 +25,20 @@ struct oc_stream {
 	EVP_CIPHER_CTX *ctr;
 	EVP_MAC_CTX *mac;
 	img_hasher *hash;
+	img_offload *mac_off; /* decryption: the HMAC of the ciphertext on a worker thread */
+	bool mac_failed;      /* EVP_MAC_update failed on the worker */
 };
+
+static void mac_update(void *ctx, const void *p, size_t n)
+{
+	struct oc_stream *s = ctx;
+	if (EVP_MAC_update(s->mac, p, n) != 1)
+		s->mac_failed = true;
+}
 
 static void stream_free(struct oc_stream *s)
 {
+	img_offload_free(s->mac_off); /* before the MAC context it feeds */
 	EVP_CIPHER_CTX_free(s->ctr);
 	EVP_MAC_CTX_free(s->mac);
 	img_hasher_free(s->hash);
@@ -58,6 +68,14 @@ static int stream_init(struct oc_stream *s, const unsigned char key[OC_SYMKEY_LE
 		stream_free(s);
 		return cc_error_set(err, -EIO, "layer cipher: OpenSSL AES-256-CTR/HMAC setup failed");
 	}
+	/* Decrypting, the HMAC runs over the ciphertext before it is decrypted
+	 * in place: a copy goes to another thread, which hashes it while this
+	 * one decrypts and hashes the plaintext. (s must not move after this:
+	 * the worker holds its address.) */
+	if (!encrypt && (s->mac_off = img_offload_new(mac_update, s)) == NULL) {
+		stream_free(s);
+		return cc_error_set(err, -ENOMEM, "out of memory");
+	}
 	return 0;
 }
 
@@ -68,8 +86,7 @@ static int stream_update(struct oc_stream *s, unsigned char *p, size_t n, bool e
 {
 	int out = 0;
 	if (!encrypt) {
-		if (EVP_MAC_update(s->mac, p, n) != 1)
-			return cc_error_set(err, -EIO, "layer cipher: HMAC update failed");
+		img_offload_feed(s->mac_off, p, n); /* copied before the in-place decryption */
 	} else {
 		img_hasher_update(s->hash, p, n);
 	}
@@ -88,7 +105,9 @@ static int stream_final(struct oc_stream *s, unsigned char mac[OC_HMAC_LEN], img
                         cc_error **err)
 {
 	size_t len = 0;
-	if (EVP_MAC_final(s->mac, mac, &len, OC_HMAC_LEN) != 1 || len != OC_HMAC_LEN)
+	if (s->mac_off)
+		img_offload_wait(s->mac_off);
+	if (s->mac_failed || EVP_MAC_final(s->mac, mac, &len, OC_HMAC_LEN) != 1 || len != OC_HMAC_LEN)
 		return cc_error_set(err, -EIO, "layer cipher: HMAC final failed");
 	img_hasher_final(s->hash, d);
 	return 0;

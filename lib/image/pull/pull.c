@@ -250,7 +250,7 @@ static int apply_one(struct pull *p, size_t i, int rootfd, uint64_t *ret_tar, cc
 		return cc_error_set(err, -errno, "lseek: %s", strerror(errno));
 	char what[64];
 	snprintf(what, sizeof(what), "layer %zu blob", i + 1);
-	img_reader *r = img_digest_reader(img_reader_fd(fd, false), &d->digest, d->size, what);
+	img_reader *r = img_digest_reader_offload(img_reader_fd(fd, false), &d->digest, d->size, what);
 	if (r == NULL)
 		return cc_error_set(err, -ENOMEM, "out of memory");
 	int rc;
@@ -262,7 +262,7 @@ static int apply_one(struct pull *p, size_t i, int rootfd, uint64_t *ret_tar, cc
 	char dwhat[64];
 	snprintf(dwhat, sizeof(dwhat), "layer %zu diff_id", i + 1);
 	if (r)
-		r = img_digest_reader(r, &p->cfg->diff_ids[i], -1, dwhat);
+		r = img_digest_reader_offload(r, &p->cfg->diff_ids[i], -1, dwhat);
 	if (r == NULL)
 		return cc_error_set(err, -ENOMEM, "out of memory");
 	struct img_unpack_stats st;

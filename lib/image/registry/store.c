@@ -161,7 +161,7 @@ int img_store_blob_reader(img_store *s, const img_digest *d, int64_t size, img_r
 	char dg[IMG_DIGEST_STR_MAX];
 	char what[IMG_DIGEST_STR_MAX + 40];
 	snprintf(what, sizeof(what), "%s: blob %s", s->name, img_digest_format(d, dg));
-	img_reader *r = img_digest_reader(img_reader_fd(in, true), d, size, what);
+	img_reader *r = img_digest_reader_offload(img_reader_fd(in, true), d, size, what);
 	if (r == NULL)
 		return cc_error_set(err, -ENOMEM, "out of memory");
 	*ret = r;
