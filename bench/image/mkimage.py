@@ -7,8 +7,9 @@
   content (many small files, a few big random or compressible files), for
   `umoci repack` to turn into a gzip layer.
 
-Every byte comes from random.Random(seed), so the same arguments give the
-same images on every machine. Sizes are in MB = 10^6 bytes, as elsewhere
+Every byte of file content comes from random.Random(seed), so the same
+arguments give the same files on every machine (single_layer_layout's
+blobs are identical too; umoci stamps its layers with the current time). Sizes are in MB = 10^6 bytes, as elsewhere
 in the benchmarks."""
 import hashlib
 import json
