@@ -23,6 +23,7 @@
 set -uo pipefail
 
 cd "$(dirname "${BASH_SOURCE[0]}")/.." || exit 1
+export PYTHONDONTWRITEBYTECODE=1 # no __pycache__ in bench/image/
 
 quick=0 perf=1
 for arg in "$@"; do
@@ -171,9 +172,10 @@ step() { # step NAME [options]: runs one step of bench/image/steps.py
 	python3 bench/image/steps.py "$name" --cocoon "$cocoon" --work "$work" --out "$out" \
 		--registry "127.0.0.1:$port" --runs "$runs" "$@" || fail "$name" "step $name (log: $out/$name.log)"
 }
-perf_opt=()
+perf_opt=() quick_opt=()
 ((perf)) && perf_opt=(--perf)
-step floor --layer-mb "$layer_mb" $( ((quick)) && echo --quick)
+((quick)) && quick_opt=(--quick)
+step floor --layer-mb "$layer_mb" "${quick_opt[@]}"
 step decrypt --layer-mb "$layer_mb" "${perf_opt[@]}"
 step pull --scale "$scale" "${perf_opt[@]}"
 step rss --sizes "$sizes" --rss-runs "$rss_runs"
