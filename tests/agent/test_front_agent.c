@@ -874,8 +874,8 @@ static void test_hostile_lifecycle_and_paths(void **state)
 	    "/run/kata-containers/shared/containers/../../../../root/.ssh/authorized_keys",
 	    "/run/kata-containers/shared/containers/",
 	    "",
-	    "/run/kata-containers/shared/containers/a3e5b029b23f8e3a63e5c231cf63688477a77f5036f249f7"
-	    "22823eef73771098-34d3b6116093e1e7-../../x",
+	    (const char *)"/run/kata-containers/shared/containers/a3e5b029b23f8e3a63e5c231cf63688477a7"
+	                  "7f5036f249f722823eef73771098-34d3b6116093e1e7-../../x",
 	};
 	for (size_t i = 0; i < sizeof(paths) / sizeof(paths[0]); i++)
 		assert_int_equal(copy_file(c, paths[i], S_IFREG | 0644, "x", msg, sizeof(msg)),
