@@ -43,6 +43,8 @@ int rt_path_inside(const char *root, const char *path, const char **ret_rel, cc_
 	if (pl <= rl + 1 || strncmp(path, root, rl) != 0 || path[rl] != '/')
 		return rt_err(err, TTRPC_INVALID_ARGUMENT, "path %s is not under %s", path, root);
 	const char *rel = path + rl + 1;
+	if (path[pl - 1] == '/')
+		return rt_err(err, TTRPC_INVALID_ARGUMENT, "path %s ends with '/'", path);
 	for (const char *p = rel; *p;) {
 		const char *e = strchrnul(p, '/');
 		size_t n = (size_t)(e - p);

@@ -85,6 +85,12 @@ static int open_parent(int root, char *rel, mode_t mode, const char *path, cc_er
 
 static int check_request(const Grpc__CopyFileRequest *req, cc_error **err)
 {
+	mode_t t = req->file_mode & S_IFMT;
+	if (t != 0 && t != S_IFREG && t != S_IFDIR && t != S_IFLNK)
+		return rt_err(err, TTRPC_INVALID_ARGUMENT, "file_mode %#o: only regular files, "
+		              "directories and symlinks", req->file_mode);
+	if (t == S_IFDIR || t == S_IFLNK)
+		return 0; /* no content; a symlink's target is checked apart */
 	if (req->file_size < 0 || (uint64_t)req->file_size > CC_AGENT_COPYFILE_MAX_BYTES)
 		return rt_err(err, TTRPC_INVALID_ARGUMENT, "file_size %lld: at most %u bytes",
 		              (long long)req->file_size, CC_AGENT_COPYFILE_MAX_BYTES);
@@ -93,10 +99,6 @@ static int check_request(const Grpc__CopyFileRequest *req, cc_error **err)
 		return rt_err(err, TTRPC_INVALID_ARGUMENT,
 		              "chunk at offset %lld of %zu bytes does not fit file_size %lld",
 		              (long long)req->offset, req->data.len, (long long)req->file_size);
-	mode_t t = req->file_mode & S_IFMT;
-	if (t != 0 && t != S_IFREG && t != S_IFDIR && t != S_IFLNK)
-		return rt_err(err, TTRPC_INVALID_ARGUMENT, "file_mode %#o: only regular files, "
-		              "directories and symlinks", req->file_mode);
 	return 0;
 }
 

@@ -14,7 +14,8 @@
  *
  * The calls act on the network namespace of the calling thread. When the
  * agent is not in a guest (tests), changes are refused in the namespace of
- * PID 1, so a test can only ever change a namespace it made itself. */
+ * PID 1 (or of the agent's parent where PID 1's cannot be read), so a test
+ * can only ever change a namespace it made itself. */
 #include <arpa/inet.h>
 #include <errno.h>
 #include <linux/if.h>
@@ -24,6 +25,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "rt_int.h"
 #include "rt_nl.h"
@@ -400,17 +402,25 @@ int agent_rt_list_routes(agent_rt *rt, const Grpc__ListRoutesRequest *req, Grpc_
 
 /* ---- changes ------------------------------------------------------------------------------ */
 
-/* Outside a guest, refuses to touch the namespace of PID 1 (the host's). */
+/* Outside a guest, refuses to touch the host's network namespace: that of
+ * PID 1, or where PID 1's cannot be read (a container), that of the
+ * agent's parent (a test starts the agent, or calls the runtime from a
+ * thread, in a namespace of its own). */
 static int guard(agent_rt *rt, cc_error **err)
 {
 	if (rt->guest)
 		return 0;
-	struct stat self, init;
-	if (stat("/proc/thread-self/ns/net", &self) < 0 || stat("/proc/1/ns/net", &init) < 0 ||
-	    (self.st_dev == init.st_dev && self.st_ino == init.st_ino))
+	char parent[64];
+	snprintf(parent, sizeof(parent), "/proc/%d/ns/net", (int)getppid());
+	struct stat self, other;
+	bool refuse = true;
+	if (stat("/proc/thread-self/ns/net", &self) == 0 &&
+	    (stat("/proc/1/ns/net", &other) == 0 || stat(parent, &other) == 0))
+		refuse = self.st_dev == other.st_dev && self.st_ino == other.st_ino;
+	if (refuse)
 		return rt_err(err, TTRPC_FAILED_PRECONDITION,
-		              "not in a guest: refusing to change the network namespace of PID 1 "
-		              "(run the agent in a network namespace of its own)");
+		              "not in a guest: refusing to change the host's network namespace (run "
+		              "the agent in a network namespace of its own)");
 	return 0;
 }
 

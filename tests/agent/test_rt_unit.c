@@ -1,0 +1,679 @@
+/* Unit tests of the agent runtime that need no OCI runtime: the spec
+ * conversion, ids and paths, CopyFile (good and hostile paths), the
+ * reaper, the sandbox's checks and lifecycle errors, and the network calls
+ * in a network namespace of the test's own (root only; skipped
+ * otherwise). The OCI runtime is /bin/true: nothing here runs a
+ * container. */
+#include <errno.h>
+#include <fcntl.h>
+#include <sched.h>
+#include <setjmp.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "rt_int.h"
+#include "rt_nl.h"
+#include "test_rt_lib.h"
+
+struct fx {
+	char *dir;
+	agent_rt *rt;
+	char shared[512];
+};
+
+static int setup(void **state)
+{
+	struct fx *f = calloc(1, sizeof(*f));
+	f->dir = rtl_tmpdir();
+	f->rt = rtl_runtime(f->dir, "/bin/true", false);
+	snprintf(f->shared, sizeof(f->shared), "%s/run/shared/containers", f->dir);
+	*state = f;
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	struct fx *f = *state;
+	agent_rt_free(f->rt);
+	rtl_cleanup(f->dir);
+	free(f->dir);
+	free(f);
+	return 0;
+}
+
+/* ---- spec ---------------------------------------------------------------------------- */
+
+static json_t *convert(json_t *spec, bool guest, int *ret_code)
+{
+	json_t *req = json_pack("{s:s, s:o}", "container_id", "c", "OCI", spec);
+	Grpc__CreateContainerRequest *r =
+	    (Grpc__CreateContainerRequest *)rtl_request("CreateContainerRequest", req);
+	json_decref(req);
+	json_t *out = NULL;
+	cc_error *e = NULL;
+	int rc = rt_spec_to_json(r->oci, guest, &out, &e);
+	*ret_code = rc < 0 ? rtl_code(e) : 0;
+	protobuf_c_message_free_unpacked(&r->base, NULL);
+	return out;
+}
+
+static bool has_ns(json_t *spec, const char *type)
+{
+	json_t *v;
+	size_t i;
+	json_array_foreach(json_object_get(json_object_get(spec, "linux"), "namespaces"), i, v)
+		if (strcmp(json_string_value(json_object_get(v, "type")), type) == 0)
+			return json_object_get(v, "path") == NULL;
+	return false;
+}
+
+static void test_spec_fields(void **state)
+{
+	(void)state;
+	const char *args[] = {"/bin/sh", "-c", "echo hi", NULL};
+	json_t *spec = rtl_spec(args, true, "/x");
+	json_t *l = json_object_get(spec, "Linux");
+	json_array_append_new(json_object_get(l, "Namespaces"),
+	                      json_pack("{s:s, s:s}", "Type", "pid", "Path", "/proc/1/ns/pid"));
+	json_object_set_new(l, "Resources",
+	                    json_pack("{s:{s:i, s:i}, s:{s:i}, s:{s:i}}", "Memory", "Limit", 1 << 24,
+	                              "Swap", 0, "CPU", "Shares", 0, "Pids", "Limit", 42));
+	json_object_set_new(spec, "Annotations", json_pack("{s:s}", "a.b", "c"));
+	int code;
+	json_t *o = convert(spec, false, &code);
+	assert_int_equal(code, 0);
+	json_t *p = json_object_get(o, "process");
+	assert_true(json_is_true(json_object_get(p, "terminal")));
+	assert_string_equal(json_string_value(json_array_get(json_object_get(p, "args"), 2)),
+	                    "echo hi");
+	assert_string_equal(json_string_value(json_object_get(p, "cwd")), "/");
+	assert_int_equal(json_integer_value(json_object_get(json_object_get(p, "user"), "uid")), 0);
+	assert_int_equal(json_array_size(json_object_get(json_object_get(p, "capabilities"),
+	                                                 "bounding")), 14);
+	json_t *m0 = json_array_get(json_object_get(o, "mounts"), 0);
+	assert_string_equal(json_string_value(json_object_get(m0, "type")), "proc");
+	assert_string_equal(json_string_value(json_object_get(m0, "destination")), "/proc");
+	json_t *res = json_object_get(json_object_get(o, "linux"), "resources");
+	json_t *mem = json_object_get(res, "memory");
+	assert_int_equal(json_integer_value(json_object_get(mem, "limit")), 1 << 24);
+	assert_null(json_object_get(mem, "swap"));            /* 0 = unset */
+	assert_null(json_object_get(json_object_get(res, "cpu"), "shares"));
+	assert_int_equal(json_integer_value(json_object_get(json_object_get(res, "pids"), "limit")),
+	                 42);
+	assert_string_equal(json_string_value(json_object_get(json_object_get(o, "annotations"),
+	                                                      "a.b")), "c");
+	/* host paths dropped; network kept outside a guest; mount already there */
+	assert_true(has_ns(o, "pid"));
+	assert_true(has_ns(o, "network"));
+	assert_true(has_ns(o, "mount"));
+	assert_null(json_object_get(o, "root")); /* the bundle sets it */
+	json_decref(o);
+}
+
+static void test_spec_guest_and_defaults(void **state)
+{
+	(void)state;
+	const char *args[] = {"/bin/true", NULL};
+	json_t *spec = rtl_spec(args, false, NULL);
+	json_object_set_new(json_object_get(spec, "Linux"), "Namespaces",
+	                    json_pack("[{s:s}, {s:s}]", "Type", "network", "Type", "ipc"));
+	int code;
+	json_t *o = convert(spec, true, &code);
+	assert_int_equal(code, 0);
+	assert_false(has_ns(o, "network")); /* the VM's network */
+	assert_true(has_ns(o, "pid"));      /* added, as Kata does */
+	assert_true(has_ns(o, "mount"));
+	assert_true(has_ns(o, "ipc"));
+	json_decref(o);
+}
+
+static void test_spec_hooks_refused(void **state)
+{
+	(void)state;
+	const char *args[] = {"/bin/true", NULL};
+	json_t *spec = rtl_spec(args, false, NULL);
+	json_object_set_new(spec, "Hooks",
+	                    json_pack("{s:[{s:s}]}", "Prestart", "Path", "/bin/evil"));
+	int code;
+	json_t *o = convert(spec, false, &code);
+	assert_null(o);
+	assert_int_equal(code, TTRPC_INVALID_ARGUMENT);
+}
+
+/* ---- ids and paths ------------------------------------------------------------------------ */
+
+static void test_ids(void **state)
+{
+	(void)state;
+	const char *good[] = {"a", "abc-DEF_1.2", "0123456789abcdef"};
+	const char *bad[] = {"", ".", "..", "-x", "a/b", "a b", "a\x01"};
+	for (size_t i = 0; i < 3; i++)
+		assert_int_equal(rt_check_cid(good[i], NULL), 0);
+	for (size_t i = 0; i < 7; i++) {
+		cc_error *e = NULL;
+		assert_int_not_equal(rt_check_cid(bad[i], &e), 0);
+		assert_int_equal(rtl_code(e), TTRPC_INVALID_ARGUMENT);
+	}
+	char longid[CC_AGENT_MAX_ID_BYTES + 2];
+	memset(longid, 'a', sizeof(longid) - 1);
+	longid[sizeof(longid) - 1] = '\0';
+	assert_int_not_equal(rt_check_cid(longid, NULL), 0);
+	assert_int_equal(rt_check_eid("", NULL), 0);
+	assert_int_equal(rt_check_eid("exec-1", NULL), 0);
+	assert_int_not_equal(rt_check_eid("a b", NULL), 0);
+}
+
+static void test_path_inside(void **state)
+{
+	(void)state;
+	const char *rel = NULL;
+	assert_int_equal(rt_path_inside("/r", "/r/a/b", &rel, NULL), 0);
+	assert_string_equal(rel, "a/b");
+	const char *bad[] = {"/r", "/r/", "/rx/a", "/a", "r/a", "/r/../a", "/r/a/../../b",
+	                     "/r//a", "/r/./a", "/r/a/", "/r/a/.."};
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		cc_error *e = NULL;
+		const char *r2 = "unchanged";
+		assert_int_not_equal(rt_path_inside("/r", bad[i], &r2, &e), 0);
+		assert_string_equal(r2, "unchanged");
+		assert_int_equal(rtl_code(e), TTRPC_INVALID_ARGUMENT);
+	}
+}
+
+/* ---- CopyFile ------------------------------------------------------------------------------ */
+
+static int copy(struct fx *f, const char *rel, mode_t mode, const void *data, size_t len,
+                int64_t size, int64_t off, int *ret_code)
+{
+	char path[1024];
+	snprintf(path, sizeof(path), "%s%s%s", rel[0] == '/' ? "" : f->shared,
+	         rel[0] == '/' ? "" : "/", rel);
+	Grpc__CopyFileRequest req = GRPC__COPY_FILE_REQUEST__INIT;
+	req.path = path;
+	req.file_mode = mode;
+	req.dir_mode = 0750;
+	req.uid = (int32_t)getuid();
+	req.gid = (int32_t)getgid();
+	req.file_size = size;
+	req.offset = off;
+	req.data.data = (uint8_t *)data;
+	req.data.len = len;
+	cc_error *e = NULL;
+	int rc = agent_rt_copy_file(f->rt, &req, &e);
+	*ret_code = rc < 0 ? ttrpc_error_code(e) : 0;
+	if (rc < 0 && getenv("RT_TEST_VERBOSE"))
+		print_message("%s: %s\n", rel, cc_error_message(e));
+	cc_error_free(e);
+	return rc;
+}
+
+static void test_copyfile_good(void **state)
+{
+	struct fx *f = *state;
+	int code;
+	/* a file in two chunks, in new directories */
+	assert_int_equal(copy(f, "c1-x/etc/hosts", S_IFREG | 0644, "127.0.0.1 ", 10, 19, 0, &code),
+	                 0);
+	char p[1024], buf[64] = "";
+	snprintf(p, sizeof(p), "%s/c1-x/etc/hosts", f->shared);
+	assert_int_equal(access(p, F_OK), -1); /* not complete yet */
+	assert_int_equal(copy(f, "c1-x/etc/hosts", S_IFREG | 0644, "localhost", 9, 19, 10, &code),
+	                 0);
+	int fd = open(p, O_RDONLY);
+	assert_true(fd >= 0);
+	assert_int_equal(read(fd, buf, sizeof(buf)), 19);
+	close(fd);
+	assert_string_equal(buf, "127.0.0.1 localhost");
+	struct stat st;
+	assert_int_equal(stat(p, &st), 0);
+	assert_int_equal(st.st_mode & 07777, 0644);
+	snprintf(p, sizeof(p), "%s/c1-x/etc", f->shared);
+	assert_int_equal(stat(p, &st), 0);
+	assert_int_equal(st.st_mode & 07777, 0750);
+	/* setuid dropped */
+	assert_int_equal(copy(f, "c1-x/suid", S_IFREG | 04755, "x", 1, 1, 0, &code), 0);
+	snprintf(p, sizeof(p), "%s/c1-x/suid", f->shared);
+	assert_int_equal(stat(p, &st), 0);
+	assert_int_equal(st.st_mode & 07777, 0755);
+	/* an empty file, mode 0 = regular */
+	assert_int_equal(copy(f, "c1-x/empty", 0600, "", 0, 0, 0, &code), 0);
+	/* a directory, twice */
+	assert_int_equal(copy(f, "c1-x/sec", S_IFDIR | 0700, NULL, 0, 0, 0, &code), 0);
+	assert_int_equal(copy(f, "c1-x/sec", S_IFDIR | 0711, NULL, 0, 0, 0, &code), 0);
+	snprintf(p, sizeof(p), "%s/c1-x/sec", f->shared);
+	assert_int_equal(stat(p, &st), 0);
+	assert_true(S_ISDIR(st.st_mode));
+	assert_int_equal(st.st_mode & 07777, 0711);
+	/* the k8s atomic writer: ..data -> ..2024, token -> ..data/token, and
+	 * ..data replaced later */
+	assert_int_equal(copy(f, "c1-x/sec/..2024", S_IFDIR | 0755, NULL, 0, 0, 0, &code), 0);
+	assert_int_equal(copy(f, "c1-x/sec/..data", S_IFLNK | 0777, "..2024", 6, 0, 0, &code), 0);
+	assert_int_equal(copy(f, "c1-x/sec/token", S_IFLNK | 0777, "..data/token", 12, 0, 0, &code),
+	                 0);
+	assert_int_equal(copy(f, "c1-x/sec/..2025", S_IFDIR | 0755, NULL, 0, 0, 0, &code), 0);
+	assert_int_equal(copy(f, "c1-x/sec/..data", S_IFLNK | 0777, "..2025", 6, 0, 0, &code), 0);
+	snprintf(p, sizeof(p), "%s/c1-x/sec/..data", f->shared);
+	ssize_t n = readlink(p, buf, sizeof(buf) - 1);
+	assert_int_equal(n, 6);
+	buf[n] = '\0';
+	assert_string_equal(buf, "..2025");
+}
+
+static void test_copyfile_hostile(void **state)
+{
+	struct fx *f = *state;
+	int code;
+	char p[1200], outside[1024];
+	snprintf(outside, sizeof(outside), "%s/outside", f->dir);
+	assert_int_equal(mkdir(outside, 0755), 0);
+	/* a symlink planted in the shared directory (as if by an older agent) */
+	snprintf(p, sizeof(p), "%s/evil", f->shared);
+	assert_int_equal(symlink(outside, p), 0);
+	snprintf(p, sizeof(p), "%s/d", f->shared);
+	assert_int_equal(mkdir(p, 0755), 0);
+	snprintf(p, sizeof(p), "%s/d/f.tmp", f->shared);
+	char target[1100];
+	snprintf(target, sizeof(target), "%s/planted", outside);
+	assert_int_equal(symlink(target, p), 0);
+	char parent_escape[1100], abs_other[1100];
+	snprintf(parent_escape, sizeof(parent_escape), "%s/../x", f->shared);
+	snprintf(abs_other, sizeof(abs_other), "%s/x", outside);
+	const char *bad[] = {"/etc/cocoon-rt-test", parent_escape, abs_other, "a/../../x",
+	                     "./x", "a//x", "a/", "evil/x", "evil/sub/x", "d/f"};
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		code = -1;
+		assert_int_not_equal(copy(f, bad[i], S_IFREG | 0644, "x", 1, 1, 0, &code), 0);
+		if (code != TTRPC_INVALID_ARGUMENT)
+			fail_msg("%s: code %d", bad[i], code);
+	}
+	/* the shared directory itself */
+	assert_int_not_equal(copy(f, f->shared, S_IFDIR | 0755, NULL, 0, 0, 0, &code), 0);
+	assert_int_equal(code, TTRPC_INVALID_ARGUMENT);
+	/* nothing reached outside */
+	assert_int_equal(access("/etc/cocoon-rt-test", F_OK), -1);
+	snprintf(p, sizeof(p), "%s/x", outside);
+	assert_int_equal(access(p, F_OK), -1);
+	assert_int_equal(access(target, F_OK), -1);
+	snprintf(p, sizeof(p), "%s/sub", outside);
+	assert_int_equal(access(p, F_OK), -1);
+	/* sizes and types */
+	assert_int_not_equal(copy(f, "s/big", S_IFREG | 0644, "x", 1,
+	                          (int64_t)CC_AGENT_COPYFILE_MAX_BYTES + 1, 0, &code), 0);
+	assert_int_equal(code, TTRPC_INVALID_ARGUMENT);
+	assert_int_not_equal(copy(f, "s/over", S_IFREG | 0644, "xyz", 3, 2, 0, &code), 0);
+	assert_int_equal(code, TTRPC_INVALID_ARGUMENT);
+	assert_int_not_equal(copy(f, "s/neg", S_IFREG | 0644, "x", 1, 1, -1, &code), 0);
+	assert_int_equal(code, TTRPC_INVALID_ARGUMENT);
+	assert_int_not_equal(copy(f, "s/sock", S_IFSOCK | 0644, "", 0, 0, 0, &code), 0);
+	assert_int_equal(code, TTRPC_INVALID_ARGUMENT);
+	assert_int_not_equal(copy(f, "s/dev", S_IFCHR | 0644, "", 0, 0, 0, &code), 0);
+	assert_int_equal(code, TTRPC_INVALID_ARGUMENT);
+	/* symlinks: not in the shared root, relative, no "..", no NUL */
+	assert_int_not_equal(copy(f, "lnk", S_IFLNK | 0777, "x", 1, 0, 0, &code), 0);
+	assert_int_equal(code, TTRPC_INVALID_ARGUMENT);
+	assert_int_not_equal(copy(f, "s/lnk", S_IFLNK | 0777, "/etc", 4, 0, 0, &code), 0);
+	assert_int_equal(code, TTRPC_INVALID_ARGUMENT);
+	assert_int_not_equal(copy(f, "s/lnk", S_IFLNK | 0777, "a/../../b", 9, 0, 0, &code), 0);
+	assert_int_equal(code, TTRPC_INVALID_ARGUMENT);
+	assert_int_not_equal(copy(f, "s/lnk", S_IFLNK | 0777, "..", 2, 0, 0, &code), 0);
+	assert_int_equal(code, TTRPC_INVALID_ARGUMENT);
+	assert_int_not_equal(copy(f, "s/lnk", S_IFLNK | 0777, "a\0b", 3, 0, 0, &code), 0);
+	assert_int_equal(code, TTRPC_INVALID_ARGUMENT);
+	assert_int_not_equal(copy(f, "s/lnk", S_IFLNK | 0777, "", 0, 0, 0, &code), 0);
+	assert_int_equal(code, TTRPC_INVALID_ARGUMENT);
+	/* a leaf that is a symlink is replaced, not followed */
+	snprintf(p, sizeof(p), "%s/d/g", f->shared);
+	assert_int_equal(symlink(target, p), 0);
+	assert_int_equal(copy(f, "d/g", S_IFREG | 0644, "ok", 2, 2, 0, &code), 0);
+	struct stat st;
+	assert_int_equal(lstat(p, &st), 0);
+	assert_true(S_ISREG(st.st_mode));
+	assert_int_equal(access(target, F_OK), -1);
+	/* a directory request onto a symlink is refused */
+	snprintf(p, sizeof(p), "%s/d/h", f->shared);
+	assert_int_equal(symlink(outside, p), 0);
+	assert_int_not_equal(copy(f, "d/h", S_IFDIR | 0700, NULL, 0, 0, 0, &code), 0);
+	assert_int_equal(code, TTRPC_INVALID_ARGUMENT);
+	assert_int_equal(stat(outside, &st), 0);
+	assert_int_equal(st.st_mode & 07777, 0755);
+}
+
+/* ---- reaper ------------------------------------------------------------------------------------ */
+
+static void test_reaper(void **state)
+{
+	(void)state;
+	rt_reaper *r = NULL;
+	assert_int_equal(rt_reaper_new(&r, NULL), 0);
+	const char *argv1[] = {"/bin/sh", "-c", "exit 3", NULL};
+	struct rt_spawn sp = {.argv = argv1, .fds = {-1, -1, -1}, .fd3 = -1};
+	rt_child *c = NULL;
+	assert_int_equal(rt_reaper_spawn(r, &sp, &c, NULL), 0);
+	assert_int_equal(rt_child_wait(c, NULL, -1, 10000), 0);
+	int ws = 0;
+	assert_true(rt_child_exited(c, &ws));
+	assert_int_equal(rt_wstatus_to_kata(ws), 3);
+	assert_int_equal(rt_child_signal(c, SIGTERM), -ESRCH);
+	rt_child_unref(c);
+	/* killed by a signal: Kata's status is the signal number */
+	const char *argv2[] = {"/bin/sleep", "100", NULL};
+	sp.argv = argv2;
+	assert_int_equal(rt_reaper_spawn(r, &sp, &c, NULL), 0);
+	assert_int_equal(rt_child_wait(c, NULL, -1, 50), -ETIMEDOUT);
+	assert_int_equal(rt_child_signal(c, SIGKILL), 0);
+	assert_int_equal(rt_child_wait(c, NULL, -1, 10000), 0);
+	assert_true(rt_child_exited(c, &ws));
+	assert_int_equal(rt_wstatus_to_kata(ws), SIGKILL);
+	rt_child_unref(c);
+	/* not a child */
+	cc_error *e = NULL;
+	assert_int_equal(rt_reaper_adopt(r, getppid(), &c, &e), -ECHILD);
+	cc_error_free(e);
+	/* a missing program */
+	const char *argv3[] = {"/nonexistent/prog", NULL};
+	sp.argv = argv3;
+	e = NULL;
+	assert_true(rt_reaper_spawn(r, &sp, &c, &e) < 0);
+	cc_error_free(e);
+	rt_reaper_free(r);
+}
+
+/* ---- sandbox and lifecycle errors ----------------------------------------------------------------- */
+
+static int create_sandbox(struct fx *f, json_t *j)
+{
+	Grpc__CreateSandboxRequest *req =
+	    (Grpc__CreateSandboxRequest *)rtl_request("CreateSandboxRequest", j);
+	json_decref(j);
+	cc_error *e = NULL;
+	int rc = agent_rt_create_sandbox(f->rt, req, &e);
+	protobuf_c_message_free_unpacked(&req->base, NULL);
+	return rc < 0 ? rtl_code(e) : 0;
+}
+
+static void test_sandbox_checks(void **state)
+{
+	struct fx *f = *state;
+	char mp[1024];
+	snprintf(mp, sizeof(mp), "%s/run/sandbox/local/a", f->dir);
+	/* before CreateSandbox */
+	const char *args[] = {"/bin/true", NULL};
+	json_t *cj = json_pack("{s:s, s:o}", "container_id", "c1", "OCI", rtl_spec(args, false, "/x"));
+	Grpc__CreateContainerRequest *cr =
+	    (Grpc__CreateContainerRequest *)rtl_request("CreateContainerRequest", cj);
+	json_decref(cj);
+	cc_error *e = NULL;
+	assert_true(agent_rt_create_container(f->rt, NULL, cr, &e) < 0);
+	assert_int_equal(rtl_code(e), TTRPC_FAILED_PRECONDITION);
+	Grpc__DestroySandboxRequest dreq = GRPC__DESTROY_SANDBOX_REQUEST__INIT;
+	e = NULL;
+	assert_true(agent_rt_destroy_sandbox(f->rt, &dreq, &e) < 0);
+	assert_int_equal(rtl_code(e), TTRPC_FAILED_PRECONDITION);
+	/* refused requests leave no sandbox */
+	assert_int_equal(create_sandbox(f, json_pack("{s:[{s:s, s:s}]}", "storages", "driver",
+	                                             "virtio-fs", "mount_point", mp)),
+	                 TTRPC_INVALID_ARGUMENT);
+	assert_int_equal(create_sandbox(f, json_pack("{s:[{s:s, s:s}]}", "storages", "driver",
+	                                             "local", "mount_point", "/tmp/escape")),
+	                 TTRPC_INVALID_ARGUMENT);
+	assert_int_equal(create_sandbox(f, json_pack("{s:[s]}", "dns", "evil\nnameserver 1.1.1.1")),
+	                 TTRPC_INVALID_ARGUMENT);
+	assert_int_equal(create_sandbox(f, json_pack("{s:s}", "hostname", "a b")),
+	                 TTRPC_INVALID_ARGUMENT);
+	/* a good one; twice is ALREADY_EXISTS */
+	char eph[1024];
+	snprintf(eph, sizeof(eph), "%s/run/sandbox/shm", f->dir);
+	assert_int_equal(create_sandbox(f, json_pack("{s:s, s:s, s:[s, s], s:[{s:s, s:s, s:[s]}, "
+	                                             "{s:s, s:s, s:[s]}]}",
+	                                             "hostname", "pod", "sandbox_id", "sb1", "dns",
+	                                             "nameserver 10.0.0.10", "search svc.local",
+	                                             "storages", "driver", "local", "mount_point",
+	                                             mp, "options", "mode=0777", "driver",
+	                                             "ephemeral", "mount_point", eph, "options",
+	                                             "size=1M")),
+	                 0);
+	assert_int_equal(create_sandbox(f, json_pack("{}")), TTRPC_ALREADY_EXISTS);
+	struct stat st;
+	assert_int_equal(stat(mp, &st), 0);
+	assert_int_equal(st.st_mode & 07777, 0777);
+	if (getuid() == 0)
+		assert_true(rtl_mounted_below(eph));
+	char rc_path[1024];
+	snprintf(rc_path, sizeof(rc_path), "%s/run/sandbox/resolv.conf", f->dir);
+	char *text = NULL;
+	assert_int_equal(rt_read_file(rc_path, 4096, &text, NULL, NULL), 0);
+	assert_string_equal(text, "nameserver 10.0.0.10\nsearch svc.local\n");
+	free(text);
+	/* unknown containers */
+	Grpc__StartContainerRequest sreq = GRPC__START_CONTAINER_REQUEST__INIT;
+	sreq.container_id = "nope";
+	e = NULL;
+	assert_true(agent_rt_start_container(f->rt, &sreq, &e) < 0);
+	assert_int_equal(rtl_code(e), TTRPC_NOT_FOUND);
+	sreq.container_id = "../evil";
+	e = NULL;
+	assert_true(agent_rt_start_container(f->rt, &sreq, &e) < 0);
+	assert_int_equal(rtl_code(e), TTRPC_INVALID_ARGUMENT);
+	Grpc__WaitProcessRequest wreq = GRPC__WAIT_PROCESS_REQUEST__INIT;
+	wreq.container_id = "nope";
+	Grpc__WaitProcessResponse *wr = NULL;
+	e = NULL;
+	assert_true(agent_rt_wait_process(f->rt, NULL, &wreq, &wr, &e) < 0);
+	assert_int_equal(rtl_code(e), TTRPC_NOT_FOUND);
+	/* unsupported parts of CreateContainer, and a root outside run_dir */
+	protobuf_c_message_free_unpacked(&cr->base, NULL);
+	cj = json_pack("{s:s, s:o}", "container_id", "c1", "OCI", rtl_spec(args, false, "/"));
+	cr = (Grpc__CreateContainerRequest *)rtl_request("CreateContainerRequest", cj);
+	json_decref(cj);
+	e = NULL;
+	assert_true(agent_rt_create_container(f->rt, NULL, cr, &e) < 0);
+	assert_int_equal(rtl_code(e), TTRPC_INVALID_ARGUMENT);
+	char bundle[1024];
+	snprintf(bundle, sizeof(bundle), "%s/run/c1", f->dir);
+	assert_int_equal(access(bundle, F_OK), -1); /* cleaned up */
+	protobuf_c_message_free_unpacked(&cr->base, NULL);
+	cj = json_pack("{s:s, s:o, s:[{s:s}]}", "container_id", "c1", "OCI",
+	               rtl_spec(args, false, "/x"), "devices", "id", "vda");
+	cr = (Grpc__CreateContainerRequest *)rtl_request("CreateContainerRequest", cj);
+	json_decref(cj);
+	e = NULL;
+	assert_true(agent_rt_create_container(f->rt, NULL, cr, &e) < 0);
+	assert_int_equal(rtl_code(e), TTRPC_INVALID_ARGUMENT);
+	protobuf_c_message_free_unpacked(&cr->base, NULL);
+	/* guest details */
+	Grpc__GuestDetailsRequest greq = GRPC__GUEST_DETAILS_REQUEST__INIT;
+	greq.mem_block_size = true;
+	Grpc__GuestDetailsResponse *gr = NULL;
+	assert_int_equal(agent_rt_guest_details(f->rt, &greq, &gr, NULL), 0);
+	assert_non_null(gr->agent_details);
+	assert_int_equal(gr->agent_details->n_storage_handlers, 3);
+	protobuf_c_message_free_unpacked(&gr->base, NULL);
+	/* DestroySandbox undoes the storages */
+	assert_int_equal(agent_rt_destroy_sandbox(f->rt, &dreq, NULL), 0);
+	assert_false(rtl_mounted_below(eph));
+	assert_int_equal(access(mp, F_OK), -1);
+}
+
+/* ---- network (root: a network namespace of this process) ---------------------------------------- */
+
+/* Runs ip(8) with args (the reaper of f->rt waits for it). */
+static void ip(struct fx *f, const char *const *args)
+{
+	const char *argv[16] = {"/usr/sbin/ip"};
+	for (size_t i = 0; args[i] && i < 14; i++)
+		argv[i + 1] = args[i];
+	struct rt_spawn sp = {.argv = argv, .fds = {-1, -1, -1}, .fd3 = -1};
+	rt_child *c = NULL;
+	int ws = -1;
+	assert_int_equal(rt_reaper_spawn(f->rt->reaper, &sp, &c, NULL), 0);
+	assert_int_equal(rt_child_wait(c, NULL, -1, 20000), 0);
+	assert_true(rt_child_exited(c, &ws));
+	rt_child_unref(c);
+	if (ws != 0)
+		fail_msg("ip %s %s %s: status %d", args[0], args[1], args[2], ws);
+}
+
+static Types__Interface *find_iface(Grpc__Interfaces *l, const char *name)
+{
+	for (size_t i = 0; i < l->n_interfaces; i++)
+		if (strcmp(l->interfaces[i]->name, name) == 0)
+			return l->interfaces[i];
+	return NULL;
+}
+
+static bool has_route(Grpc__Routes *r, const char *dest, const char *gw)
+{
+	for (size_t i = 0; i < r->n_routes; i++)
+		if (strcmp(r->routes[i]->dest, dest) == 0 && strcmp(r->routes[i]->gateway, gw) == 0)
+			return true;
+	return false;
+}
+
+static void test_network(void **state)
+{
+	struct fx *f = *state;
+	if (getuid() != 0)
+		skip();
+	/* In the host's namespace (PID 1's), changes are refused (a MAC no
+	 * interface has: harmless even if the guard failed). */
+	Types__Interface in = TYPES__INTERFACE__INIT;
+	in.hwaddr = "02:00:00:de:ad:01";
+	Grpc__UpdateInterfaceRequest ureq = GRPC__UPDATE_INTERFACE_REQUEST__INIT;
+	ureq.interface = &in;
+	Types__Interface *out = NULL;
+	cc_error *e = NULL;
+	assert_true(agent_rt_update_interface(f->rt, &ureq, &out, &e) < 0);
+	assert_int_equal(rtl_code(e), TTRPC_FAILED_PRECONDITION);
+	/* From here on this thread (and what it starts) has its own network. */
+	assert_int_equal(unshare(CLONE_NEWNET), 0);
+	if (access("/usr/sbin/ip", X_OK) < 0)
+		skip();
+	ip(f, (const char *[]){"link", "add", "dummy0", "type", "veth", "peer", "name", "peer0",
+	                       NULL});
+	ip(f, (const char *[]){"link", "set", "peer0", "up", NULL});
+	Grpc__ListInterfacesRequest lreq = GRPC__LIST_INTERFACES_REQUEST__INIT;
+	Grpc__Interfaces *l = NULL;
+	assert_int_equal(agent_rt_list_interfaces(f->rt, &lreq, &l, NULL), 0);
+	Types__Interface *d = find_iface(l, "dummy0");
+	assert_non_null(d);
+	assert_non_null(find_iface(l, "lo"));
+	assert_string_equal(d->type, "veth");
+	char mac[64];
+	snprintf(mac, sizeof(mac), "%s", d->hwaddr);
+	assert_int_equal(strlen(mac), 17);
+	protobuf_c_message_free_unpacked(&l->base, NULL);
+	/* rename, MTU, addresses, up */
+	Types__IPAddress a4 = TYPES__IPADDRESS__INIT, a6 = TYPES__IPADDRESS__INIT;
+	a4.address = "10.1.2.3";
+	a4.mask = "24";
+	a6.family = TYPES__IPFAMILY__v6;
+	a6.address = "fd00::5";
+	a6.mask = "64";
+	Types__IPAddress *addrs[] = {&a4, &a6};
+	in.hwaddr = mac;
+	in.name = "eth0";
+	in.mtu = 1400;
+	in.n_ipaddresses = 2;
+	in.ipaddresses = addrs;
+	e = NULL;
+	if (agent_rt_update_interface(f->rt, &ureq, &out, &e) < 0)
+		fail_msg("UpdateInterface: %s", cc_error_message(e));
+	assert_string_equal(out->name, "eth0");
+	assert_int_equal(out->mtu, 1400);
+	assert_true(out->raw_flags & 1); /* IFF_UP */
+	bool v4 = false, v6 = false;
+	for (size_t i = 0; i < out->n_ipaddresses; i++) {
+		v4 |= strcmp(out->ipaddresses[i]->address, "10.1.2.3") == 0 &&
+		      strcmp(out->ipaddresses[i]->mask, "24") == 0;
+		v6 |= strcmp(out->ipaddresses[i]->address, "fd00::5") == 0;
+	}
+	assert_true(v4 && v6);
+	protobuf_c_message_free_unpacked(&out->base, NULL);
+	/* routes: a gateway route given before its link route still works */
+	Types__Route r1 = TYPES__ROUTE__INIT, r2 = TYPES__ROUTE__INIT, r3 = TYPES__ROUTE__INIT;
+	r1.dest = "10.9.0.0/16";
+	r1.gateway = "10.1.2.1";
+	r1.device = "eth0";
+	r2.dest = "192.168.50.0/24";
+	r2.device = "eth0";
+	r2.scope = 253; /* link */
+	r3.gateway = "10.1.2.254";
+	r3.device = "eth0";
+	Types__Route *rv[] = {&r1, &r2, &r3};
+	Grpc__Routes routes = GRPC__ROUTES__INIT;
+	routes.n_routes = 3;
+	routes.routes = rv;
+	Grpc__UpdateRoutesRequest rreq = GRPC__UPDATE_ROUTES_REQUEST__INIT;
+	rreq.routes = &routes;
+	Grpc__Routes *got = NULL;
+	e = NULL;
+	if (agent_rt_update_routes(f->rt, &rreq, &got, &e) < 0)
+		fail_msg("UpdateRoutes: %s", cc_error_message(e));
+	assert_true(has_route(got, "10.9.0.0/16", "10.1.2.1"));
+	assert_true(has_route(got, "192.168.50.0/24", ""));
+	assert_true(has_route(got, "", "10.1.2.254"));
+	assert_true(has_route(got, "10.1.2.0/24", "")); /* the kernel's, kept */
+	protobuf_c_message_free_unpacked(&got->base, NULL);
+	/* replacing: the old ones go */
+	routes.n_routes = 1;
+	rv[0] = &r2;
+	assert_int_equal(agent_rt_update_routes(f->rt, &rreq, &got, NULL), 0);
+	protobuf_c_message_free_unpacked(&got->base, NULL);
+	Grpc__ListRoutesRequest lr = GRPC__LIST_ROUTES_REQUEST__INIT;
+	assert_int_equal(agent_rt_list_routes(f->rt, &lr, &got, NULL), 0);
+	assert_false(has_route(got, "10.9.0.0/16", "10.1.2.1"));
+	assert_false(has_route(got, "", "10.1.2.254"));
+	assert_true(has_route(got, "192.168.50.0/24", ""));
+	protobuf_c_message_free_unpacked(&got->base, NULL);
+	/* hostile values */
+	r1.device = "nope0";
+	rv[0] = &r1;
+	e = NULL;
+	assert_true(agent_rt_update_routes(f->rt, &rreq, &got, &e) < 0);
+	assert_int_equal(rtl_code(e), TTRPC_INVALID_ARGUMENT);
+	r1.device = "eth0";
+	r1.dest = "10.9.0.0/99";
+	e = NULL;
+	assert_true(agent_rt_update_routes(f->rt, &rreq, &got, &e) < 0);
+	assert_int_equal(rtl_code(e), TTRPC_INVALID_ARGUMENT);
+	a4.address = "10.1.2.300";
+	e = NULL;
+	assert_true(agent_rt_update_interface(f->rt, &ureq, &out, &e) < 0);
+	assert_int_equal(rtl_code(e), TTRPC_INVALID_ARGUMENT);
+	a4.address = "10.1.2.3";
+	in.hwaddr = "02:00:00:de:ad:02";
+	e = NULL;
+	assert_true(agent_rt_update_interface(f->rt, &ureq, &out, &e) < 0);
+	assert_int_equal(rtl_code(e), TTRPC_NOT_FOUND);
+	in.hwaddr = "zz";
+	e = NULL;
+	assert_true(agent_rt_update_interface(f->rt, &ureq, &out, &e) < 0);
+	assert_int_equal(rtl_code(e), TTRPC_INVALID_ARGUMENT);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+	    cmocka_unit_test(test_spec_fields),
+	    cmocka_unit_test(test_spec_guest_and_defaults),
+	    cmocka_unit_test(test_spec_hooks_refused),
+	    cmocka_unit_test(test_ids),
+	    cmocka_unit_test(test_path_inside),
+	    cmocka_unit_test_setup_teardown(test_copyfile_good, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_copyfile_hostile, setup, teardown),
+	    cmocka_unit_test(test_reaper),
+	    cmocka_unit_test_setup_teardown(test_sandbox_checks, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_network, setup, teardown),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
