@@ -178,11 +178,9 @@ int ocicrypt_decrypt_reader_digest(const ocicrypt_keys *keys, const char *media_
 		r = oc_pubopts_parse_b64(json_string_value(po), json_string_length(po), &pub, err);
 		if (r == 0)
 			r = oc_cipher_decrypt_reader(ciphertext, &opts, &pub, "encrypted layer", ret,
-			                             err);
+			                             ret_plain, err);
 		else
 			img_reader_free(ciphertext);
-		if (r == 0 && ret_plain)
-			*ret_plain = opts.digest;
 		oc_plbco_wipe(&opts);
 		return r;
 	}

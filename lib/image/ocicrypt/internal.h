@@ -76,11 +76,13 @@ char *oc_pubopts_dump_b64(const unsigned char hmac[OC_HMAC_LEN]);
 
 /* ---- the layer cipher (cipher.c) ---------------------------------------- */
 
-/* A reader of the plain blob over ciphertext that checks HMAC and digest at
- * the end (see ocicrypt_decrypt_reader). Takes ownership of inner. */
+/* A reader of the plain blob over ciphertext that checks the HMAC at the
+ * end (see ocicrypt_decrypt_reader); *plain_out (may be NULL; must outlive
+ * the reader) gets the digest of the plain bytes when it ends. Takes
+ * ownership of inner. */
 int oc_cipher_decrypt_reader(img_reader *inner, const struct oc_plbco *o,
                              const struct oc_pubopts *pub, const char *what, img_reader **ret,
-                             cc_error **err);
+                             img_digest *plain_out, cc_error **err);
 
 /* Encryption state shared by the ciphertext reader and the encryptor. */
 struct oc_enc_state;

@@ -91,19 +91,20 @@ int ocicrypt_recipients_set_provider_config(ocicrypt_recipients *r, const char *
  * strings); media_type its media type (must be an encrypted one).
  * Unwraps the PLBCO with the first annotation/key that works, then returns
  * in *ret a reader of the plain blob. The reader checks, when the
- * ciphertext ends, the HMAC (pubopts) and that the plain blob has the
- * PLBCO's digest; a mismatch fails the read that would have returned 0
- * ("HMAC mismatch", "plaintext digest mismatch"), so a consumer that read
- * to the end saw every check pass. Takes ownership of ciphertext (freed on
- * failure too). */
+ * ciphertext ends, the HMAC (pubopts); a mismatch fails the read that would
+ * have returned 0 ("HMAC mismatch"), so a consumer that read to the end saw
+ * the check pass. The PLBCO's plaintext digest is not enforced, as in Go
+ * ocicrypt and ocicrypt-rs (skopeo records the digest of the layer before
+ * it compressed it): consumers check what they know (a pull checks the
+ * diff_id; ocicrypt_decrypt_reader_digest gives the real digest). Takes
+ * ownership of ciphertext (freed on failure too). */
 int ocicrypt_decrypt_reader(const ocicrypt_keys *keys, const char *media_type,
                             const json_t *annotations, img_reader *ciphertext, img_reader **ret,
                             cc_error **err);
 
-/* As ocicrypt_decrypt_reader, and *ret_plain (may be NULL) gets the digest
- * the plain blob must have (from the unwrapped options): once the reader
- * has ended without error, the plain blob has exactly this digest, so a
- * caller need not hash it again. */
+/* As ocicrypt_decrypt_reader, and *ret_plain (may be NULL; it must outlive
+ * the reader) gets the digest of the plain bytes when the reader ends
+ * without error, so a caller need not hash them again. */
 int ocicrypt_decrypt_reader_digest(const ocicrypt_keys *keys, const char *media_type,
                                    const json_t *annotations, img_reader *ciphertext,
                                    img_reader **ret, img_digest *ret_plain, cc_error **err);

@@ -131,10 +131,10 @@ def hostile_layout():
                     t.addfile(ti, io.BytesIO(data))
         return raw.getvalue()
 
-    def image(tarbytes, diff_id=None, docker=False, sizes=(0,)):
+    def image(tarbytes, diff_id=None, docker=False, sizes=(0,), oci_tar=False):
         """A one-layer image (the layer listed once per entry of sizes,
         each entry added to its true size)."""
-        layer = tarbytes if docker else gzip.compress(tarbytes, mtime=0)
+        layer = tarbytes if docker or oci_tar else gzip.compress(tarbytes, mtime=0)
         did = diff_id or "sha256:" + hashlib.sha256(tarbytes).hexdigest()
         cfg = json.dumps({"architecture": "amd64", "os": "linux", "config": {},
                           "rootfs": {"type": "layers", "diff_ids": [did] * len(sizes)}}).encode()
@@ -143,6 +143,7 @@ def hostile_layout():
         ct = ("application/vnd.docker.container.image.v1+json" if docker
               else "application/vnd.oci.image.config.v1+json")
         lt = ("application/vnd.docker.image.rootfs.diff.tar" if docker
+              else "application/vnd.oci.image.layer.v1.tar" if oci_tar
               else "application/vnd.oci.image.layer.v1.tar+gzip")
         m = json.dumps({"schemaVersion": 2, "mediaType": mt,
                         "config": {"mediaType": ct, "digest": blob(cfg), "size": len(cfg)},
@@ -159,10 +160,12 @@ def hostile_layout():
     dup["annotations"] = {"org.opencontainers.image.ref.name": "dupsize"}
     plain_docker = image(tar([("secret.txt", "file", b"top secret\n")]), docker=True)
     plain_docker["annotations"] = {"org.opencontainers.image.ref.name": "dockertar"}
+    ocitar = image(tar([("plain.txt", "file", b"uncompressed\n")]), oci_tar=True)
+    ocitar["annotations"] = {"org.opencontainers.image.ref.name": "ocitar"}
     with open(lay + "/oci-layout", "w") as f:
         json.dump({"imageLayoutVersion": "1.0.0"}, f)
     with open(lay + "/index.json", "w") as f:
-        json.dump({"schemaVersion": 2, "manifests": [escape, bad, dup, plain_docker]}, f)
+        json.dump({"schemaVersion": 2, "manifests": [escape, bad, dup, plain_docker, ocitar]}, f)
     os.makedirs(TMP + "/outside")
     return lay
 
@@ -407,6 +410,24 @@ def main():
     rc, so, se = pull("--insecure-policy", "--decryption-key", keys + "/priv.pem", "oci:%s:x" % encd, b13)
     check("and pulled back with the key",
           rc == 0 and open(b13 + "/rootfs/secret.txt").read() == "top secret\n", se)
+
+    # 7. skopeo gzips an uncompressed layer while encrypting it and records
+    # the uncompressed digest in the key options: cocoon reads it as skopeo
+    sk = os.path.join(TMP, "skopeo-tar-enc")
+    sh("skopeo", "copy", "-q", "--encryption-key", "jwe:" + keys + "/pub.pem", "oci:%s:ocitar" % hl,
+       "oci:%s:x" % sk)
+    skd = os.path.join(TMP, "skopeo-tar-dec")
+    sh("skopeo", "copy", "-q", "--decryption-key", keys + "/priv.pem", "oci:%s:x" % sk, "oci:%s:x" % skd)
+    cd = os.path.join(TMP, "cocoon-tar-dec")
+    rc, so, se = run(COCOON, "image", "copy", "-q", "--decryption-key", keys + "/priv.pem",
+                     "oci:%s:x" % sk, "oci:%s:x" % cd)
+    check("skopeo-encrypted uncompressed layer: decrypted to the same blob as skopeo's",
+          rc == 0 and [l["digest"] for l in layers_of(cd, "x")] == [l["digest"] for l in layers_of(skd, "x")],
+          se)
+    b14 = os.path.join(work, "b14")
+    rc, so, se = pull("--insecure-policy", "--decryption-key", keys + "/priv.pem", "oci:%s:x" % sk, b14)
+    check("and pulled (diff_id checked)",
+          rc == 0 and open(b14 + "/rootfs/plain.txt").read() == "uncompressed\n", se)
 
 
 if os.geteuid() != 0 or not all(shutil.which(p) for p in ("umoci", "skopeo", "docker-registry", "gpg")):
