@@ -12,26 +12,13 @@
 
 #include "agent.pb-c.h"
 
-static const ProtobufCMessageDescriptor *const request_types[] = {
-    &grpc__create_container_request__descriptor, &grpc__start_container_request__descriptor,
-    &grpc__remove_container_request__descriptor, &grpc__exec_process_request__descriptor,
-    &grpc__signal_process_request__descriptor,   &grpc__wait_process_request__descriptor,
-    &grpc__stats_container_request__descriptor,  &grpc__pause_container_request__descriptor,
-    &grpc__resume_container_request__descriptor, &grpc__write_stream_request__descriptor,
-    &grpc__read_stream_request__descriptor,      &grpc__close_stdin_request__descriptor,
-    &grpc__tty_win_resize_request__descriptor,   &grpc__update_interface_request__descriptor,
-    &grpc__update_routes_request__descriptor,    &grpc__list_interfaces_request__descriptor,
-    &grpc__list_routes_request__descriptor,      &grpc__create_sandbox_request__descriptor,
-    &grpc__destroy_sandbox_request__descriptor,  &grpc__guest_details_request__descriptor,
-    &grpc__copy_file_request__descriptor,        &grpc__get_oomevent_request__descriptor,
-    &grpc__set_policy_request__descriptor,
-};
-
+/* The request types: the inputs of grpc.AgentService's methods. */
 const ProtobufCMessageDescriptor *pbjson_request_type(const char *ep)
 {
-	for (size_t i = 0; i < sizeof(request_types) / sizeof(request_types[0]); i++)
-		if (strcmp(request_types[i]->short_name, ep) == 0)
-			return request_types[i];
+	const ProtobufCServiceDescriptor *sd = &grpc__agent_service__descriptor;
+	for (unsigned i = 0; i < sd->n_methods; i++)
+		if (strcmp(sd->methods[i].input->short_name, ep) == 0)
+			return sd->methods[i].input;
 	return NULL;
 }
 
