@@ -279,6 +279,34 @@
  * are cancelled. */
 #define CC_AGENT_SHUTDOWN_GRACE_MS 5000
 
+/* ---- containerd-shim-cocoon-v2 (src/shim, docs/shim.md) ---------------- */
+
+/* A bundle's config.json (containerd writes it; Kubernetes specs are a few
+ * KiB, a spec must fit a 4 MiB ttrpc message to reach the agent anyway). */
+#define CC_SHIM_MAX_SPEC_BYTES (4u * 1024u * 1024u)
+
+/* The runtime options containerd writes on the stdin of `start`. */
+#define CC_SHIM_MAX_OPTIONS_BYTES (1u * 1024u * 1024u)
+
+/* Containers one pod's shim serves, and exec processes per container
+ * (Kubernetes pods have a few containers; each exec costs three threads). */
+#define CC_SHIM_MAX_CONTAINERS 256u
+#define CC_SHIM_MAX_EXECS 256u
+
+/* Events waiting to be forwarded to containerd, and tries per event
+ * (containerd's shim library: a 2048-entry queue, 5 tries). */
+#define CC_SHIM_EVENT_QUEUE 2048u
+#define CC_SHIM_EVENT_TRIES 5u
+
+/* Bytes asked for per ReadStdout/ReadStderr and sent per WriteStdin (Kata's
+ * shim: 32 KiB). */
+#define CC_SHIM_STDIO_CHUNK 32768u
+
+/* After a process exits, how long its output may still take to reach
+ * containerd's fifos before the exit is reported anyway (a daemon the
+ * process left behind may hold its stdout open for ever). */
+#define CC_SHIM_EXIT_IO_WAIT_MS 5000
+
 /* ---- TOML (lib/toml, configuration files) ------------------------------ */
 
 /* Largest TOML document parsed (configuration.toml is a few KiB; Kata's
