@@ -307,11 +307,16 @@ int agent_config_apply_json(struct agent_config *c, const char *name, const char
 static int apply_opt(struct agent_config *c, int opt, const char *arg, cc_error **err)
 {
 	switch (opt) {
+	/* a channel given here replaces one from the files, of either kind */
 	case OPT_CHANNEL:
+		free(c->listen);
+		c->listen = NULL;
 		return set_str(&c->channel, arg, err);
 	case OPT_LISTEN:
 		if (check_listen(arg, "--listen", err) < 0)
 			return -EINVAL;
+		free(c->channel);
+		c->channel = NULL;
 		return set_str(&c->listen, arg, err);
 	case OPT_POLICY:
 		return set_str(&c->policy, arg, err);
@@ -355,10 +360,15 @@ static int scan_args(struct agent_config *c, int argc, char **argv, bool first,
 	optind = 1;
 	opterr = 0;
 	int opt;
+	bool channel = false, listen = false;
 	while ((opt = getopt_long(argc, argv, "", long_opts, NULL)) != -1) {
 		if (opt == '?' || opt == ':')
 			return cc_error_set(err, -EINVAL, "unknown option or missing value: %s",
 			                    argv[optind - 1]);
+		channel |= opt == OPT_CHANNEL;
+		listen |= opt == OPT_LISTEN;
+		if (channel && listen)
+			return cc_error_set(err, -EINVAL, "--channel and --listen: give one of them");
 		int r = 0;
 		if (first && opt == OPT_CONFIG)
 			r = set_str(&c->config_file, optarg, err);

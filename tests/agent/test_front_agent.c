@@ -1027,6 +1027,15 @@ static void test_config_sources(void **state)
 	assert_non_null(strstr(log, "input shape kata"));
 	assert_non_null(strstr(log, "agent.debug_console"));
 	free(log);
+	/* a flag beats the kernel command line's agent.server_addr */
+	char listen0[400];
+	snprintf(listen0, sizeof(listen0), "unix:%s", a.sock);
+	f = fopen(cmdline, "w");
+	fputs("agent.server_addr=unix:///nonexistent-dir/agent.sock\n", f);
+	fclose(f);
+	agent_spawn(&a, true, (const char *[]){"--kernel-cmdline", cmdline, "--listen", listen0, NULL});
+	still_serving(&a);
+	agent_stop(&a);
 	/* errors: exit 2 for bad configuration, 1 for a policy that fails */
 	static const char *const bad[][6] = {
 	    {"--bogus", NULL},
