@@ -1069,10 +1069,70 @@ static void test_config_sources(void **state)
 	agent_cleanup(&a);
 }
 
+/* The agent with its real runtime, as a normal process (--no-guest, its
+ * directories in the test's): it serves, refuses garbage for every RPC,
+ * denies what a Kata policy forbids before the runtime, and stops on
+ * SIGTERM. */
+static void test_real_runtime_smoke(void **state)
+{
+	(void)state;
+	char pol[4200];
+	snprintf(pol, sizeof(pol), "%s/pod-lifecycle/policy.rego", kata_dir());
+	struct agent a = {0};
+	agent_dirs(&a);
+	char run[400], oci[400], cache[400], listen[400];
+	snprintf(run, sizeof(run), "%s/run", a.dir);
+	snprintf(oci, sizeof(oci), "%s/oci", a.dir);
+	snprintf(cache, sizeof(cache), "%s/cache", a.dir);
+	snprintf(listen, sizeof(listen), "unix:%s", a.sock);
+	mkdir(run, 0700);
+	mkdir(oci, 0700);
+	mkdir(cache, 0700);
+	agent_spawn(&a, true,
+	            (const char *[]){"--listen", listen, "--policy", pol, "--no-guest", "--run-dir", run,
+	                             "--oci-root", oci, "--image-cache", cache, "--log-level", "debug",
+	                             NULL});
+	ttrpc_client *c = connect_agent(&a);
+	health_ok(c);
+	char msg[4096];
+	assert_int_equal(copy_file(c, "/etc/passwd", S_IFREG | 0644, "x", msg, sizeof(msg)),
+	                 TTRPC_PERMISSION_DENIED);
+	Grpc__CreateContainerRequest cc = GRPC__CREATE_CONTAINER_REQUEST__INIT;
+	cc.container_id = (char *)"c1";
+	assert_int_equal(call_pb(c, "CreateContainer", &cc.base, 5000, msg, sizeof(msg)),
+	                 TTRPC_PERMISSION_DENIED);
+	uint8_t junk[] = {0xff, 0xff, 0xff, 0xff, 0x0f};
+	const ProtobufCServiceDescriptor *sd = &grpc__agent_service__descriptor;
+	for (unsigned i = 0; i < sd->n_methods; i++)
+		assert_int_equal(call_raw(c, "grpc.AgentService", sd->methods[i].name, junk,
+		                          sizeof(junk), 5000, NULL, NULL, msg, sizeof(msg)),
+		                 TTRPC_INTERNAL);
+	health_ok(c);
+	ttrpc_client_free(c);
+	agent_stop(&a);
+	if (getenv("KEEP_AGENT_LOGS") == NULL && strncmp(a.dir, "/tmp/cocoon-agent-test.", 23) == 0) {
+		/* the runtime's directories: whatever it made in them */
+		pid_t p = fork();
+		if (p == 0) {
+			execl("/bin/rm", "rm", "-rf", "--", run, oci, cache, (char *)NULL);
+			_exit(127);
+		}
+		waitpid(p, NULL, 0);
+	}
+	agent_cleanup(&a);
+}
+
 int main(int argc, char **argv)
 {
+	if (argc == 3 && strcmp(argv[2], "--real") == 0) {
+		agent_bin = argv[1];
+		signal(SIGPIPE, SIG_IGN);
+		const struct CMUnitTest real[] = {cmocka_unit_test(test_real_runtime_smoke)};
+		return cmocka_run_group_tests(real, NULL, NULL);
+	}
 	if (argc != 2) {
-		fprintf(stderr, "usage: test_front_agent PATH_TO_cocoon-agent-fake\n");
+		fprintf(stderr, "usage: test_front_agent PATH_TO_cocoon-agent-fake\n"
+		                "       test_front_agent PATH_TO_cocoon-agent --real\n");
 		return 2;
 	}
 	agent_bin = argv[1];
