@@ -111,34 +111,46 @@ static int get(const struct reader *rd, const char *key, enum toml_type t, const
 	return 1;
 }
 
-static int read_str(const struct reader *rd, const char *key, char **dst)
+/* A string without NUL: 1 and *ret (valid while the document is); 0 if
+ * absent. */
+static int get_str(const struct reader *rd, const char *key, const toml_value **v,
+                   const char **ret)
 {
-	const toml_value *v;
-	int r = get(rd, key, TOML_STRING, &v);
+	int r = get(rd, key, TOML_STRING, v);
 	if (r <= 0)
 		return r;
 	size_t n;
-	const char *s = toml_string(v, &n);
+	const char *s = toml_string(*v, &n);
 	if (strlen(s) != n)
-		return bad(rd, v, key, "contains a NUL character", "");
-	return set_str(dst, s, rd->err);
+		return bad(rd, *v, key, "contains a NUL character", "");
+	*ret = s;
+	return 1;
+}
+
+static int read_str(const struct reader *rd, const char *key, char **dst)
+{
+	const toml_value *v;
+	const char *s;
+	int r = get_str(rd, key, &v, &s);
+	return r <= 0 ? r : set_str(dst, s, rd->err);
 }
 
 /* An absolute path (or "" when allow_empty: unset). */
 static int read_path(const struct reader *rd, const char *key, char **dst, bool allow_empty)
 {
-	int r = read_str(rd, key, dst);
+	const toml_value *v;
+	const char *s;
+	int r = get_str(rd, key, &v, &s);
 	if (r <= 0)
 		return r;
-	if (**dst == '\0' && allow_empty) {
+	if (*s == '\0' && allow_empty) {
 		free(*dst);
 		*dst = NULL;
 		return 0;
 	}
-	if (**dst != '/')
-		return bad(rd, toml_table_get(rd->table, key), key, "must be an absolute path: ",
-		           *dst);
-	return 0;
+	if (*s != '/')
+		return bad(rd, v, key, "must be an absolute path: ", s);
+	return set_str(dst, s, rd->err);
 }
 
 static int read_uint(const struct reader *rd, const char *key, unsigned min, unsigned max,
@@ -334,15 +346,25 @@ static int read_runtime(struct reader *rd, struct shim_config *c, int *hv)
 	return r;
 }
 
-/* A section's table; absent is fine, another type is an error. */
+/* A section's table ("agent.cocoon"); absent is fine, anything else on
+ * the way that is not a table is an error. */
 static int section(const toml_value *root, const char *file, const char *path,
                    struct reader *rd, cc_error **err)
 {
-	const toml_value *t = toml_table_path(root, path);
-	*rd = (struct reader){.file = file, .section = path, .table = t, .err = err};
-	if (t != NULL && toml_type(t) != TOML_TABLE)
-		return cc_error_set_at(err, -EINVAL, "config_error", file, (int)toml_line(t), 0,
-		                       "%s: expected a table", path);
+	*rd = (struct reader){.file = file, .section = path, .err = err};
+	const toml_value *t = root;
+	char part[64];
+	for (const char *p = path; t != NULL && p != NULL;) {
+		const char *dot = strchr(p, '.');
+		size_t n = dot ? (size_t)(dot - p) : strlen(p);
+		snprintf(part, sizeof(part), "%.*s", (int)n, p);
+		t = toml_table_get(t, part);
+		if (t != NULL && toml_type(t) != TOML_TABLE)
+			return cc_error_set_at(err, -EINVAL, "config_error", file, (int)toml_line(t), 0,
+			                       "%.*s: expected a table", (int)(p + n - path), path);
+		p = dot ? dot + 1 : NULL;
+	}
+	rd->table = t;
 	return 0;
 }
 

@@ -16,10 +16,12 @@ static int conv_msg(const ProtobufCMessageDescriptor *d, json_t *obj, ProtobufCM
 
 static bool is_map_entry(const ProtobufCFieldDescriptor *f)
 {
+	if (f->type != PROTOBUF_C_TYPE_MESSAGE)
+		return false;
 	const ProtobufCMessageDescriptor *d = f->descriptor;
 	size_t n = strlen(d->name);
-	return f->type == PROTOBUF_C_TYPE_MESSAGE && n > 5 && strcmp(d->name + n - 5, "Entry") == 0 &&
-	       d->n_fields == 2 && strcmp(d->fields[0].name, "key") == 0;
+	return n > 5 && strcmp(d->name + n - 5, "Entry") == 0 && d->n_fields == 2 &&
+	       strcmp(d->fields[0].name, "key") == 0;
 }
 
 /* The JSON member for proto field f of message d. */
