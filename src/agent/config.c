@@ -1,5 +1,6 @@
 /* cocoon-agent's configuration (config.h). */
 #include "config.h"
+#include "front_file.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -103,42 +104,6 @@ static void set_defaults(struct agent_config *c)
 	c->log_level = AGENT_LOG_INFO;
 	c->policy_input = AGENT_JSON_BOTH;
 	c->rt.guest = getpid() == 1 || getenv("COCOON_AGENT_CHANNEL") != NULL;
-}
-
-/* Reads a small file into a NUL-terminated buffer. */
-static int read_small(const char *path, size_t max, char **ret, size_t *ret_len, cc_error **err)
-{
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return cc_error_set(err, -errno, "%s: %s", path, strerror(errno));
-	cc_buf b;
-	cc_buf_init(&b, max);
-	char chunk[4096];
-	int r = 0;
-	for (;;) {
-		ssize_t n = read(fd, chunk, sizeof(chunk));
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0) {
-			if (n < 0)
-				r = cc_error_set(err, -errno, "%s: %s", path, strerror(errno));
-			break;
-		}
-		if ((r = cc_buf_add(&b, chunk, (size_t)n)) < 0) {
-			r = cc_error_set(err, r, "%s: more than %zu bytes", path, max);
-			break;
-		}
-	}
-	close(fd);
-	if (r < 0) {
-		cc_buf_free(&b);
-		return r;
-	}
-	char *s = cc_buf_steal(&b, ret_len);
-	if (s == NULL)
-		return cc_error_set(err, -ENOMEM, "%s: out of memory", path);
-	*ret = s;
-	return 0;
 }
 
 /* ---- kernel command line ------------------------------------------------- */
@@ -415,14 +380,14 @@ int agent_config_parse(struct agent_config *c, int argc, char **argv,
 	if (c->kernel_cmdline == NULL && c->rt.guest)
 		r = set_str(&c->kernel_cmdline, "/proc/cmdline", err);
 	if (r == 0 && c->kernel_cmdline != NULL)
-		r = read_small(c->kernel_cmdline, CC_AGENT_MAX_CMDLINE_BYTES, &cmdline, NULL, err);
+		r = agent_read_file(c->kernel_cmdline, CC_AGENT_MAX_CMDLINE_BYTES, &cmdline, NULL, err);
 	if (r == 0 && cmdline != NULL && c->config_file == NULL)
 		r = each_kernel_word(cmdline, config_file_cb, &c->config_file, err);
 	/* file < kernel command line < flags */
 	if (r == 0 && c->config_file != NULL) {
 		char *text = NULL;
 		size_t len = 0;
-		r = read_small(c->config_file, CC_AGENT_MAX_CONFIG_BYTES, &text, &len, err);
+		r = agent_read_file(c->config_file, CC_AGENT_MAX_CONFIG_BYTES, &text, &len, err);
 		if (r == 0)
 			r = agent_config_apply_json(c, c->config_file, text, len, err);
 		free(text);

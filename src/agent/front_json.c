@@ -250,7 +250,7 @@ static int emit_value(struct emit *e, const ProtobufCFieldDescriptor *f, const v
 	return cc_error_set(e->err, -EINVAL, "field %s: unknown protobuf-c type %d", f->name, f->type);
 }
 
-static size_t elem_size(ProtobufCType t)
+size_t agent_pb_elem_size(ProtobufCType t)
 {
 	switch (t) {
 	case PROTOBUF_C_TYPE_INT64:
@@ -331,7 +331,7 @@ static int emit_repeated(struct emit *e, const ProtobufCFieldDescriptor *f, cons
 		return cc_error_set(e->err, -EINVAL, "field %s: %zu elements but no array", f->name, n);
 	if (agent_json_is_map(f))
 		return emit_map(e, f, n, (ProtobufCMessage *const *)arr);
-	size_t sz = elem_size(f->type);
+	size_t sz = agent_pb_elem_size(f->type);
 	int r = cc_buf_addc(&e->b, '[');
 	for (size_t i = 0; r == 0 && i < n; i++) {
 		if (i)

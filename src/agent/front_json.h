@@ -57,6 +57,10 @@ const char *agent_json_oneof_name(const ProtobufCMessageDescriptor *msg,
  * message with key = 1 and value = 2). */
 int agent_json_is_map(const ProtobufCFieldDescriptor *f);
 
+/* The size of one element of a repeated field of type t in protobuf-c's
+ * arrays. */
+size_t agent_pb_elem_size(ProtobufCType t);
+
 /* true if Kata's agent of this shape does not serialize field f of msg. */
 int agent_json_field_hidden(const ProtobufCMessageDescriptor *msg,
                             const ProtobufCFieldDescriptor *f, enum agent_json_shape shape);

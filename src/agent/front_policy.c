@@ -2,6 +2,7 @@
  * src/agent/policy/src/policy.rs (AgentPolicy::allow_request, set_policy,
  * update_allow_failures_flag) and src/agent/src/policy.rs. */
 #include "front_policy.h"
+#include "front_file.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -297,36 +298,13 @@ int agent_gate_set_policy(agent_gate *g, const char *name, const char *src, size
 
 int agent_gate_load_file(agent_gate *g, const char *path, cc_error **err)
 {
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return cc_error_set(err, -errno, "policy %s: %s", path, strerror(errno));
-	cc_buf b;
-	cc_buf_init(&b, CC_REGO_MAX_POLICY_BYTES);
-	char chunk[65536];
-	int r = 0;
-	for (;;) {
-		ssize_t n = read(fd, chunk, sizeof(chunk));
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0) {
-			r = cc_error_set(err, -errno, "policy %s: %s", path, strerror(errno));
-			break;
-		}
-		if (n == 0)
-			break;
-		r = cc_buf_add(&b, chunk, (size_t)n);
-		if (r == -E2BIG)
-			r = cc_error_set(err, r, "policy %s: more than %u bytes", path,
-			                 CC_REGO_MAX_POLICY_BYTES);
-		else if (r < 0)
-			r = cc_error_set(err, r, "policy %s: out of memory", path);
-		if (r < 0)
-			break;
-	}
-	close(fd);
-	if (r == 0)
-		r = agent_gate_set_policy(g, path, b.p ? b.p : "", b.len, err);
-	cc_buf_free(&b);
+	char *src = NULL;
+	size_t len = 0;
+	int r = agent_read_file(path, CC_REGO_MAX_POLICY_BYTES, &src, &len, err);
+	if (r < 0)
+		return cc_error_wrap(err, "policy");
+	r = agent_gate_set_policy(g, path, src, len, err);
+	free(src);
 	return r;
 }
 

@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "agent.pb-c.h"
+#include "front_file.h"
 
 /* The request types: the inputs of grpc.AgentService's methods. */
 const ProtobufCMessageDescriptor *pbjson_request_type(const char *ep)
@@ -127,28 +128,6 @@ static int set_value(struct ctx *c, const ProtobufCFieldDescriptor *f, json_t *v
 	}
 }
 
-static size_t elem_size(ProtobufCType t)
-{
-	switch (t) {
-	case PROTOBUF_C_TYPE_INT64:
-	case PROTOBUF_C_TYPE_SINT64:
-	case PROTOBUF_C_TYPE_SFIXED64:
-	case PROTOBUF_C_TYPE_UINT64:
-	case PROTOBUF_C_TYPE_FIXED64:
-	case PROTOBUF_C_TYPE_DOUBLE:
-		return 8;
-	case PROTOBUF_C_TYPE_STRING:
-	case PROTOBUF_C_TYPE_MESSAGE:
-		return sizeof(void *);
-	case PROTOBUF_C_TYPE_BYTES:
-		return sizeof(ProtobufCBinaryData);
-	case PROTOBUF_C_TYPE_BOOL:
-		return sizeof(protobuf_c_boolean);
-	default:
-		return 4;
-	}
-}
-
 static int set_map(struct ctx *c, const ProtobufCFieldDescriptor *f, json_t *v, uint8_t *base)
 {
 	if (!json_is_object(v))
@@ -181,7 +160,7 @@ static int set_repeated(struct ctx *c, const ProtobufCFieldDescriptor *f, json_t
 		return set_map(c, f, v, base);
 	if (!json_is_array(v))
 		return fail(c, "not an array");
-	size_t n = json_array_size(v), sz = elem_size(f->type);
+	size_t n = json_array_size(v), sz = agent_pb_elem_size(f->type);
 	uint8_t *arr = n ? calloc(n, sz) : NULL;
 	*(uint8_t **)(base + f->offset) = arr;
 	for (size_t i = 0; i < n; i++) {
@@ -327,31 +306,17 @@ const char *kata_dir(void)
 
 char *slurp_file(const char *path, size_t *len)
 {
-	FILE *f = fopen(path, "rb");
-	if (f == NULL)
+	char *text = NULL;
+	size_t n = 0;
+	cc_error *e = NULL;
+	/* the agent's own reader, with the largest cap a vector file needs */
+	if (agent_read_file(path, 256u << 20, &text, &n, &e) < 0) {
+		cc_error_free(e);
 		return NULL;
-	size_t cap = 1 << 16, n = 0, k;
-	char *buf = malloc(cap + 1);
-	while (buf && (k = fread(buf + n, 1, cap - n, f)) > 0) {
-		n += k;
-		if (n == cap) {
-			char *nb = realloc(buf, cap * 2 + 1);
-			if (nb == NULL) {
-				free(buf);
-				buf = NULL;
-				break;
-			}
-			buf = nb;
-			cap *= 2;
-		}
 	}
-	fclose(f);
-	if (buf) {
-		buf[n] = '\0';
-		if (len)
-			*len = n;
-	}
-	return buf;
+	if (len)
+		*len = n;
+	return text;
 }
 
 int kata_lines_read(const char *dir, struct kata_line **ret, size_t *n)
