@@ -113,8 +113,13 @@ static int run(struct agent_config *c, agent_log *log)
 		cc_error_wrap(&err, "boot-time policy");
 	if (r == 0 && (r = agent_rt_new(&c->rt, &rt, &err)) < 0)
 		cc_error_wrap(&err, "runtime");
-	/* the unix listener of the tests: only peers of our own uid */
-	ttrpc_server_opts so = {.require_same_uid = c->listen && agent_config_unix_path(c->listen)};
+	/* the unix listener of the tests: only peers of our own uid. Each
+	 * call's thread evaluates the policy: its stack holds the Rego
+	 * engine's C stack cap plus room, whatever ulimit -s says. */
+	ttrpc_server_opts so = {
+	    .require_same_uid = c->listen && agent_config_unix_path(c->listen),
+	    .handler_stack_bytes = CC_REGO_MAX_STACK_BYTES + 2u * 1024u * 1024u,
+	};
 	if (r == 0)
 		r = ttrpc_server_new(&so, &server, &err);
 	struct agent_front front = {.gate = gate, .rt = rt, .log = log, .version = COCOON_VERSION};
