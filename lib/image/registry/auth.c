@@ -279,17 +279,25 @@ int img_creds_parse(const char *s, img_creds *ret, cc_error **err)
 	return split_creds(s, strlen(s), ret, err, "credentials");
 }
 
-/* Normalizes an auth file key: drops the scheme, a trailing "/" and the
- * legacy "/v1" or "/v2" path, and maps index.docker.io to docker.io. */
+/* Normalizes an auth file key: a key with a scheme is a URL and names the
+ * whole registry (its path is dropped, as containers/image's
+ * normalizeAuthFileKey does); otherwise a trailing "/" and the legacy "/v1"
+ * or "/v2" path are dropped. index.docker.io and registry-1.docker.io
+ * become docker.io. */
 static char *normalize_key(const char *k)
 {
+	bool url = true;
 	if (strncmp(k, "https://", 8) == 0)
 		k += 8;
 	else if (strncmp(k, "http://", 7) == 0)
 		k += 7;
+	else
+		url = false;
 	char *s = strdup(k);
 	if (s == NULL)
 		return NULL;
+	if (url)
+		s[strcspn(s, "/")] = '\0';
 	size_t n = strlen(s);
 	while (n > 0 && s[n - 1] == '/')
 		s[--n] = '\0';

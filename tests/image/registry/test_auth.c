@@ -105,11 +105,13 @@ static char *write_tmp(const char *content)
 static void test_auth_file(void **state)
 {
 	(void)state;
-	/* dXNlcjpwYXNz = user:pass, b3RoZXI6cHc6Ng== = other:pw:6, bnM6bnNwdw== = ns:nspw */
+	/* dXNlcjpwYXNz = user:pass, b3RoZXI6cHc6Ng== = other:pw:6, bnM6bnNwdw== = ns:nspw,
+	 * dXJsOnU= = url:u */
 	char *p = write_tmp("{\"auths\":{"
 	                    "\"https://index.docker.io/v1/\":{\"auth\":\"dXNlcjpwYXNz\"},"
 	                    "\"quay.io\":{\"auth\":\"b3RoZXI6cHc6Ng==\"},"
 	                    "\"quay.io/ns\":{\"auth\":\"bnM6bnNwdw==\"},"
+	                    "\"https://ghcr.io/some/ns\":{\"auth\":\"dXJsOnU=\"},"
 	                    "\"bad.io\":{\"auth\":\"%%%\"}}}");
 	img_creds c = {0};
 	assert_int_equal(img_auth_file_lookup(p, "docker.io/library/busybox", &c, NULL), 0);
@@ -123,6 +125,10 @@ static void test_auth_file(void **state)
 	/* the longest namespace wins */
 	assert_int_equal(img_auth_file_lookup(p, "quay.io/ns/x", &c, NULL), 0);
 	assert_string_equal(c.user, "ns");
+	img_creds_clear(&c);
+	/* a key with a scheme names the whole registry, path or not */
+	assert_int_equal(img_auth_file_lookup(p, "ghcr.io/any/repo", &c, NULL), 0);
+	assert_string_equal(c.user, "url");
 	img_creds_clear(&c);
 	/* a prefix of a component does not match */
 	assert_int_equal(img_auth_file_lookup(p, "quay.iox/a", &c, NULL), -ENOENT);
