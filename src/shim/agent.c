@@ -57,7 +57,7 @@ static void vm_died(void *arg, int status)
 {
 	struct shim *sh = arg;
 	pthread_mutex_lock(&sh->mu);
-	bool expected = sh->exiting;
+	bool expected = sh->exiting || sh->vm_stopping;
 	ttrpc_client *c = sh->agent;
 	pthread_mutex_unlock(&sh->mu);
 	if (WIFSIGNALED(status))
@@ -203,6 +203,7 @@ int shim_ensure_sandbox(struct shim *sh, const char *hostname, cc_error **err)
 		ttrpc_client *c = sh->agent;
 		sh->vm = NULL;
 		sh->agent = NULL;
+		sh->vm_stopping = false;
 		pthread_mutex_unlock(&sh->mu);
 		ttrpc_client_free(c);
 		shim_vm_free(vm);
@@ -214,10 +215,12 @@ void shim_stop_vm(struct shim *sh)
 {
 	pthread_mutex_lock(&sh->mu);
 	struct shim_vm *vm = sh->vm;
-	bool created = sh->sandbox_created;
+	bool created = sh->sandbox_created, first = !sh->vm_stopping;
 	sh->sandbox_created = false;
+	if (vm != NULL)
+		sh->vm_stopping = true;
 	pthread_mutex_unlock(&sh->mu);
-	if (vm == NULL)
+	if (vm == NULL || !first)
 		return;
 	if (created && !shim_vm_dead(vm)) {
 		Grpc__DestroySandboxRequest req = GRPC__DESTROY_SANDBOX_REQUEST__INIT;

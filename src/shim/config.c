@@ -103,8 +103,9 @@ static int get(const struct reader *rd, const char *key, enum toml_type t, const
 		return 0;
 	if (toml_type(v) != t) {
 		char m[64];
-		snprintf(m, sizeof(m), "expected a %s, not a %s", toml_type_name(t),
-		         toml_type_name(toml_type(v)));
+		const char *want = toml_type_name(t), *got = toml_type_name(toml_type(v));
+		snprintf(m, sizeof(m), "expected %s %s, not %s %s", want[0] == 'i' ? "an" : "a", want,
+		         got[0] == 'i' || got[0] == 'a' ? "an" : "a", got);
 		return bad(rd, v, key, m, "");
 	}
 	*ret = v;

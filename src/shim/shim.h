@@ -97,6 +97,7 @@ struct shim {
 	bool booting;             /* a Create is booting the VM */
 	pthread_cond_t boot_cond;
 	bool exiting;             /* Shutdown accepted: no new Creates */
+	bool vm_stopping;         /* shim_stop_vm ran: the VM's exit is expected */
 	int workers;              /* relay, waiter and OOM threads running */
 	pthread_cond_t workers_cond;
 	bool oom_started;

@@ -123,10 +123,11 @@ static int spawn_server(const struct shim_flags *f, int lfd, const char *config,
 	if (pid == 0) {
 		setsid();
 		int dn = open("/dev/null", O_RDWR);
-		if (dn < 0 || dup2(dn, 0) < 0 || dup2(dn, 1) < 0 || dup2(dn, 2) < 0 ||
-		    dup2(lfd, 3) != 3)
+		if (dn < 0 || dup2(dn, 0) < 0 || dup2(dn, 1) < 0 || dup2(dn, 2) < 0)
 			_exit(126);
-		/* dup2 clears close-on-exec on fd 3 */
+		/* dup2 clears close-on-exec, except when lfd is already 3 */
+		if (lfd == 3 ? fcntl(3, F_SETFD, 0) < 0 : dup2(lfd, 3) != 3)
+			_exit(126);
 		execv(self, (char **)argv);
 		_exit(127);
 	}
@@ -258,7 +259,9 @@ int shim_start(const struct shim_flags *f)
 	int r = start(f, &address, &err);
 	if (r < 0) {
 		/* containerd shows start's output in its error */
-		fprintf(stderr, "%s\n", cc_error_message(err));
+		char *m = cc_error_format(err);
+		fprintf(stderr, "%s\n", m ? m : cc_error_message(err));
+		free(m);
 		cc_error_free(err);
 		return 1;
 	}

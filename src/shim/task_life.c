@@ -372,6 +372,14 @@ int task_delete(ttrpc_call *call, void *ud, cc_error **err)
 	if (remove_in_agent(sh, c, &e) < 0)
 		shim_logf(sh, CC_LOG_WARN, "%s", cc_error_message(e));
 	cc_error_free(e);
+	/* the pod's last container: the VM goes now, before containerd's
+	 * Shutdown, which it follows with `delete` as soon as the connection
+	 * closes (Kata stops the sandbox on its container's Delete) */
+	pthread_mutex_lock(&sh->mu);
+	bool last = sh->n_ctrs == 0;
+	pthread_mutex_unlock(&sh->mu);
+	if (last)
+		shim_stop_vm(sh);
 	Containerd__Events__TaskDelete ev = CONTAINERD__EVENTS__TASK_DELETE__INIT;
 	ev.container_id = c->id;
 	ev.id = c->id;

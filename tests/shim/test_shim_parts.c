@@ -281,7 +281,7 @@ static void test_config(void **state)
 
 	char *m = load_bad("[hypervisor.qemu]\n\ndefault_memory = \"lots\"\n");
 	assert_string_equal(m, "cfg.toml:3: config_error: hypervisor.qemu.default_memory: expected "
-	                       "a integer, not a string");
+	                       "an integer, not a string");
 	free(m);
 	m = load_bad("[hypervisor.qemu]\ndefault_vcpus = 0\n");
 	assert_string_equal(m, "cfg.toml:2: config_error: hypervisor.qemu.default_vcpus: 0 is out of "

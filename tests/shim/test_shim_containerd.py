@@ -1,0 +1,482 @@
+#!/usr/bin/env python3
+"""containerd 1.6 (Debian) driving containerd-shim-cocoon-v2 (docs/shim.md).
+
+containerd runs with a private root, state and sockets under a temp dir
+(no systemd; ../shared/reference/machine.md section 3), and `ctr run
+--runtime <abs path of the shim>` is the client, as a user would run it.
+
+Part 1, hypervisor "none" (the agent as a host process; the stand-in
+agent tests/shim/fake_agent.c runs the container's processes as plain
+children, so no VM and no image are needed):
+  output and exit code, stdin, a pty with its size, run -d with
+  `ctr task exec/ps/metrics/pause/resume/kill/delete`, the events and
+  their order, what the agent was sent (guest pull spec), a bad config
+  and an agent failure reported to ctr, a killed shim cleaned up by
+  containerd's `delete`, and at the end: no shim, agent, socket, state
+  directory, bundle or mount left, nothing in the content store.
+Part 2, QEMU (skipped when qemu, the kernel package or busybox is
+missing): a guest image built with guest/build.py around the stand-in
+agent; one pod in a microVM (TCG here): the output comes from the guest
+kernel, the guest reaches a loopback HTTP server through the one
+guestfwd and nothing else, and no QEMU is left.
+
+Every process this script starts is stopped by PID. Exits 77 without
+containerd or without root.
+
+Usage: test_shim_containerd.py SHIM FAKE_AGENT SCRATCH_DIR
+"""
+import json
+import os
+import pty
+import select
+import shutil
+import signal
+import socket
+import struct
+import subprocess
+import sys
+import tempfile
+import termios
+import fcntl
+import threading
+import time
+import http.server
+
+sys.dont_write_bytecode = True
+SHIM = os.path.abspath(sys.argv[1])
+AGENT = os.path.abspath(sys.argv[2])
+SCRATCH = os.path.abspath(sys.argv[3])
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+FAILS = []
+PROCS = []
+SKIP = 77
+
+
+def check(name, cond, detail=""):
+    print(("ok - " if cond else "not ok - ") + name + ("" if cond else ": " + str(detail)))
+    if not cond:
+        FAILS.append(name)
+    return cond
+
+
+def stop(p):
+    if p.poll() is None:
+        p.send_signal(signal.SIGTERM)
+        try:
+            p.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            p.kill()
+            p.wait()
+
+
+def wait_for(pred, timeout=30.0, step=0.05):
+    end = time.time() + timeout
+    while time.time() < end:
+        v = pred()
+        if v:
+            return v
+        time.sleep(step)
+    return pred()
+
+
+class Ctd:
+    """containerd with everything under tmp."""
+
+    def __init__(self, tmp):
+        self.tmp = tmp
+        self.sock = os.path.join(tmp, "c.sock")
+        self.state = os.path.join(tmp, "state")
+        cfg = os.path.join(tmp, "config.toml")
+        with open(cfg, "w") as f:
+            f.write('version = 2\nroot = "%s/root"\nstate = "%s/state"\n'
+                    'disabled_plugins = ["io.containerd.grpc.v1.cri"]\n'
+                    '[grpc]\n  address = "%s/c.sock"\n[ttrpc]\n  address = "%s/c.sock.ttrpc"\n'
+                    '[plugins."io.containerd.internal.v1.opt"]\n  path = "%s/opt"\n'
+                    % (tmp, tmp, tmp, tmp, tmp))
+        self.log = os.path.join(tmp, "containerd.log")
+        with open(self.log, "w") as log:
+            self.p = subprocess.Popen(["containerd", "--log-level", "debug", "--config", cfg],
+                                      stdout=log, stderr=log)
+        PROCS.append(self.p)
+        if not wait_for(lambda: self.p.poll() is None and os.path.exists(self.sock + ".ttrpc")
+                        and self.ctr("version").returncode == 0, 20):
+            raise RuntimeError("containerd did not start")
+
+    def ctr(self, *args, input=None, timeout=120, stdin=subprocess.DEVNULL):
+        return subprocess.run(["ctr", "--address", self.sock] + list(args), input=input,
+                              stdin=None if input is not None else stdin,
+                              capture_output=True, timeout=timeout)
+
+    def run(self, cid, cmd, cfg, extra=(), input=None, image=None, timeout=180):
+        args = ["run", "--rm", "--runtime", SHIM, "--runtime-config-path", cfg, "--rootfs"]
+        if image:
+            args += ["--annotation", "io.kubernetes.cri.image-name=" + image]
+        args += list(extra) + [ROOTFS, cid] + list(cmd)
+        return self.ctr(*args, input=input, timeout=timeout)
+
+    def task_status(self, cid):
+        out = self.ctr("task", "ls").stdout.decode()
+        for line in out.splitlines()[1:]:
+            f = line.split()
+            if f and f[0] == cid:
+                return f[2] if len(f) > 2 else ""
+        return None
+
+
+def ours():
+    """PIDs of processes whose command line mentions the shim or agent."""
+    found = []
+    for d in os.listdir("/proc"):
+        if not d.isdigit():
+            continue
+        try:
+            with open("/proc/%s/cmdline" % d, "rb") as f:
+                cl = f.read().replace(b"\0", b" ").decode(errors="replace")
+        except OSError:
+            continue
+        if SHIM in cl or AGENT in cl or (TMP and TMP in cl and "qemu" in cl):
+            found.append((int(d), cl.strip()))
+    return found
+
+
+def leftovers(ctd):
+    """What a finished pod must not leave behind."""
+    left = []
+    for d in ("s", "cocoon"):
+        p = os.path.join(ctd.state, d)
+        if os.path.isdir(p) and os.listdir(p):
+            left.append("%s: %s" % (p, os.listdir(p)))
+    tasks = os.path.join(ctd.state, "io.containerd.runtime.v2.task", "default")
+    if os.path.isdir(tasks) and os.listdir(tasks):
+        left.append("bundles: %s" % os.listdir(tasks))
+    procs = ours()
+    if procs:
+        left.append("processes: %s" % procs)
+    with open("/proc/self/mountinfo") as f:
+        mounts = [l.split()[4] for l in f if TMP in l.split()[4]]
+    if mounts:
+        left.append("mounts: %s" % mounts)
+    return left
+
+
+def agent_log():
+    try:
+        with open(AGENT_LOG) as f:
+            return f.read()
+    except OSError:
+        return ""
+
+
+def write_cfg(name, text):
+    path = os.path.join(TMP, name)
+    with open(path, "w") as f:
+        f.write(text)
+    return path
+
+
+def events_of(path, cid):
+    """(topic, decoded event) for cid from `ctr events`' lines."""
+    out = []
+    with open(path) as f:
+        for line in f:
+            # "2026-11-23 01:04:08.51 +0000 UTC default /tasks/create {...}"
+            i = line.find(" default /")
+            if i < 0:
+                continue
+            rest = line[i + len(" default "):].strip()
+            topic, body = rest.split(" ", 1) if " " in rest else (rest, "{}")
+            try:
+                ev = json.loads(body)
+            except ValueError:
+                continue
+            if ev.get("container_id") == cid:
+                out.append((topic, ev))
+    return out
+
+
+# ---- part 1: hypervisor "none" ---------------------------------------------------------
+
+def part_none(ctd):
+    global AGENT_LOG
+    AGENT_LOG = os.path.join(TMP, "agent.log")
+    cfg = write_cfg("none.toml", '[runtime]\nhypervisor = "none"\nenable_debug = true\n'
+                    '[hypervisor.none]\nagent_path = "%s"\nagent_args = ["--log", "%s"]\n'
+                    '[agent.cocoon]\ndial_timeout = 20\n' % (AGENT, AGENT_LOG))
+    evpath = os.path.join(TMP, "events.txt")
+    evf = open(evpath, "w")
+    ev = subprocess.Popen(["ctr", "--address", ctd.sock, "events"], stdout=evf, stderr=evf)
+    PROCS.append(ev)
+    time.sleep(0.5)
+
+    # output, stderr, exit code; the spec the agent got
+    r = ctd.run("c1", ["/bin/sh", "-c", "echo hello; echo oops >&2; exit 3"], cfg,
+                image="10.0.2.100:5000/test/bb:1")
+    check("ctr run: stdout reaches ctr", r.stdout == b"hello\n", r)
+    check("ctr run: stderr reaches ctr", b"oops\n" in r.stderr, r.stderr)
+    check("ctr run: the exit code is the container's", r.returncode == 3, r.returncode)
+    log = agent_log()
+    cc = [l for l in log.splitlines() if "CreateContainer id=c1 " in l]
+    check("the agent was asked to create the sandbox first",
+          "CreateSandbox sandbox_id=c1" in log and log.index("CreateSandbox") < log.index(
+              "CreateContainer"), log)
+    line = cc[0] if cc else ""
+    check("CreateContainer: guest pull (image annotation, rootfs in the guest)",
+          "image=10.0.2.100:5000/test/bb:1" in line and
+          "root=/run/kata-containers/c1/rootfs" in line, line)
+    check("CreateContainer: Kata's container type, no hooks, no seccomp, no host network ns",
+          "type=pod_sandbox" in line and "hooks=0" in line and "seccomp=0" in line and
+          "network" not in line and "+path" not in line, line)
+    check("the shim ended the pod: RemoveContainer, DestroySandbox, agent exited",
+          "RemoveContainer id=c1" in log and "DestroySandbox" in log and
+          log.rstrip().endswith("exited"), log[-500:])
+    left = wait_for(lambda: not leftovers(ctd), 10) or leftovers(ctd)
+    check("after ctr run --rm: no shim, agent, socket, state dir, bundle or mount left",
+          not leftovers(ctd), leftovers(ctd))
+
+    # stdin through WriteStdin/CloseStdin
+    r = ctd.run("c2", ["/bin/cat"], cfg, input=b"line1\nline2\n")
+    check("stdin reaches the container (cat echoes it)", r.stdout == b"line1\nline2\n"
+          and r.returncode == 0, r)
+    check("stdin end of file reaches the agent as CloseStdin", "CloseStdin id=c2" in agent_log())
+
+    # a pty: ctr run -t on a terminal of 30x100
+    out, rc = run_tty(ctd, cfg)
+    check("ctr run -t: the process has a terminal", b"/dev/pts/" in out, out)
+    check("ctr run -t: ResizePty set the terminal's size", b"30 100" in out, out)
+    check("ctr run -t: exit code", rc == 0, rc)
+
+    detached(ctd, cfg, evpath)
+    failures(ctd, cfg)
+    crash(ctd, cfg)
+
+    time.sleep(0.5)
+    ex7 = [e for t, e in events_of(evpath, "c7") if t == "/tasks/exit"]
+    check("crash: containerd published the task's exit (137, killed)",
+          ex7 and ex7[-1].get("exit_status") == 137, ex7)
+    stop(ev)
+    evf.close()
+    evs = [t for t, _ in events_of(evpath, "c1")]
+    check("events for a run: create, start, exit, delete in order",
+          evs == ["/tasks/create", "/tasks/start", "/tasks/exit", "/tasks/delete"], evs)
+    e1 = [(t, e) for t, e in events_of(evpath, "c4")]
+    topics = [t for t, _ in e1]
+    want = ["/tasks/create", "/tasks/start", "/tasks/exec-added", "/tasks/exec-started",
+            "/tasks/exit", "/tasks/paused", "/tasks/resumed", "/tasks/exit", "/tasks/delete"]
+    check("events for run -d, exec, pause, resume, kill, delete in order", topics == want,
+          topics)
+    exits = [e for t, e in e1 if t == "/tasks/exit"]
+    check("TaskExit of the exec names it and its status; the task's has its status",
+          len(exits) == 2 and exits[0].get("id") == "e1" and exits[0].get("exit_status") == 5
+          and exits[1].get("id") == "c4" and exits[1].get("exit_status") == 7, exits)
+    r = ctd.ctr("content", "ls", "-q")
+    check("containerd's content store holds no layer", r.stdout.strip() == b"", r.stdout)
+    r = ctd.ctr("snapshots", "ls")
+    check("containerd made no snapshot", len(r.stdout.decode().splitlines()) <= 1, r.stdout)
+
+
+def run_tty(ctd, cfg):
+    pid, fd = pty.fork()
+    if pid == 0:
+        os.execvp("ctr", ["ctr", "--address", ctd.sock, "run", "--rm", "-t", "--runtime", SHIM,
+                          "--runtime-config-path", cfg, "--rootfs", ROOTFS, "c3", "/bin/sh", "-c",
+                          "tty; stty size"])
+    fcntl.ioctl(fd, termios.TIOCSWINSZ, struct.pack("HHHH", 30, 100, 0, 0))
+    out = b""
+    end = time.time() + 60
+    while time.time() < end:
+        r, _, _ = select.select([fd], [], [], 1)
+        if r:
+            try:
+                b = os.read(fd, 4096)
+            except OSError:
+                break
+            if not b:
+                break
+            out += b
+    try:
+        _, st = os.waitpid(pid, 0)
+    except ChildProcessError:
+        st = 0
+    os.close(fd)
+    return out, os.waitstatus_to_exitcode(st)
+
+
+def detached(ctd, cfg, evpath):
+    r = ctd.ctr("run", "-d", "--runtime", SHIM, "--runtime-config-path", cfg, "--rootfs", ROOTFS,
+                "c4", "/bin/sh", "-c", "trap 'exit 7' TERM; while :; do sleep 0.1; done")
+    check("ctr run -d", r.returncode == 0, r)
+    check("ctr task ls: RUNNING", wait_for(lambda: ctd.task_status("c4") == "RUNNING", 20),
+          ctd.task_status("c4"))
+    r = ctd.ctr("task", "exec", "--exec-id", "e1", "c4", "/bin/sh", "-c",
+                "echo exec-out; echo exec-err >&2; exit 5")
+    check("ctr task exec: output and exit code of the second process",
+          r.stdout == b"exec-out\n" and b"exec-err" in r.stderr and r.returncode == 5, r)
+    r = ctd.ctr("task", "ps", "c4")
+    lines = r.stdout.decode().split()
+    check("ctr task ps lists the VM's (here: the agent's) pid",
+          r.returncode == 0 and len(lines) >= 3 and lines[2].isdigit(), r)
+    r = ctd.ctr("task", "metrics", "c4")
+    check("ctr task metrics: cgroup v1 metrics from the agent",
+          r.returncode == 0 and b"pids.current" in r.stdout and b"memory.usage_in_bytes" in
+          r.stdout, r)
+    r = ctd.ctr("task", "pause", "c4")
+    check("ctr task pause", r.returncode == 0 and ctd.task_status("c4") == "PAUSED", r)
+    r = ctd.ctr("task", "resume", "c4")
+    check("ctr task resume", r.returncode == 0 and ctd.task_status("c4") == "RUNNING", r)
+    r = ctd.ctr("task", "kill", "-s", "SIGTERM", "c4")
+    check("ctr task kill delivers the signal (the trap exits 7)",
+          r.returncode == 0 and wait_for(lambda: ctd.task_status("c4") == "STOPPED", 20)
+          and "SignalProcess id=c4 exec_id=c4 signal=15" in agent_log(), ctd.task_status("c4"))
+    r = ctd.ctr("task", "delete", "c4")
+    check("ctr task delete", r.returncode == 0, r)
+    r = ctd.ctr("container", "delete", "c4")
+    check("ctr container delete", r.returncode == 0, r)
+    check("after the last container: nothing left", wait_for(lambda: not leftovers(ctd), 10),
+          leftovers(ctd))
+
+
+def failures(ctd, cfg):
+    bad = write_cfg("bad.toml", '[hypervisor.qemu]\ndefault_memory = "lots"\n')
+    r = ctd.run("c5", ["/bin/true"], bad)
+    check("a bad configuration fails ctr run with the key named",
+          r.returncode != 0 and b"bad.toml:2: config_error: hypervisor.qemu.default_memory"
+          in r.stderr, r.stderr)
+    check("... and leaves nothing", wait_for(lambda: not leftovers(ctd), 10), leftovers(ctd))
+    r = ctd.run("c6", ["/bin/true"], cfg, image="fail.invalid/create")
+    check("an agent's CreateContainer error reaches ctr",
+          r.returncode != 0 and b"refused by the fake agent" in r.stderr, r.stderr)
+    ctd.ctr("container", "delete", "c6")
+    check("... and leaves nothing", wait_for(lambda: not leftovers(ctd), 10), leftovers(ctd))
+
+
+def crash(ctd, cfg):
+    r = ctd.ctr("run", "-d", "--runtime", SHIM, "--runtime-config-path", cfg, "--rootfs", ROOTFS,
+                "c7", "/bin/sleep", "1000")
+    check("crash: ctr run -d", r.returncode == 0, r)
+    bundle = os.path.join(ctd.state, "io.containerd.runtime.v2.task", "default", "c7")
+    try:
+        with open(os.path.join(bundle, "shim.pid")) as f:
+            shim_pid = int(f.read())
+    except (OSError, ValueError):
+        shim_pid = 0
+    agent_pids = [p for p, cl in ours() if AGENT in cl]
+    check("crash: the shim and its agent run", shim_pid > 0 and agent_pids, (shim_pid,
+                                                                            agent_pids))
+    if shim_pid <= 0:
+        return
+    os.kill(shim_pid, signal.SIGKILL)
+    # containerd sees the connection drop and runs `delete`
+    check("crash: containerd no longer runs the task",
+          wait_for(lambda: ctd.task_status("c7") in (None, "STOPPED"), 30),
+          ctd.task_status("c7"))
+    check("crash: `delete` killed the agent and removed the state and socket",
+          wait_for(lambda: not [p for p, cl in ours() if AGENT in cl] and
+                   not os.listdir(os.path.join(ctd.state, "cocoon")) and
+                   not os.listdir(os.path.join(ctd.state, "s")), 20), leftovers(ctd))
+    ctd.ctr("task", "delete", "c7")
+    ctd.ctr("container", "delete", "c7")
+    check("crash: nothing left", wait_for(lambda: not leftovers(ctd), 10), leftovers(ctd))
+
+
+# ---- part 2: QEMU ---------------------------------------------------------------------
+
+class Web(http.server.SimpleHTTPRequestHandler):
+    def log_message(self, *a):
+        pass
+
+
+def part_qemu(ctd):
+    missing = [x for x in ("qemu-system-x86_64", "socat") if shutil.which(x) is None]
+    if missing or not os.path.exists("/bin/busybox") or not os.path.exists("/usr/bin/crun"):
+        print("SKIP part 2 (QEMU): missing %s" % (missing or "busybox-static/crun"))
+        return
+    out = os.path.join(SCRATCH, "guest")
+    cache = os.path.join(SCRATCH, "kernel-cache")
+    os.makedirs(cache, exist_ok=True)
+    shutil.rmtree(out, ignore_errors=True)
+    t0 = time.time()
+    p = subprocess.run([sys.executable, os.path.join(ROOT, "guest", "build.py"), out, "--agent",
+                        AGENT, "--level", "3", "--kernel-cache", cache, "--quiet"],
+                       capture_output=True, text=True, timeout=600)
+    if p.returncode != 0:
+        check("guest image with the stand-in agent builds", False, p.stderr[-2000:])
+        return
+    print("# guest image built in %.1f s" % (time.time() - t0))
+    initrd = [n for n in os.listdir(out) if n.startswith("initramfs.cpio.")][0]
+    webdir = os.path.join(TMP, "web")
+    os.makedirs(webdir)
+    with open(os.path.join(webdir, "hello.txt"), "w") as f:
+        f.write("hello over guestfwd\n")
+    handler = lambda *a, **k: Web(*a, directory=webdir, **k)  # noqa: E731
+    srv = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    port = srv.server_address[1]
+    th = threading.Thread(target=srv.serve_forever, daemon=True)
+    th.start()
+    cfg = write_cfg("qemu.toml", '[hypervisor.qemu]\nkernel = "%s"\ninitrd = "%s"\n'
+                    'default_memory = 256\nnetwork = "user"\n'
+                    'guest_forward = "10.0.2.100:80=127.0.0.1:%d"\n'
+                    '[agent.cocoon]\ndial_timeout = 120\n[runtime]\nenable_debug = true\n'
+                    % (os.path.join(out, "vmlinux"), os.path.join(out, initrd), port))
+    script = ("echo in-guest; uname -r; wget -q -T 10 -O - http://10.0.2.100/hello.txt; "
+              "if wget -q -T 3 -O - http://10.0.2.2:%d/hello.txt; then echo reached-host; "
+              "else echo host-blocked; fi; exit 4" % port)
+    t0 = time.time()
+    r = ctd.run("q1", ["/bin/sh", "-c", script], cfg, image="10.0.2.100/test/bb:1",
+                timeout=300)
+    took = time.time() - t0
+    srv.shutdown()
+    print("# ctr run in a microVM took %.1f s" % took)
+    host_kernel = os.uname().release
+    outs = r.stdout.decode(errors="replace").split("\n")
+    check("QEMU: output from the container in the VM", outs[:1] == ["in-guest"], r)
+    check("QEMU: it ran on the guest kernel, not the host's",
+          len(outs) > 1 and outs[1] != host_kernel and outs[1].endswith("-amd64"), outs)
+    check("QEMU: the guest reaches the loopback server through the one guestfwd",
+          "hello over guestfwd" in outs, outs)
+    check("QEMU: the guest reaches nothing else (restrict=on)", "host-blocked" in outs, outs)
+    check("QEMU: the exit code is the container's", r.returncode == 4, r.returncode)
+    check("QEMU: no QEMU, shim, socket, state dir or bundle left",
+          wait_for(lambda: not leftovers(ctd), 15), leftovers(ctd))
+
+
+def main():
+    global TMP, ROOTFS
+    if shutil.which("containerd") is None or shutil.which("ctr") is None:
+        print("SKIP: containerd is not installed")
+        sys.exit(SKIP)
+    if os.geteuid() != 0:
+        print("SKIP: containerd needs root")
+        sys.exit(SKIP)
+    TMP = tempfile.mkdtemp(prefix="cocoon-shim-")
+    ROOTFS = os.path.join(TMP, "rootfs")
+    os.makedirs(ROOTFS)
+    os.makedirs(SCRATCH, exist_ok=True)
+    ctd = None
+    try:
+        ctd = Ctd(TMP)
+        part_none(ctd)
+        if os.environ.get("COCOON_SHIM_SKIP_QEMU") != "1":
+            part_qemu(ctd)
+    except Exception as e:  # noqa: BLE001
+        check("the test ran to the end", False, repr(e))
+    finally:
+        for p in reversed(PROCS):
+            stop(p)
+        # whatever the shim left (a failed test): by PID, then the files
+        for pid, cl in ours():
+            try:
+                os.kill(pid, signal.SIGKILL)
+            except OSError:
+                pass
+        if FAILS and ctd is not None:
+            with open(ctd.log, errors="replace") as f:
+                tail = [l for l in f if "cocoon" in l or "level=error" in l][-60:]
+            print("# containerd log (shim lines):\n# " + "# ".join(tail))
+        subprocess.run(["umount", "-R", TMP], capture_output=True)
+        shutil.rmtree(TMP, ignore_errors=True)
+    print("%d failed" % len(FAILS))
+    sys.exit(1 if FAILS else 0)
+
+
+TMP = ROOTFS = AGENT_LOG = None
+main()
