@@ -1101,6 +1101,22 @@ static void test_real_runtime_smoke(void **state)
 	cc.container_id = (char *)"c1";
 	assert_int_equal(call_pb(c, "CreateContainer", &cc.base, 5000, msg, sizeof(msg)),
 	                 TTRPC_PERMISSION_DENIED);
+	/* out of lifecycle order: allowed by the policy, refused by the
+	 * runtime (no sandbox, no such container or process) */
+	Grpc__StartContainerRequest sc = GRPC__START_CONTAINER_REQUEST__INIT;
+	sc.container_id = (char *)"never-created";
+	int code = call_pb(c, "StartContainer", &sc.base, 5000, msg, sizeof(msg));
+	assert_true(code != TTRPC_OK && code != TTRPC_PERMISSION_DENIED);
+	Grpc__WaitProcessRequest wp = GRPC__WAIT_PROCESS_REQUEST__INIT;
+	wp.container_id = (char *)"never-created";
+	code = call_pb(c, "WaitProcess", &wp.base, 5000, msg, sizeof(msg));
+	assert_true(code != TTRPC_OK && code != TTRPC_PERMISSION_DENIED);
+	Grpc__SignalProcessRequest sp = GRPC__SIGNAL_PROCESS_REQUEST__INIT;
+	sp.container_id = (char *)"never-created";
+	sp.signal = 9;
+	code = call_pb(c, "SignalProcess", &sp.base, 5000, msg, sizeof(msg));
+	assert_true(code != TTRPC_OK && code != TTRPC_PERMISSION_DENIED);
+	health_ok(c);
 	uint8_t junk[] = {0xff, 0xff, 0xff, 0xff, 0x0f};
 	const ProtobufCServiceDescriptor *sd = &grpc__agent_service__descriptor;
 	for (unsigned i = 0; i < sd->n_methods; i++)
