@@ -12,6 +12,7 @@
  *                    the bundle. */
 #include <errno.h>
 #include <signal.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -193,6 +194,20 @@ int agent_rt_create_container(agent_rt *rt, ttrpc_call *call,
 
 /* ---- start, pause, resume ------------------------------------------------------------------ */
 
+/* `runtime start` returns once the init's exec fifo is closed, which the
+ * kernel does during execve() a moment before it resets the signal
+ * handlers. Waits (at most 200 ms) until the runtime's own handlers are
+ * gone, so that SignalProcess sees the container program's. */
+static void wait_exec_done(rt_child *init, const uint64_t before[3])
+{
+	for (int i = 0; i < 200 && !rt_child_exited(init, NULL); i++) {
+		uint64_t now[3];
+		if (rt_sigmasks(rt_child_pid(init), now) < 0 || now[2] != before[2])
+			return;
+		usleep(1000);
+	}
+}
+
 /* Runs sub on a container in state from, which becomes to. */
 static int transition(agent_rt *rt, const char *cid, enum rt_cstate from, enum rt_cstate to,
                       const char *sub, cc_error **err)
@@ -204,9 +219,15 @@ static int transition(agent_rt *rt, const char *cid, enum rt_cstate from, enum r
 		return rc;
 	pthread_mutex_lock(&c->op);
 	enum rt_cstate st = c->state;
+	rt_child *init = c->procs && c->procs->init ? c->procs->child : NULL;
+	uint64_t masks[3];
+	bool starting = st == RT_C_CREATED && to == RT_C_RUNNING && init &&
+	                rt_sigmasks(rt_child_pid(init), masks) == 0;
 	if (st != from)
 		rc = rt_err(err, TTRPC_FAILED_PRECONDITION, "container %s is %s", cid, names[st]);
 	else if ((rc = oci_simple(rt, sub, NULL, cid, err)) == 0) {
+		if (starting)
+			wait_exec_done(init, masks);
 		pthread_mutex_lock(&rt->lock);
 		c->state = to;
 		pthread_mutex_unlock(&rt->lock);

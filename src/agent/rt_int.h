@@ -211,6 +211,8 @@ void rt_oom_clear(agent_rt *rt);
 /* Kills and removes c (as RemoveContainer with no timeout). */
 int rt_container_destroy(agent_rt *rt, rt_container *c, ttrpc_call *call, unsigned timeout_s,
                          cc_error **err);
+/* The SigBlk, SigIgn and SigCgt masks of pid (/proc/PID/status). */
+int rt_sigmasks(pid_t pid, uint64_t ret[3]);
 /* Watches the process whose pid the OCI runtime wrote to pidfile: sets
  * p->child. */
 int rt_adopt_pidfile(agent_rt *rt, rt_proc *p, const char *pidfile, cc_error **err);

@@ -98,24 +98,30 @@ int agent_rt_exec_process(agent_rt *rt, const Grpc__ExecProcessRequest *req, cc_
 
 /* ---- signal ------------------------------------------------------------------------------ */
 
-/* True if pid catches, blocks or ignores sig (/proc/PID/status masks). */
-static bool signal_handled(pid_t pid, int sig)
+int rt_sigmasks(pid_t pid, uint64_t ret[3])
 {
 	char path[64];
 	snprintf(path, sizeof(path), "/proc/%d/status", (int)pid);
 	_cleanup_free_ char *s = NULL;
 	if (rt_read_file(path, CC_AGENT_MAX_STAT_FILE, &s, NULL, NULL) < 0)
-		return true;
+		return -ESRCH;
 	static const char *const keys[] = {"\nSigBlk:", "\nSigIgn:", "\nSigCgt:"};
 	for (size_t i = 0; i < 3; i++) {
 		const char *p = strstr(s, keys[i]);
 		if (p == NULL)
-			continue;
-		unsigned long long mask = strtoull(p + strlen(keys[i]), NULL, 16);
-		if (mask & (1ull << (sig - 1)))
-			return true;
+			return -EINVAL;
+		ret[i] = strtoull(p + strlen(keys[i]), NULL, 16);
 	}
-	return false;
+	return 0;
+}
+
+/* True if pid catches, blocks or ignores sig (or cannot be read). */
+static bool signal_handled(pid_t pid, int sig)
+{
+	uint64_t m[3];
+	if (rt_sigmasks(pid, m) < 0)
+		return true;
+	return ((m[0] | m[1] | m[2]) & (1ull << (sig - 1))) != 0;
 }
 
 int agent_rt_signal_process(agent_rt *rt, const Grpc__SignalProcessRequest *req, cc_error **err)

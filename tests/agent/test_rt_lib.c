@@ -193,7 +193,8 @@ char *rtl_read(agent_rt *rt, const char *cid, const char *eid, bool is_err, size
 		if (agent_rt_read_stream(rt, NULL, &req, is_err, &r, &e) < 0)
 			fail_msg("read %s/%s: %s", cid, eid, cc_error_message(e));
 		size_t got = r->data.len;
-		memcpy(out + n, r->data.data, got);
+		if (got)
+			memcpy(out + n, r->data.data, got);
 		n += got;
 		protobuf_c_message_free_unpacked(&r->base, NULL);
 		if (got == 0 || (until && strstr(out, until)))
