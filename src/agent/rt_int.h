@@ -173,7 +173,7 @@ int rt_oci_run(agent_rt *rt, const char *const *args, struct rt_oci_io *io, cc_e
 int rt_spec_to_json(const Grpc__Spec *s, bool guest, json_t **ret, cc_error **err);
 /* The runtime-spec JSON of a Process. */
 int rt_process_to_json(const Grpc__Process *p, json_t **ret, cc_error **err);
-/* The annotation key's value, or NULL. */
+/* The annotation key's value (the last one if sent twice), or NULL. */
 const char *rt_spec_annotation(const Grpc__Spec *s, const char *key);
 
 /* ---- bundle and storages (rt_bundle.c) ----------------------------------------- */

@@ -425,10 +425,13 @@ static bool has_hooks(const Grpc__Hooks *h)
 
 const char *rt_spec_annotation(const Grpc__Spec *s, const char *key)
 {
+	/* A key sent twice: the last one wins, as in the policy's input and in
+	 * config.json (docs/agent.md, "JSON mapping"). */
+	const char *v = NULL;
 	for (size_t i = 0; s && i < s->n_annotations; i++)
 		if (s->annotations[i]->key && strcmp(s->annotations[i]->key, key) == 0)
-			return s->annotations[i]->value;
-	return NULL;
+			v = s->annotations[i]->value;
+	return v;
 }
 
 int rt_spec_to_json(const Grpc__Spec *s, bool guest, json_t **ret, cc_error **err)

@@ -150,6 +150,29 @@ static void test_spec_hooks_refused(void **state)
 	assert_int_equal(code, TTRPC_INVALID_ARGUMENT);
 }
 
+static void test_spec_duplicate_keys(void **state)
+{
+	(void)state;
+	/* JSON cannot say it, protobuf can: the last entry of a key wins, as
+	 * in the policy's input */
+	Grpc__Spec__AnnotationsEntry a = GRPC__SPEC__ANNOTATIONS_ENTRY__INIT,
+	                             b = GRPC__SPEC__ANNOTATIONS_ENTRY__INIT;
+	a.key = b.key = "io.kubernetes.cri.image-name";
+	a.value = "first";
+	b.value = "second";
+	Grpc__Spec__AnnotationsEntry *ents[] = {&a, &b};
+	Grpc__Spec spec = GRPC__SPEC__INIT;
+	spec.n_annotations = 2;
+	spec.annotations = ents;
+	assert_string_equal(rt_spec_annotation(&spec, a.key), "second");
+	assert_null(rt_spec_annotation(&spec, "other"));
+	json_t *o = NULL;
+	assert_int_equal(rt_spec_to_json(&spec, false, &o, NULL), 0);
+	assert_string_equal(json_string_value(json_object_get(json_object_get(o, "annotations"),
+	                                                      a.key)), "second");
+	json_decref(o);
+}
+
 /* ---- ids and paths ------------------------------------------------------------------------ */
 
 static void test_ids(void **state)
@@ -667,6 +690,7 @@ int main(void)
 	    cmocka_unit_test(test_spec_fields),
 	    cmocka_unit_test(test_spec_guest_and_defaults),
 	    cmocka_unit_test(test_spec_hooks_refused),
+	    cmocka_unit_test(test_spec_duplicate_keys),
 	    cmocka_unit_test(test_ids),
 	    cmocka_unit_test(test_path_inside),
 	    cmocka_unit_test_setup_teardown(test_copyfile_good, setup, teardown),
