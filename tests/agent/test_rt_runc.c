@@ -413,6 +413,11 @@ static void test_remove_running(void **state)
 	assert_string_equal(r.out, "");                      /* ended */
 	free(r.out);
 	assert_gone(f, "c5");
+	/* created, never started: the init waiting in the exec fifo goes too */
+	assert_int_equal(create(f, "c5b", ARGS("/bin/true"), false, NULL), 0);
+	assert_int_equal(remove_c(f, "c5b", 0), 0);
+	assert_gone(f, "c5b");
+	assert_int_equal(start(f, "c5b"), TTRPC_NOT_FOUND);
 }
 
 static void test_oom(void **state)
