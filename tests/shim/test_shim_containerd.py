@@ -15,15 +15,19 @@ children, so no VM and no image are needed):
   containerd's `delete`, and at the end: no shim, agent, socket, state
   directory, bundle or mount left, nothing in the content store.
 Part 2, QEMU (skipped when qemu, the kernel package or busybox is
-missing): a guest image built with guest/build.py around the stand-in
-agent; one pod in a microVM (TCG here): the output comes from the guest
-kernel, the guest reaches a loopback HTTP server through the one
-guestfwd and nothing else, and no QEMU is left.
+missing): a guest image built with guest/build.py around cocoon-agent
+(COCOON_AGENT; the stand-in when it is not built), pods in microVMs (TCG
+here): output from the guest kernel, nothing reachable but the one
+guestfwd (restrict=on). With cocoon-agent, a busybox image pushed to a
+docker-registry on 127.0.0.1 is pulled in the guest through that forward
+(annotation io.kubernetes.cri.image-name, an empty --rootfs): the image's
+Cmd, `ctr run -t`, `ctr task exec/metrics/pause/resume/kill`, a missing
+image's error, no QEMU left, and nothing in the host's content store.
 
 Every process this script starts is stopped by PID. Exits 77 without
 containerd or without root.
 
-Usage: test_shim_containerd.py SHIM FAKE_AGENT SCRATCH_DIR
+Usage: test_shim_containerd.py SHIM FAKE_AGENT SCRATCH_DIR [COCOON_AGENT]
 """
 import json
 import os
@@ -46,6 +50,7 @@ sys.dont_write_bytecode = True
 SHIM = os.path.abspath(sys.argv[1])
 AGENT = os.path.abspath(sys.argv[2])
 SCRATCH = os.path.abspath(sys.argv[3])
+REAL_AGENT = os.path.abspath(sys.argv[4]) if len(sys.argv) > 4 and sys.argv[4] else None
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 FAILS = []
 PROCS = []
@@ -134,7 +139,8 @@ def ours():
                 cl = f.read().replace(b"\0", b" ").decode(errors="replace")
         except OSError:
             continue
-        if SHIM in cl or AGENT in cl or (TMP and TMP in cl and "qemu" in cl):
+        if SHIM in cl or AGENT in cl or (TMP and TMP in cl and "qemu" in cl) or \
+                (REAL_AGENT and REAL_AGENT in cl):
             found.append((int(d), cl.strip()))
     return found
 
@@ -274,17 +280,19 @@ def part_none(ctd):
     check("containerd made no snapshot", len(r.stdout.decode().splitlines()) <= 1, r.stdout)
 
 
-def run_tty(ctd, cfg):
+def run_tty(ctd, cfg, cid="c3", image=None):
+    ann = ["--annotation", "io.kubernetes.cri.image-name=" + image] if image else []
     pid, fd = pty.fork()
     if pid == 0:
         os.execvp("ctr", ["ctr", "--address", ctd.sock, "run", "--rm", "-t", "--runtime", SHIM,
-                          "--runtime-config-path", cfg, "--rootfs", ROOTFS, "c3", "/bin/sh", "-c",
+                          "--runtime-config-path", cfg, "--rootfs"] + ann + [ROOTFS, cid,
+                          "/bin/sh", "-c",
                           # ctr resizes right after Start: wait for it
                           "tty; for i in 1 2 3 4 5 6 7 8 9 10; do s=$(stty size); "
                           "[ \"$s\" != \"0 0\" ] && break; sleep 0.2; done; echo $s"])
     fcntl.ioctl(fd, termios.TIOCSWINSZ, struct.pack("HHHH", 30, 100, 0, 0))
     out = b""
-    end = time.time() + 60
+    end = time.time() + 300
     while time.time() < end:
         r, _, _ = select.select([fd], [], [], 1)
         if r:
@@ -380,11 +388,54 @@ def crash(ctd, cfg):
     check("crash: nothing left", wait_for(lambda: not leftovers(ctd), 10), leftovers(ctd))
 
 
-# ---- part 2: QEMU ---------------------------------------------------------------------
+# ---- part 2: QEMU -----------------------------------------------------------------
 
-class Web(http.server.SimpleHTTPRequestHandler):
-    def log_message(self, *a):
-        pass
+def registry_image():
+    """docker-registry on 127.0.0.1 with a busybox image made with umoci and
+    pushed with skopeo: (port, "test/bb:1"), or None when a tool is missing."""
+    if any(shutil.which(x) is None for x in ("docker-registry", "skopeo", "umoci")):
+        return None
+    d = os.path.join(TMP, "image")
+    os.makedirs(d)
+    lay, bun = os.path.join(d, "layout"), os.path.join(d, "bundle")
+
+    def sh(*a):
+        subprocess.run(a, check=True, capture_output=True, timeout=120)
+    sh("umoci", "init", "--layout", lay)
+    sh("umoci", "new", "--image", lay + ":bb")
+    sh("umoci", "unpack", "--image", lay + ":bb", bun)
+    bindir = os.path.join(bun, "rootfs", "bin")
+    os.makedirs(bindir, exist_ok=True)
+    shutil.copy("/bin/busybox", bindir)
+    for a in ("sh", "echo", "cat", "uname", "sleep", "ls", "wget", "timeout", "stty", "tty"):
+        os.symlink("busybox", os.path.join(bindir, a))
+    sh("umoci", "repack", "--image", lay + ":bb", bun)
+    sh("umoci", "config", "--image", lay + ":bb", "--config.cmd", "/bin/sh", "--config.cmd",
+       "-c", "--config.cmd", "echo hello-from-image", "--config.env", "PATH=/bin",
+       "--os", "linux", "--architecture", "amd64")
+    with socket.socket() as so:
+        so.bind(("127.0.0.1", 0))
+        port = so.getsockname()[1]
+    cfg = os.path.join(d, "registry.yml")
+    with open(cfg, "w") as f:
+        json.dump({"version": 0.1, "log": {"level": "error"},
+                   "storage": {"filesystem": {"rootdirectory": os.path.join(d, "data")}},
+                   "http": {"addr": "127.0.0.1:%d" % port}}, f)
+    log = open(os.path.join(d, "registry.log"), "w")
+    p = subprocess.Popen(["docker-registry", "serve", cfg], stdout=log, stderr=log)
+    PROCS.append(p)
+
+    def up():
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=1):
+                return True
+        except OSError:
+            return False
+    if not wait_for(up, 20):
+        raise RuntimeError("docker-registry did not start")
+    sh("skopeo", "copy", "--dest-tls-verify=false", "oci:%s:bb" % lay,
+       "docker://127.0.0.1:%d/test/bb:1" % port)
+    return port, "test/bb:1"
 
 
 def part_qemu(ctd):
@@ -392,18 +443,29 @@ def part_qemu(ctd):
     if missing or not os.path.exists("/bin/busybox") or not os.path.exists("/usr/bin/crun"):
         print("SKIP part 2 (QEMU): missing %s" % (missing or "busybox-static/crun"))
         return
+    real = REAL_AGENT and os.access(REAL_AGENT, os.X_OK)
+    reg = registry_image() if real else None
+    if real and reg is None:
+        print("# no docker-registry/skopeo/umoci: the VM runs the stand-in agent")
+        real = False
     out = os.path.join(SCRATCH, "guest")
     cache = os.path.join(SCRATCH, "kernel-cache")
     os.makedirs(cache, exist_ok=True)
     shutil.rmtree(out, ignore_errors=True)
+    agent_cfg = os.path.join(TMP, "agent.json")
+    with open(agent_cfg, "w") as f:
+        json.dump({"image_insecure_registries": True}, f)  # the loopback registry is http
     t0 = time.time()
     p = subprocess.run([sys.executable, os.path.join(ROOT, "guest", "build.py"), out, "--agent",
-                        AGENT, "--level", "3", "--kernel-cache", cache, "--quiet"],
+                        REAL_AGENT if real else AGENT, "--extra",
+                        agent_cfg + ":/etc/cocoon/agent.json", "--level", "3",
+                        "--kernel-cache", cache, "--quiet"],
                        capture_output=True, text=True, timeout=600)
-    if p.returncode != 0:
-        check("guest image with the stand-in agent builds", False, p.stderr[-2000:])
+    if not check("guest image builds (agent: %s)" % ("cocoon-agent" if real else "stand-in"),
+                 p.returncode == 0, p.stderr[-2000:]):
         return
-    print("# guest image built in %.1f s" % (time.time() - t0))
+    print("# guest image with %s built in %.1f s" % ("cocoon-agent" if real else "the stand-in",
+                                                   time.time() - t0))
     initrd = [n for n in os.listdir(out) if n.startswith("initramfs.cpio.")][0]
     webdir = os.path.join(TMP, "web")
     os.makedirs(webdir)
@@ -411,35 +473,77 @@ def part_qemu(ctd):
         f.write("hello over guestfwd\n")
     handler = lambda *a, **k: Web(*a, directory=webdir, **k)  # noqa: E731
     srv = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    port = srv.server_address[1]
-    th = threading.Thread(target=srv.serve_forever, daemon=True)
-    th.start()
+    web_port = srv.server_address[1]
+    threading.Thread(target=srv.serve_forever, daemon=True).start()
+    # the one forward: the registry for cocoon-agent, the web server for the stand-in
+    fwd = "10.0.2.100:5000=127.0.0.1:%d" % (reg[0] if real else web_port)
     cfg = write_cfg("qemu.toml", '[hypervisor.qemu]\nkernel = "%s"\ninitrd = "%s"\n'
-                    'default_memory = 256\nnetwork = "user"\n'
-                    'guest_forward = "10.0.2.100:80=127.0.0.1:%d"\n'
+                    'default_memory = 512\nnetwork = "user"\nguest_forward = "%s"\n'
+                    'kernel_params = "agent.config_file=/etc/cocoon/agent.json"\n'
                     '[agent.cocoon]\ndial_timeout = 120\n[runtime]\nenable_debug = true\n'
-                    % (os.path.join(out, "vmlinux"), os.path.join(out, initrd), port))
-    # (busybox 1.35's wget -T crashes: timeout(1) bounds the blocked try)
-    script = ("echo in-guest; uname -r; wget -q -O - http://10.0.2.100/hello.txt; "
-              "if busybox timeout 5 wget -q -O /tmp/b http://10.0.2.2:%d/hello.txt; "
-              "then echo reached-host; else echo host-blocked; fi; exit 4" % port)
-    t0 = time.time()
-    r = ctd.run("q1", ["/bin/sh", "-c", script], cfg, image="10.0.2.100/test/bb:1",
-                timeout=300)
-    took = time.time() - t0
-    srv.shutdown()
-    print("# ctr run in a microVM took %.1f s" % took)
+                    % (os.path.join(out, "vmlinux"), os.path.join(out, initrd), fwd))
+    image = "10.0.2.100:5000/" + (reg[1] if real else "test/bb:1")
     host_kernel = os.uname().release
+    blocked = ("if timeout 5 wget -q -O /tmp/b http://10.0.2.2:%d/hello.txt; then "
+               "echo reached-host; else echo host-blocked; fi" % web_port)
+    fetch = "" if real else "wget -q -O - http://10.0.2.100:5000/hello.txt; "
+    t0 = time.time()
+    r = ctd.run("q1", ["/bin/sh", "-c", "echo in-guest; uname -r; %s%s; exit 4" % (fetch, blocked)],
+                cfg, image=image, timeout=300)
+    print("# ctr run in a microVM took %.1f s" % (time.time() - t0))
     outs = r.stdout.decode(errors="replace").split("\n")
     check("QEMU: output from the container in the VM", outs[:1] == ["in-guest"], r)
     check("QEMU: it ran on the guest kernel, not the host's",
           len(outs) > 1 and outs[1] != host_kernel and outs[1].endswith("-amd64"), outs)
-    check("QEMU: the guest reaches the loopback server through the one guestfwd",
-          "hello over guestfwd" in outs, outs)
+    if not real:
+        check("QEMU: the guest reaches the loopback server through the one guestfwd",
+              "hello over guestfwd" in outs, outs)
     check("QEMU: the guest reaches nothing else (restrict=on)", "host-blocked" in outs, outs)
     check("QEMU: the exit code is the container's", r.returncode == 4, r.returncode)
     check("QEMU: no QEMU, shim, socket, state dir or bundle left",
           wait_for(lambda: not leftovers(ctd), 15), leftovers(ctd))
+    if real:
+        guest_pull(ctd, cfg, image)
+    srv.shutdown()
+
+
+def guest_pull(ctd, cfg, image):
+    """cocoon-agent in the VM pulls the image through the guestfwd."""
+    r = ctd.run("q2", [], cfg, image=image, timeout=300)
+    check("guest pull: no command runs the image's Cmd (pulled in the guest)",
+          r.stdout == b"hello-from-image\n" and r.returncode == 0, r)
+    out, rc = run_tty(ctd, cfg, "q3", image)
+    check("guest pull: ctr run -t gives the container a terminal of ctr's size",
+          b"/dev/pts/" in out and b"30 100" in out and rc == 0, out)
+    r = ctd.ctr("run", "-d", "--runtime", SHIM, "--runtime-config-path", cfg, "--rootfs",
+                "--annotation", "io.kubernetes.cri.image-name=" + image, ROOTFS, "q4",
+                "/bin/sh", "-c", "trap 'exit 7' TERM; while :; do sleep 1; done", timeout=300)
+    check("guest pull: ctr run -d", r.returncode == 0 and wait_for(
+        lambda: ctd.task_status("q4") == "RUNNING", 30), r)
+    r = ctd.ctr("task", "exec", "--exec-id", "x1", "q4", "/bin/sh", "-c", "echo exec-out; exit 5")
+    check("guest pull: ctr task exec", r.stdout == b"exec-out\n" and r.returncode == 5, r)
+    r = ctd.ctr("task", "metrics", "q4")
+    check("guest pull: ctr task metrics (the guest's cgroup)",
+          r.returncode == 0 and b"pids.current" in r.stdout, r)
+    ok = ctd.ctr("task", "pause", "q4").returncode == 0 and ctd.task_status("q4") == "PAUSED"
+    ok = ok and ctd.ctr("task", "resume", "q4").returncode == 0 and \
+        ctd.task_status("q4") == "RUNNING"
+    check("guest pull: ctr task pause / resume", ok, ctd.task_status("q4"))
+    r = ctd.ctr("task", "kill", "-s", "SIGTERM", "q4")
+    check("guest pull: ctr task kill delivers SIGTERM",
+          r.returncode == 0 and wait_for(lambda: ctd.task_status("q4") == "STOPPED", 30),
+          ctd.task_status("q4"))
+    ctd.ctr("task", "delete", "q4")
+    ctd.ctr("container", "delete", "q4")
+    r = ctd.run("q5", ["/bin/true"], cfg, image="10.0.2.100:5000/test/missing:1", timeout=300)
+    check("guest pull: a missing image fails ctr run with the agent's error",
+          r.returncode != 0 and b"missing" in r.stderr, r.stderr[-600:])
+    ctd.ctr("container", "delete", "q5")
+    check("guest pull: no QEMU, shim, socket, state dir, bundle or mount left",
+          wait_for(lambda: not leftovers(ctd), 20), leftovers(ctd))
+    r = ctd.ctr("content", "ls", "-q")
+    check("guest pull: the host's content store holds no layer of the image",
+          r.stdout.strip() == b"", r.stdout)
 
 
 def main():
