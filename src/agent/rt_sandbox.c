@@ -21,7 +21,11 @@
 #include "cocoon/cleanup.h"
 #include "rt_int.h"
 
-#ifndef COCOON_AGENT_VERSION
+/* GetGuestDetails' agent version: the project's (meson passes it to the
+ * agent's build). */
+#if defined(COCOON_VERSION)
+#define COCOON_AGENT_VERSION COCOON_VERSION
+#else
 #define COCOON_AGENT_VERSION "0.1.0"
 #endif
 

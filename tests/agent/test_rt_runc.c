@@ -94,8 +94,28 @@ static int teardown(void **state)
 
 /* ---- requests ------------------------------------------------------------------------------ */
 
-/* CreateContainer cid running args; extra (may be NULL) is merged into the
- * spec's Linux.Resources. Returns the ttrpc code. */
+/* CreateContainer cid with spec (taken); the ttrpc code, the message in
+ * *ret_msg (may be NULL) on failure. */
+static int create_spec(struct fx *f, const char *cid, json_t *spec, char **ret_msg)
+{
+	json_t *j = json_pack("{s:s, s:o}", "container_id", cid, "OCI", spec);
+	Grpc__CreateContainerRequest *req =
+	    (Grpc__CreateContainerRequest *)rtl_request("CreateContainerRequest", j);
+	json_decref(j);
+	cc_error *e = NULL;
+	int rc = agent_rt_create_container(f->rt, NULL, req, &e);
+	protobuf_c_message_free_unpacked(&req->base, NULL);
+	if (rc < 0 && getenv("RT_TEST_VERBOSE"))
+		print_message("create %s: %s\n", cid, cc_error_message(e));
+	if (rc < 0 && ret_msg)
+		*ret_msg = strdup(cc_error_message(e));
+	if (rc == 0)
+		note_pid(f, cid, "");
+	return rc < 0 ? rtl_code(e) : 0;
+}
+
+/* CreateContainer cid running args in a busybox rootfs of its own;
+ * resources (may be NULL) become the spec's Linux.Resources. */
 static int create(struct fx *f, const char *cid, const char *const *args, bool tty,
                   json_t *resources)
 {
@@ -106,18 +126,7 @@ static int create(struct fx *f, const char *cid, const char *const *args, bool t
 	json_t *spec = rtl_spec(args, tty, root);
 	if (resources)
 		json_object_set_new(json_object_get(spec, "Linux"), "Resources", resources);
-	json_t *j = json_pack("{s:s, s:o}", "container_id", cid, "OCI", spec);
-	Grpc__CreateContainerRequest *req =
-	    (Grpc__CreateContainerRequest *)rtl_request("CreateContainerRequest", j);
-	json_decref(j);
-	cc_error *e = NULL;
-	int rc = agent_rt_create_container(f->rt, NULL, req, &e);
-	protobuf_c_message_free_unpacked(&req->base, NULL);
-	if (rc < 0 && getenv("RT_TEST_VERBOSE"))
-		print_message("create %s: %s\n", cid, cc_error_message(e));
-	if (rc == 0)
-		note_pid(f, cid, "");
-	return rc < 0 ? rtl_code(e) : 0;
+	return create_spec(f, cid, spec, NULL);
 }
 
 static int start(struct fx *f, const char *cid)
@@ -484,18 +493,7 @@ static int create_pulled(struct fx *f, const char *cid, const char *ref, const c
 	json_t *spec = rtl_spec(args, false, NULL);
 	json_object_set_new(spec, "Annotations",
 	                    json_pack("{s:s}", "io.kubernetes.cri.image-name", ref));
-	json_t *j = json_pack("{s:s, s:o}", "container_id", cid, "OCI", spec);
-	Grpc__CreateContainerRequest *req =
-	    (Grpc__CreateContainerRequest *)rtl_request("CreateContainerRequest", j);
-	json_decref(j);
-	cc_error *e = NULL;
-	int rc = agent_rt_create_container(f->rt, NULL, req, &e);
-	protobuf_c_message_free_unpacked(&req->base, NULL);
-	if (rc < 0 && ret_msg)
-		*ret_msg = strdup(cc_error_message(e));
-	if (rc == 0)
-		note_pid(f, cid, "");
-	return rc < 0 ? rtl_code(e) : 0;
+	return create_spec(f, cid, spec, ret_msg);
 }
 
 static void test_guest_pull(void **state)
