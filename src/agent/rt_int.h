@@ -98,7 +98,9 @@ struct agent_rt {
 #define rt_err ttrpc_error_set
 
 /* Checks a container id: 1..CC_AGENT_MAX_ID_BYTES of [A-Za-z0-9_.-], not
- * starting with '.' or '-' (it names a directory). INVALID_ARGUMENT. */
+ * starting with '.' or '-' (it names a directory), and none of the names
+ * of the runtime's own directories under run_dir ("shared", "sandbox",
+ * "sockets"). INVALID_ARGUMENT. */
 int rt_check_cid(const char *id, cc_error **err);
 /* Checks an exec id: printable ASCII without spaces, at most
  * CC_AGENT_MAX_ID_BYTES (may be empty: the init process). */

@@ -88,13 +88,42 @@ static bool eof_of(agent_rt *rt, rt_proc *p, bool is_err)
 	return e;
 }
 
-/* Reads up to len bytes from fd, waiting: >0 bytes, 0 at the end, or
- * -errno (-ECANCELED when the call ends). */
-static ssize_t read_wait(rt_container *c, rt_proc *p, int fd, ttrpc_call *call, char *buf,
-                         size_t len)
+/* One non-blocking read of up to len bytes into a new buffer sized by
+ * what is there (a call that waits holds no more than a stack page):
+ * >0 bytes in *ret, 0 at the end, -1 with errno. */
+static ssize_t read_some(int fd, size_t len, uint8_t **ret)
+{
+	uint8_t small[4096];
+	size_t first = len < sizeof(small) ? len : sizeof(small);
+	ssize_t n = read(fd, small, first);
+	if (n <= 0)
+		return n;
+	size_t total = (size_t)n, more = 0;
+	int avail = 0;
+	if ((size_t)n == first && len > first && ioctl(fd, FIONREAD, &avail) == 0 && avail > 0)
+		more = len - first < (size_t)avail ? len - first : (size_t)avail;
+	uint8_t *buf = malloc(total + more);
+	if (buf == NULL) {
+		errno = ENOMEM;
+		return -1;
+	}
+	memcpy(buf, small, total);
+	if (more) {
+		ssize_t m = read(fd, buf + total, more);
+		if (m > 0)
+			total += (size_t)m;
+	}
+	*ret = buf;
+	return (ssize_t)total;
+}
+
+/* Reads up to len bytes from fd, waiting: >0 bytes (in *ret), 0 at the
+ * end, or -errno (-ECANCELED when the call ends). */
+static ssize_t read_wait(rt_container *c, rt_proc *p, int fd, ttrpc_call *call, size_t len,
+                         uint8_t **ret)
 {
 	for (;;) {
-		ssize_t n = read(fd, buf, len);
+		ssize_t n = read_some(fd, len, ret);
 		if (n >= 0)
 			return n;
 		if (errno == EIO && p->tty)
@@ -130,39 +159,32 @@ int agent_rt_read_stream(agent_rt *rt, ttrpc_call *call, const Grpc__ReadStreamR
 	if (len > CC_AGENT_MAX_READ_BYTES)
 		len = CC_AGENT_MAX_READ_BYTES;
 	Grpc__ReadStreamResponse *resp = malloc(sizeof(*resp));
-	char *buf = malloc(len);
-	if (resp == NULL || buf == NULL) {
+	if (resp == NULL) {
 		rc = cc_error_set(err, -ENOMEM, "out of memory");
 		goto out;
 	}
 	grpc__read_stream_response__init(resp);
 	pthread_mutex_t *lock = is_err ? &p->err_lock : &p->out_lock;
 	int fd = is_err ? p->err_fd : p->out_fd;
+	uint8_t *buf = NULL;
 	ssize_t n = 0;
 	pthread_mutex_lock(lock);
 	if (fd >= 0 && !eof_of(rt, p, is_err))
-		n = read_wait(c, p, fd, call, buf, len);
+		n = read_wait(c, p, fd, call, len, &buf);
 	pthread_mutex_unlock(lock);
 	if (n < 0) {
+		free(resp);
 		rc = cc_error_set(err, (int)n, "reading the %s of %s/%s: %s",
 		                  is_err ? "stderr" : "stdout", req->container_id, req->exec_id,
 		                  strerror((int)-n));
 		goto out;
 	}
-	if (n == 0) {
-		if (fd >= 0)
-			mark_eof(rt, c, p, is_err);
-		free(buf);
-		buf = NULL;
-	}
-	resp->data.data = (uint8_t *)buf;
+	if (n == 0 && fd >= 0)
+		mark_eof(rt, c, p, is_err);
+	resp->data.data = buf;
 	resp->data.len = (size_t)n;
-	buf = NULL;
 	*ret = resp;
-	resp = NULL;
 out:
-	free(buf);
-	free(resp);
 	rt_proc_unref(rt, p);
 	rt_container_unref(rt, c);
 	return rc;

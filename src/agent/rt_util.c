@@ -20,6 +20,11 @@ int rt_check_cid(const char *id, cc_error **err)
 	if (n == 0 || n > CC_AGENT_MAX_ID_BYTES)
 		return rt_err(err, TTRPC_INVALID_ARGUMENT, "container id must have 1 to %u bytes",
 		              CC_AGENT_MAX_ID_BYTES);
+	/* The directories the runtime keeps next to the bundles. */
+	static const char *const reserved[] = {"shared", "sandbox", "sockets"};
+	for (size_t i = 0; i < sizeof(reserved) / sizeof(reserved[0]); i++)
+		if (strcmp(id, reserved[i]) == 0)
+			return rt_err(err, TTRPC_INVALID_ARGUMENT, "container id \"%s\" is reserved", id);
 	for (size_t i = 0; i < n; i++) {
 		char ch = id[i];
 		bool ok = (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') ||

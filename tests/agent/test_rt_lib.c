@@ -183,7 +183,7 @@ char *rtl_read(agent_rt *rt, const char *cid, const char *eid, bool is_err, size
 	char *out = calloc(1, max + 1);
 	size_t n = 0;
 	assert_non_null(out);
-	for (int i = 0; i < 2000 && n < max; i++) {
+	for (int i = 0; i < 200000 && n < max; i++) {
 		Grpc__ReadStreamRequest req = GRPC__READ_STREAM_REQUEST__INIT;
 		req.container_id = (char *)cid;
 		req.exec_id = (char *)eid;

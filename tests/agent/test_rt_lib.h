@@ -35,7 +35,7 @@ json_t *rtl_spec(const char *const *args, bool terminal, const char *root);
 
 /* Reads the stream (stderr or stdout) of cid/eid until it ends or max
  * bytes arrived or (with until != NULL) the text contains until; the text
- * read (malloc'd, NUL-terminated). Bounded: at most 2000 reads. */
+ * read (malloc'd, NUL-terminated). Bounded: at most 200000 reads. */
 char *rtl_read(agent_rt *rt, const char *cid, const char *eid, bool is_err, size_t max,
                const char *until);
 

@@ -334,6 +334,32 @@ static void test_exec_stdin_signals_stats(void **state)
 	assert_gone(f, "c2");
 }
 
+/* More output than the pipe holds: the writer blocks until the host
+ * reads, and every byte arrives. */
+static void test_output_backpressure(void **state)
+{
+	struct fx *f = *state;
+	const char *line = "0123456789012345678901234567890123456789012345678901234567890123";
+	char script[300];
+	snprintf(script, sizeof(script),
+	         "i=0; while [ $i -lt 20000 ]; do echo %s; i=$((i+1)); done; echo END", line);
+	assert_int_equal(create(f, "c7", ARGS("/bin/sh", "-c", script), false, NULL), 0);
+	assert_int_equal(start(f, "c7"), 0);
+	usleep(500 * 1000);
+	rt_container *c = NULL;
+	rt_proc *p = NULL;
+	assert_int_equal(rt_find(f->rt, "c7", "", &c, &p, NULL), 0);
+	assert_false(rt_child_exited(p->child, NULL)); /* blocked on the full pipe */
+	rt_proc_unref(f->rt, p);
+	rt_container_unref(f->rt, c);
+	size_t want = 20000 * (strlen(line) + 1) + 4;
+	char *out = rtl_read(f->rt, "c7", "", false, want + 100, NULL);
+	assert_int_equal(strlen(out), want);
+	assert_string_equal(out + want - 4, "END\n");
+	free(out);
+	assert_int_equal(rtl_wait(f->rt, "c7", ""), 0);
+}
+
 static void test_unhandled_sigterm(void **state)
 {
 	struct fx *f = *state;
@@ -563,6 +589,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test_setup_teardown(test_run_output_exit, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_exec_stdin_signals_stats, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_output_backpressure, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_unhandled_sigterm, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_pty, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_remove_running, setup, teardown),

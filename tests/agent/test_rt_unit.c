@@ -179,10 +179,11 @@ static void test_ids(void **state)
 {
 	(void)state;
 	const char *good[] = {"a", "abc-DEF_1.2", "0123456789abcdef"};
-	const char *bad[] = {"", ".", "..", "-x", "a/b", "a b", "a\x01"};
+	const char *bad[] = {"", ".", "..", "-x", "a/b", "a b", "a\x01", "shared", "sandbox",
+	                     "sockets"};
 	for (size_t i = 0; i < 3; i++)
 		assert_int_equal(rt_check_cid(good[i], NULL), 0);
-	for (size_t i = 0; i < 7; i++) {
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 		cc_error *e = NULL;
 		assert_int_not_equal(rt_check_cid(bad[i], &e), 0);
 		assert_int_equal(rtl_code(e), TTRPC_INVALID_ARGUMENT);
