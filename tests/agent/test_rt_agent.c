@@ -116,6 +116,7 @@ static int teardown(void **state)
 	snprintf(p, sizeof(p), "%s/c1", f->run);
 	assert_int_equal(access(p, F_OK), -1);
 	rtl_cleanup(f->dir);
+	rtl_cgroup_cleanup();
 	free(f->dir);
 	free(f);
 	return 0;

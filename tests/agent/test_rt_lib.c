@@ -1,6 +1,7 @@
 /* Helpers of the agent runtime's tests (test_rt_lib.h). */
 #include <errno.h>
 #include <fcntl.h>
+#include <glob.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -73,6 +74,17 @@ void rtl_cleanup(const char *dir)
 	cc_error *e = NULL;
 	rt_remove_tree(dir, &e);
 	cc_error_free(e);
+}
+
+void rtl_cgroup_cleanup(void)
+{
+	glob_t g;
+	if (glob("/sys/fs/cgroup/*/cocoon", GLOB_ONLYDIR, NULL, &g) == 0) {
+		for (size_t i = 0; i < g.gl_pathc; i++)
+			rmdir(g.gl_pathv[i]);
+		globfree(&g);
+	}
+	rmdir("/sys/fs/cgroup/cocoon");
 }
 
 agent_rt *rtl_runtime(const char *dir, const char *oci, bool guest)

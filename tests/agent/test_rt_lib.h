@@ -45,6 +45,10 @@ int rtl_wait(agent_rt *rt, const char *cid, const char *eid);
 /* The error's ttrpc code, and frees it. */
 int rtl_code(cc_error *e);
 
+/* Removes the runtime's empty parent cgroups (/sys/fs/cgroup[/CTRL]/cocoon)
+ * that runc leaves on the host; one still in use stays. */
+void rtl_cgroup_cleanup(void);
+
 /* True if something is mounted at or below path. */
 bool rtl_mounted_below(const char *path);
 

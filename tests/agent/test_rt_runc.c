@@ -87,6 +87,7 @@ static int teardown(void **state)
 	assert_int_equal(rmdir(p), 0); /* empty: runc deleted every state dir */
 	agent_rt_free(f->rt);
 	rtl_cleanup(f->dir);
+	rtl_cgroup_cleanup();
 	free(f->dir);
 	free(f);
 	return 0;
