@@ -129,19 +129,20 @@ class Ctd:
 
 
 def ours():
-    """PIDs of processes whose command line mentions the shim or agent."""
+    """PIDs of the shims, agents and QEMUs this test made run (by argv[0])."""
     found = []
+    mine = {AGENT, SHIM} | ({REAL_AGENT} if REAL_AGENT else set())
     for d in os.listdir("/proc"):
-        if not d.isdigit():
+        if not d.isdigit() or int(d) == os.getpid():
             continue
         try:
             with open("/proc/%s/cmdline" % d, "rb") as f:
-                cl = f.read().replace(b"\0", b" ").decode(errors="replace")
+                argv = f.read().decode(errors="replace").split("\0")
         except OSError:
             continue
-        if SHIM in cl or AGENT in cl or (TMP and TMP in cl and "qemu" in cl) or \
-                (REAL_AGENT and REAL_AGENT in cl):
-            found.append((int(d), cl.strip()))
+        cl = " ".join(argv).strip()
+        if argv[0] in mine or ("qemu" in argv[0] and TMP and TMP in cl):
+            found.append((int(d), cl))
     return found
 
 
