@@ -237,8 +237,11 @@ static int apply_sandbox(agent_rt *rt, const Grpc__CreateSandboxRequest *req, cc
 	if (rc == 0 && req->n_dns && (rc = rt_asprintf(&path, err, "%s/resolv.conf",
 	                                                rt->sandbox_dir)) == 0)
 		rc = rt_write_file(path, b.p ? b.p : "", b.len, 0644, err);
-	if (rc == 0 && req->n_dns && rt->guest)
-		rc = rt_write_file("/etc/resolv.conf", b.p ? b.p : "", b.len, 0644, err);
+	/* In the guest /etc/resolv.conf is replaced, also when it is a symlink. */
+	if (rc == 0 && req->n_dns && rt->guest &&
+	    (rc = rt_write_file("/etc/.resolv.conf.cocoon", b.p ? b.p : "", b.len, 0644, err)) == 0 &&
+	    rename("/etc/.resolv.conf.cocoon", "/etc/resolv.conf") < 0)
+		rc = cc_error_set(err, -errno, "/etc/resolv.conf: %s", strerror(errno));
 	cc_buf_free(&b);
 	if (rc == 0 && rt->guest && *req->hostname &&
 	    sethostname(req->hostname, strlen(req->hostname)) < 0)
