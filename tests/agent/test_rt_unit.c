@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mount.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -528,6 +529,77 @@ static void test_sandbox_checks(void **state)
 	assert_int_equal(access(mp, F_OK), -1);
 }
 
+/* ---- guest mode (root: in a child with its own UTS, mount and network
+ * namespaces and a tmpfs on /etc) ---------------------------------------------------------- */
+
+static int guest_child(const char *dir)
+{
+	if (unshare(CLONE_NEWUTS | CLONE_NEWNS | CLONE_NEWNET) < 0 ||
+	    mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0 ||
+	    mount("tmpfs", "/etc", "tmpfs", 0, "size=1M") < 0 ||
+	    symlink("/nonexistent/resolv.conf", "/etc/resolv.conf") < 0)
+		return 2;
+	agent_rt *rt = NULL;
+	char run[600];
+	snprintf(run, sizeof(run), "%s/run", dir);
+	struct agent_rt_opts o = {.run_dir = run, .oci_runtime = "/bin/true", .oci_root = run,
+	                          .guest = true};
+	if (agent_rt_new(&o, &rt, NULL) < 0)
+		return 3;
+	Grpc__CreateSandboxRequest req = GRPC__CREATE_SANDBOX_REQUEST__INIT;
+	char *dns[] = {"nameserver 10.96.0.10", "options ndots:5"};
+	req.hostname = "guest-pod";
+	req.n_dns = 2;
+	req.dns = dns;
+	int rc = 0;
+	char host[64] = "", *text = NULL;
+	if (agent_rt_create_sandbox(rt, &req, NULL) < 0)
+		rc = 4;
+	else if (gethostname(host, sizeof(host)) < 0 || strcmp(host, "guest-pod") != 0)
+		rc = 5;
+	else if (rt_read_file("/etc/resolv.conf", 4096, &text, NULL, NULL) < 0 ||
+	         strcmp(text, "nameserver 10.96.0.10\noptions ndots:5\n") != 0)
+		rc = 6;
+	free(text);
+	/* in the guest the network calls are not refused */
+	Types__Interface in = TYPES__INTERFACE__INIT;
+	in.name = "lo";
+	Grpc__UpdateInterfaceRequest ureq = GRPC__UPDATE_INTERFACE_REQUEST__INIT;
+	ureq.interface = &in;
+	Types__Interface *out = NULL;
+	if (rc == 0 && agent_rt_update_interface(rt, &ureq, &out, NULL) < 0)
+		rc = 7;
+	if (out && !(out->raw_flags & 1))
+		rc = 8; /* lo is up now */
+	if (out)
+		protobuf_c_message_free_unpacked(&out->base, NULL);
+	agent_rt_free(rt);
+	return rc;
+}
+
+static void test_guest_mode(void **state)
+{
+	(void)state;
+	if (getuid() != 0)
+		skip();
+	char *dir = rtl_tmpdir();
+	char host[64] = "";
+	gethostname(host, sizeof(host));
+	pid_t pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0)
+		_exit(guest_child(dir));
+	int ws = 0;
+	assert_int_equal(waitpid(pid, &ws, 0), pid);
+	rtl_cleanup(dir);
+	free(dir);
+	assert_true(WIFEXITED(ws));
+	assert_int_equal(WEXITSTATUS(ws), 0);
+	char now[64] = "";
+	gethostname(now, sizeof(now));
+	assert_string_equal(now, host); /* the host's is untouched */
+}
+
 /* ---- network (root: a network namespace of this process) ---------------------------------------- */
 
 /* Runs ip(8) with args (the reaper of f->rt waits for it). */
@@ -698,6 +770,7 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_copyfile_hostile, setup, teardown),
 	    cmocka_unit_test(test_reaper),
 	    cmocka_unit_test_setup_teardown(test_sandbox_checks, setup, teardown),
+	    cmocka_unit_test(test_guest_mode),
 	    cmocka_unit_test_setup_teardown(test_network, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
