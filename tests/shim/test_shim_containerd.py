@@ -253,6 +253,7 @@ def part_none(ctd):
     check("ctr run -t: exit code", rc == 0, rc)
 
     detached(ctd, cfg, evpath)
+    pod(ctd, cfg)
     failures(ctd, cfg)
     crash(ctd, cfg)
 
@@ -343,6 +344,47 @@ def detached(ctd, cfg, evpath):
     r = ctd.ctr("container", "delete", "c4")
     check("ctr container delete", r.returncode == 0, r)
     check("after the last container: nothing left", wait_for(lambda: not leftovers(ctd), 10),
+          leftovers(ctd))
+
+
+def pod(ctd, cfg):
+    """Two containers of one pod (CRI's annotations): one shim, one sandbox."""
+    def run_d(cid, kind):
+        return ctd.ctr("run", "-d", "--runtime", SHIM, "--runtime-config-path", cfg, "--rootfs",
+                       "--annotation", "io.kubernetes.cri.container-type=" + kind,
+                       "--annotation", "io.kubernetes.cri.sandbox-id=pod1", ROOTFS, cid,
+                       "/bin/sleep", "1000")
+    before = agent_log().count("CreateSandbox")
+    r1, r2 = run_d("pod1", "sandbox"), run_d("app1", "container")
+    check("pod: the sandbox and a container of it start", r1.returncode == 0 and
+          r2.returncode == 0, (r1, r2))
+    tasks = os.path.join(ctd.state, "io.containerd.runtime.v2.task", "default")
+
+    def address(cid):
+        try:
+            with open(os.path.join(tasks, cid, "address")) as f:
+                return f.read()
+        except OSError:
+            return None
+    shims = [p for p, cl in ours() if cl.startswith(SHIM)]
+    check("pod: the container got the sandbox's shim address, one shim serves both",
+          address("pod1") and address("pod1") == address("app1") and len(shims) == 1,
+          (address("pod1"), address("app1"), shims))
+    check("pod: one VM, one CreateSandbox for both",
+          agent_log().count("CreateSandbox") == before + 1 and
+          "CreateContainer id=app1 exec_id=app1" in agent_log() and
+          "type=pod_container" in agent_log(), agent_log()[-800:])
+    r = ctd.ctr("task", "exec", "--exec-id", "x", "app1", "/bin/echo", "in-app1")
+    check("pod: exec into the pod's container", r.stdout == b"in-app1\n", r)
+    for cid in ("app1", "pod1"):
+        ctd.ctr("task", "kill", "-s", "SIGKILL", cid)
+        wait_for(lambda: ctd.task_status(cid) == "STOPPED", 20)
+        ctd.ctr("task", "delete", cid)
+        ctd.ctr("container", "delete", cid)
+        if cid == "app1":
+            check("pod: the shim serves on while the sandbox is there",
+                  [p for p, cl in ours() if cl.startswith(SHIM)] == shims, ours())
+    check("pod: after the sandbox, nothing left", wait_for(lambda: not leftovers(ctd), 10),
           leftovers(ctd))
 
 
