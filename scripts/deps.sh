@@ -32,6 +32,9 @@ packages=(
 	# its modules, busybox, the OCI runtime, the zstd initramfs; QEMU and
 	# GNU cpio for its tests (tests/guest/)
 	linux-image-amd64 busybox-static crun zstd qemu-system-x86 cpio
+	# the shim (src/shim, docs/shim.md): QEMU's guestfwd runs one socat per
+	# guest connection (the guest's one way to a loopback registry)
+	socat
 )
 
 missing=()
