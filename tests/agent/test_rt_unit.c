@@ -11,9 +11,11 @@
 #include <signal.h>
 #include <stdarg.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/eventfd.h>
 #include <sys/mount.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -529,6 +531,133 @@ static void test_sandbox_checks(void **state)
 	assert_int_equal(access(mp, F_OK), -1);
 }
 
+/* ---- stats and OOM events from cgroup files (fake v2 and v1 directories) ---------------- */
+
+static void put_file(const char *dir, const char *name, const char *text)
+{
+	char p[1200];
+	snprintf(p, sizeof(p), "%s/%s", dir, name);
+	assert_int_equal(rt_write_file(p, text, strlen(text), 0644, NULL), 0);
+}
+
+/* A running container in the table whose cgroup is cg (taken). */
+static void fake_container(agent_rt *rt, const char *id, struct rt_cgroup cg)
+{
+	rt_container *c = calloc(1, sizeof(*c));
+	assert_non_null(c);
+	c->id = strdup(id);
+	c->bundle = strdup("/nonexistent");
+	c->gone_efd = eventfd(0, EFD_CLOEXEC);
+	pthread_mutex_init(&c->op, NULL);
+	c->refs = 1;
+	c->state = RT_C_RUNNING;
+	c->cg = cg;
+	pthread_mutex_lock(&rt->lock);
+	rt->cs[rt->ncs++] = c;
+	pthread_mutex_unlock(&rt->lock);
+}
+
+static Grpc__StatsContainerResponse *stats_of(agent_rt *rt, const char *id)
+{
+	Grpc__StatsContainerRequest req = GRPC__STATS_CONTAINER_REQUEST__INIT;
+	req.container_id = (char *)id;
+	Grpc__StatsContainerResponse *r = NULL;
+	cc_error *e = NULL;
+	if (agent_rt_stats_container(rt, &req, &r, &e) < 0)
+		fail_msg("stats: %s", cc_error_message(e));
+	return r;
+}
+
+static const char *oom_event(agent_rt *rt, char *buf, size_t n)
+{
+	Grpc__GetOOMEventRequest req = GRPC__GET_OOMEVENT_REQUEST__INIT;
+	Grpc__OOMEvent *ev = NULL;
+	assert_int_equal(agent_rt_get_oom_event(rt, NULL, &req, &ev, NULL), 0);
+	snprintf(buf, n, "%s", ev->container_id);
+	protobuf_c_message_free_unpacked(&ev->base, NULL);
+	return buf;
+}
+
+static void test_stats_and_oom(void **state)
+{
+	struct fx *f = *state;
+	char v2[600], v1[600], ctl[700];
+	snprintf(v2, sizeof(v2), "%s/cg2", f->dir);
+	snprintf(v1, sizeof(v1), "%s/cg1", f->dir);
+	assert_int_equal(rt_mkdir_p(v2, 0755, NULL), 0);
+	put_file(v2, "cpu.stat", "usage_usec 5000\nuser_usec 3000\nsystem_usec 2000\n"
+	                         "nr_periods 4\nnr_throttled 1\nthrottled_usec 70\n");
+	put_file(v2, "memory.current", "123456\n");
+	put_file(v2, "memory.max", "max\n");
+	put_file(v2, "memory.stat", "anon 100\nfile 200\n");
+	put_file(v2, "memory.events", "low 0\nhigh 0\nmax 3\noom 1\noom_kill 0\n");
+	put_file(v2, "pids.current", "2\n");
+	put_file(v2, "pids.max", "max\n");
+	put_file(v2, "io.stat", "8:0 rbytes=10 wbytes=20 rios=1 wios=2 dbytes=0 dios=0\n");
+	fake_container(f->rt, "v2", (struct rt_cgroup){.unified = strdup(v2)});
+	Grpc__StatsContainerResponse *r = stats_of(f->rt, "v2");
+	Grpc__CgroupStats *cs = r->cgroup_stats;
+	assert_int_equal(cs->cpu_stats->cpu_usage->total_usage, 5000000);
+	assert_int_equal(cs->cpu_stats->cpu_usage->usage_in_usermode, 3000000);
+	assert_int_equal(cs->cpu_stats->throttling_data->throttled_periods, 1);
+	assert_int_equal(cs->memory_stats->usage->usage, 123456);
+	assert_true(cs->memory_stats->usage->limit == UINT64_MAX);
+	assert_int_equal(cs->memory_stats->usage->failcnt, 3);
+	assert_int_equal(cs->memory_stats->cache, 200);
+	assert_int_equal(cs->memory_stats->n_stats, 2);
+	assert_int_equal(cs->pids_stats->current, 2);
+	assert_int_equal(cs->blkio_stats->n_io_service_bytes_recursive, 2);
+	assert_int_equal(cs->blkio_stats->io_service_bytes_recursive[1]->value, 20);
+	assert_string_equal(cs->blkio_stats->io_serviced_recursive[0]->op, "Read");
+	protobuf_c_message_free_unpacked(&r->base, NULL);
+	/* v1 */
+	struct rt_cgroup cg1 = {0};
+	const char *ctrls[] = {"memory", "cpuacct", "pids", "blkio"};
+	char **slots[] = {&cg1.memory, &cg1.cpuacct, &cg1.pids, &cg1.blkio};
+	for (size_t i = 0; i < 4; i++) {
+		snprintf(ctl, sizeof(ctl), "%s/%s", v1, ctrls[i]);
+		assert_int_equal(rt_mkdir_p(ctl, 0755, NULL), 0);
+		*slots[i] = strdup(ctl);
+	}
+	put_file(cg1.memory, "memory.usage_in_bytes", "4096\n");
+	put_file(cg1.memory, "memory.limit_in_bytes", "33554432\n");
+	put_file(cg1.memory, "memory.stat", "cache 1\ntotal_cache 7\n");
+	put_file(cg1.memory, "memory.oom_control", "oom_kill_disable 0\nunder_oom 0\noom_kill 0\n");
+	put_file(cg1.cpuacct, "cpuacct.usage", "999\n");
+	put_file(cg1.cpuacct, "cpuacct.usage_percpu", "400 599 \n");
+	put_file(cg1.pids, "pids.current", "5\n");
+	put_file(cg1.blkio, "blkio.throttle.io_service_bytes_recursive",
+	         "8:0 Read 11\n8:0 Write 22\nTotal 33\n");
+	fake_container(f->rt, "v1", cg1);
+	r = stats_of(f->rt, "v1");
+	cs = r->cgroup_stats;
+	assert_int_equal(cs->memory_stats->usage->usage, 4096);
+	assert_int_equal(cs->memory_stats->usage->limit, 33554432);
+	assert_int_equal(cs->memory_stats->cache, 7);
+	assert_int_equal(cs->cpu_stats->cpu_usage->total_usage, 999);
+	assert_int_equal(cs->cpu_stats->cpu_usage->n_percpu_usage, 2);
+	assert_int_equal(cs->cpu_stats->cpu_usage->percpu_usage[1], 599);
+	assert_int_equal(cs->pids_stats->current, 5);
+	assert_int_equal(cs->blkio_stats->n_io_service_bytes_recursive, 2);
+	assert_string_equal(cs->blkio_stats->io_service_bytes_recursive[1]->op, "Write");
+	protobuf_c_message_free_unpacked(&r->base, NULL);
+	/* OOM kills, one event each, in order */
+	char buf[64];
+	put_file(cg1.memory, "memory.oom_control", "oom_kill_disable 0\nunder_oom 0\noom_kill 1\n");
+	put_file(v2, "memory.events", "low 0\nhigh 0\nmax 3\noom 2\noom_kill 2\n");
+	const char *a = oom_event(f->rt, buf, sizeof(buf));
+	bool first_v2 = strcmp(a, "v2") == 0;
+	assert_true(first_v2 || strcmp(a, "v1") == 0);
+	assert_string_equal(oom_event(f->rt, buf, sizeof(buf)), first_v2 ? "v1" : "v2");
+	/* out of the table again (their cgroups are not real) */
+	rt_container *c = NULL;
+	for (int k = 0; k < 2; k++) {
+		assert_int_equal(rt_container_get(f->rt, k ? "v1" : "v2", &c, NULL), 0);
+		rt_container_unlink(f->rt, c);
+		rt_container_unref(f->rt, c);
+	}
+}
+
 /* ---- guest mode (root: in a child with its own UTS, mount and network
  * namespaces and a tmpfs on /etc) ---------------------------------------------------------- */
 
@@ -770,6 +899,7 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_copyfile_hostile, setup, teardown),
 	    cmocka_unit_test(test_reaper),
 	    cmocka_unit_test_setup_teardown(test_sandbox_checks, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_stats_and_oom, setup, teardown),
 	    cmocka_unit_test(test_guest_mode),
 	    cmocka_unit_test_setup_teardown(test_network, setup, teardown),
 	};
