@@ -222,16 +222,23 @@ static int walk_header(struct tp *p, const struct key *k, size_t n, toml_value *
 	return 0;
 }
 
+/* The key of a header after its n brackets, and the table its last part
+ * goes into. */
+static int header_key(struct tp *p, size_t brackets, struct key *k, toml_value **ret_t)
+{
+	p->pos += brackets;
+	skip_ws(p);
+	*ret_t = p->root;
+	int r = parse_key(p, k);
+	return r < 0 ? r : walk_header(p, k, k->n - 1, ret_t);
+}
+
 /* [ key ] */
 static int table_header(struct tp *p)
 {
 	struct key k = {0};
-	p->pos++;
-	skip_ws(p);
-	int r = parse_key(p, &k);
-	toml_value *t = p->root;
-	if (r == 0)
-		r = walk_header(p, &k, k.n - 1, &t);
+	toml_value *t;
+	int r = header_key(p, 1, &k, &t);
 	if (r == 0) {
 		size_t len;
 		const char *last = kpart(&k, k.n - 1, &len);
@@ -257,12 +264,8 @@ static int table_header(struct tp *p)
 static int array_header(struct tp *p)
 {
 	struct key k = {0};
-	p->pos += 2;
-	skip_ws(p);
-	int r = parse_key(p, &k);
-	toml_value *t = p->root;
-	if (r == 0)
-		r = walk_header(p, &k, k.n - 1, &t);
+	toml_value *t;
+	int r = header_key(p, 2, &k, &t);
 	if (r == 0) {
 		size_t len;
 		const char *last = kpart(&k, k.n - 1, &len);
