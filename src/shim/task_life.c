@@ -277,7 +277,7 @@ int task_exec(ttrpc_call *call, void *ud, cc_error **err)
 	int r = shim_oci_process((const char *)req->spec->value.data, req->spec->value.len, &proc,
 	                         err);
 	if (r < 0)
-		return ttrpc_error_set(err, TTRPC_INVALID_ARGUMENT, "exec %s", req->exec_id);
+		return cc_error_wrap(err, "exec %s", req->exec_id);
 	proc->terminal = req->terminal;
 	struct shim_proc *p = shim_proc_new(sh, req->id, req->exec_id, req->stdin, req->stdout,
 	                                    req->stderr, req->terminal);

@@ -27,7 +27,7 @@ image's error, no QEMU left, and nothing in the host's content store.
 Every process this script starts is stopped by PID. Exits 77 without
 containerd or without root.
 
-Usage: test_shim_containerd.py SHIM FAKE_AGENT SCRATCH_DIR [COCOON_AGENT]
+Usage: test_shim_containerd.py SHIM FAKE_AGENT SCRATCH_DIR [COCOON_AGENT [TTRPC_PEER]]
 """
 import json
 import os
@@ -51,6 +51,7 @@ SHIM = os.path.abspath(sys.argv[1])
 AGENT = os.path.abspath(sys.argv[2])
 SCRATCH = os.path.abspath(sys.argv[3])
 REAL_AGENT = os.path.abspath(sys.argv[4]) if len(sys.argv) > 4 and sys.argv[4] else None
+PEER = os.path.abspath(sys.argv[5]) if len(sys.argv) > 5 and sys.argv[5] else None
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 FAILS = []
 PROCS = []
@@ -347,6 +348,55 @@ def detached(ctd, cfg, evpath):
           leftovers(ctd))
 
 
+def pbs(field, value):
+    """One protobuf length-delimited field."""
+    b = value.encode() if isinstance(value, str) else value
+    return bytes([field << 3 | 2, len(b)]) + b
+
+
+def hostile(ctd, address, bundle):
+    """Calls containerd would not make, straight to the shim's socket
+    (ttrpc-peer): errors with the right codes, and the shim serves on."""
+    if PEER is None or not address:
+        print("# ttrpc-peer not built: hostile calls skipped")
+        return
+    sock = address[len("unix://"):]
+    task = "containerd.task.v2.Task"
+
+    def call(method, payload=b""):
+        r = subprocess.run([PEER, "call", sock, task, method, payload.hex()],
+                           capture_output=True, timeout=30)
+        return r.stdout.decode(errors="replace").strip()
+    cases = [
+        ("Start", pbs(1, "nope"), "NOT_FOUND: container nope: not found"),
+        ("Delete", pbs(1, "pod1"), "FAILED_PRECONDITION: container pod1 is still running"),
+        ("Create", pbs(1, "../x") + pbs(2, bundle), "INVALID_ARGUMENT: invalid container id"),
+        ("Create", pbs(1, "x") + pbs(2, "relative"), "INVALID_ARGUMENT: bundle \"relative\""),
+        ("Create", pbs(1, "pod1") + pbs(2, bundle), "ALREADY_EXISTS: container pod1 already"),
+        ("Create", pbs(1, "y") + pbs(2, "/nonexistent"), "NOT_FOUND: /nonexistent/config.json"),
+        ("Exec", pbs(1, "pod1") + pbs(2, "e9"), "INVALID_ARGUMENT: exec e9 has no process spec"),
+        ("Exec", pbs(1, "pod1") + pbs(2, "e9") + pbs(7, pbs(1, "x") + pbs(2, "{not json")),
+         "INVALID_ARGUMENT: exec e9"),
+        ("Kill", pbs(1, "pod1") + bytes([0x18, 0x00]), "INVALID_ARGUMENT: signal 0"),
+        ("Kill", pbs(1, "pod1") + pbs(2, "nope") + bytes([0x18, 9]),
+         "NOT_FOUND: process nope of container pod1"),
+        ("Update", pbs(1, "pod1"), "UNIMPLEMENTED: Update is not supported"),
+        ("Checkpoint", pbs(1, "pod1"), "UNIMPLEMENTED: Checkpoint is not supported"),
+        ("Bogus", b"", "UNIMPLEMENTED: method Bogus"),
+        ("Create", b"\xff\xff", "INTERNAL:"),
+        ("State", pbs(1, "pod1") + pbs(2, "nope"), "NOT_FOUND: process nope"),
+        ("Wait", pbs(1, "nope"), "NOT_FOUND: container nope"),
+    ]
+    bad = []
+    for method, payload, want in cases:
+        got = call(method, payload)
+        if not got.startswith(want):
+            bad.append("%s -> %r (want %r)" % (method, got, want))
+    check("hostile calls to the shim get errors with the right codes", not bad, bad)
+    r = ctd.ctr("task", "exec", "--exec-id", "y", "app1", "/bin/echo", "still-serving")
+    check("... and the shim serves on", r.stdout == b"still-serving\n", r)
+
+
 def pod(ctd, cfg):
     """Two containers of one pod (CRI's annotations): one shim, one sandbox."""
     def run_d(cid, kind):
@@ -376,6 +426,7 @@ def pod(ctd, cfg):
           "type=pod_container" in agent_log(), agent_log()[-800:])
     r = ctd.ctr("task", "exec", "--exec-id", "x", "app1", "/bin/echo", "in-app1")
     check("pod: exec into the pod's container", r.stdout == b"in-app1\n", r)
+    hostile(ctd, address("pod1"), os.path.join(tasks, "pod1"))
     for cid in ("app1", "pod1"):
         ctd.ctr("task", "kill", "-s", "SIGKILL", cid)
         wait_for(lambda: ctd.task_status(cid) == "STOPPED", 20)
