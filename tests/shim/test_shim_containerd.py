@@ -21,8 +21,8 @@ here): output from the guest kernel, nothing reachable but the one
 guestfwd (restrict=on). With cocoon-agent, a busybox image pushed to a
 docker-registry on 127.0.0.1 is pulled in the guest through that forward
 (annotation io.kubernetes.cri.image-name, an empty --rootfs): the image's
-Cmd, `ctr run -t`, `ctr task exec/metrics/pause/resume/kill`, a missing
-image's error, no QEMU left, and nothing in the host's content store.
+Cmd, `ctr run -t`, `ctr task exec/metrics/pause/resume/kill`, a memory
+limit's OOM event, a missing image's error, no QEMU left, and nothing in the host's content store.
 
 Every process this script starts is stopped by PID. Exits 77 without
 containerd or without root.
@@ -629,6 +629,20 @@ def guest_pull(ctd, cfg, image):
           ctd.task_status("q4"))
     ctd.ctr("task", "delete", "q4")
     ctd.ctr("container", "delete", "q4")
+    # a memory limit the guest's cgroup enforces: the OOM killer's event
+    evpath = os.path.join(TMP, "events-oom.txt")
+    evf = open(evpath, "w")
+    ev = subprocess.Popen(["ctr", "--address", ctd.sock, "events"], stdout=evf, stderr=evf)
+    PROCS.append(ev)
+    time.sleep(0.5)
+    r = ctd.run("q6", ["/bin/sh", "-c", "a=xxxxxxxxxxxxxxxx; while :; do a=\"$a$a\"; done"], cfg,
+                extra=["--memory-limit", str(32 << 20)], image=image, timeout=300)
+    time.sleep(1)
+    stop(ev)
+    evf.close()
+    topics = [t for t, _ in events_of(evpath, "q6")]
+    check("guest pull: the guest's OOM killer reaches containerd as /tasks/oom",
+          r.returncode != 0 and "/tasks/oom" in topics, (r.returncode, topics))
     r = ctd.run("q5", ["/bin/true"], cfg, image="10.0.2.100:5000/test/missing:1", timeout=300)
     check("guest pull: a missing image fails ctr run with the agent's error",
           r.returncode != 0 and b"missing" in r.stderr, r.stderr[-600:])
