@@ -8,12 +8,16 @@
 #include <string.h>
 #include <sys/eventfd.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "cocoon/cleanup.h"
 #include "cocoon/limits.h"
 #include "io.h"
 #include "shim.h"
+
+/* How long a fifo's reader may take to open its end. */
+#define OPEN_FIFO_WAIT_MS 10000
 
 struct shim_io {
 	atomic_int refs;
@@ -62,12 +66,21 @@ int shim_io_open_output(const char *path, int *ret_fd, cc_error **err)
 	}
 	if (strncmp(path, "fifo://", 7) == 0)
 		path += 7;
-	/* the reader (containerd's client) opened its end before Create */
-	int fd = open(path, O_WRONLY | O_NONBLOCK | O_CLOEXEC);
-	if (fd < 0)
-		return cc_error_set(err, -errno, "%s: %s", path, strerror(errno));
-	*ret_fd = fd;
-	return 0;
+	/* containerd's client opens the reading end in the background
+	 * (containerd/fifo): until it has, a non-blocking open for writing
+	 * fails with ENXIO. Wait for it, as containerd's shims do, within
+	 * bounds. */
+	for (int waited = 0;; waited += 10) {
+		int fd = open(path, O_WRONLY | O_NONBLOCK | O_CLOEXEC);
+		if (fd >= 0) {
+			*ret_fd = fd;
+			return 0;
+		}
+		if (errno != ENXIO || waited >= OPEN_FIFO_WAIT_MS)
+			return cc_error_set(err, -errno, "%s: %s", path, strerror(errno));
+		struct timespec d = {0, 10 * 1000 * 1000};
+		nanosleep(&d, NULL);
+	}
 }
 
 /* Writes all of buf to fd (non-blocking), waiting for room; false if the

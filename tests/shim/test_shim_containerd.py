@@ -99,14 +99,23 @@ class Ctd:
                     '[grpc]\n  address = "%s/c.sock"\n[ttrpc]\n  address = "%s/c.sock.ttrpc"\n'
                     '[plugins."io.containerd.internal.v1.opt"]\n  path = "%s/opt"\n'
                     % (tmp, tmp, tmp, tmp, tmp))
+        self.cfg = cfg
         self.log = os.path.join(tmp, "containerd.log")
-        with open(self.log, "w") as log:
-            self.p = subprocess.Popen(["containerd", "--log-level", "debug", "--config", cfg],
-                                      stdout=log, stderr=log)
+        self.start()
+
+    def start(self):
+        with open(self.log, "a") as log:
+            self.p = subprocess.Popen(["containerd", "--log-level", "debug", "--config",
+                                       self.cfg], stdout=log, stderr=log)
         PROCS.append(self.p)
         if not wait_for(lambda: self.p.poll() is None and os.path.exists(self.sock + ".ttrpc")
                         and self.ctr("version").returncode == 0, 20):
             raise RuntimeError("containerd did not start")
+
+    def restart(self):
+        stop(self.p)
+        PROCS.remove(self.p)
+        self.start()
 
     def ctr(self, *args, input=None, timeout=120, stdin=subprocess.DEVNULL):
         return subprocess.run(["ctr", "--address", self.sock] + list(args), input=input,
@@ -257,6 +266,8 @@ def part_none(ctd):
     pod(ctd, cfg)
     failures(ctd, cfg)
     crash(ctd, cfg)
+    # last: the events subscription above ends with the old containerd
+    restart(ctd, cfg)
 
     time.sleep(0.5)
     ex7 = [e for t, e in events_of(evpath, "c7") if t == "/tasks/exit"]
@@ -437,6 +448,37 @@ def pod(ctd, cfg):
                   [p for p, cl in ours() if cl.startswith(SHIM)] == shims, ours())
     check("pod: after the sandbox, nothing left", wait_for(lambda: not leftovers(ctd), 10),
           leftovers(ctd))
+
+
+def restart(ctd, cfg):
+    """containerd restarts while a pod runs: it finds the shim again
+    (address file, Connect) and the shim's events reach the new one."""
+    r = ctd.ctr("run", "-d", "--runtime", SHIM, "--runtime-config-path", cfg, "--rootfs", ROOTFS,
+                "c8", "/bin/sleep", "1000")
+    check("restart: ctr run -d", r.returncode == 0, r)
+    shims = [p for p, cl in ours() if cl.startswith(SHIM)]
+    ctd.restart()
+    check("restart: the task is still running, served by the same shim",
+          wait_for(lambda: ctd.task_status("c8") == "RUNNING", 20) and
+          [p for p, cl in ours() if cl.startswith(SHIM)] == shims,
+          (ctd.task_status("c8"), shims, ours()))
+    r = ctd.ctr("task", "exec", "--exec-id", "r1", "c8", "/bin/echo", "after-restart")
+    check("restart: exec works through the new containerd", r.stdout == b"after-restart\n", r)
+    evpath = os.path.join(TMP, "events-restart.txt")
+    evf = open(evpath, "w")
+    ev = subprocess.Popen(["ctr", "--address", ctd.sock, "events"], stdout=evf, stderr=evf)
+    PROCS.append(ev)
+    time.sleep(0.5)
+    ctd.ctr("task", "kill", "-s", "SIGKILL", "c8")
+    wait_for(lambda: ctd.task_status("c8") == "STOPPED", 20)
+    time.sleep(0.5)
+    stop(ev)
+    evf.close()
+    check("restart: the shim's events reach the new containerd",
+          "/tasks/exit" in [t for t, _ in events_of(evpath, "c8")], events_of(evpath, "c8"))
+    ctd.ctr("task", "delete", "c8")
+    ctd.ctr("container", "delete", "c8")
+    check("restart: nothing left", wait_for(lambda: not leftovers(ctd), 10), leftovers(ctd))
 
 
 def failures(ctd, cfg):
