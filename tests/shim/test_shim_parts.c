@@ -11,9 +11,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <cmocka.h>
 
+#include "accel.h"
 #include "address.h"
 #include "bundle.h"
 #include "config.h"
@@ -637,6 +639,31 @@ static void test_qemu(void **state)
 	shim_config_free(&c);
 }
 
+static void test_accel(void **state)
+{
+	(void)state;
+	struct shim_config c;
+	assert_int_equal(shim_config_default(&c, NULL), 0);
+	enum shim_accel a;
+	const char *why = NULL;
+	c.accel = SHIM_ACCEL_KVM;
+	assert_int_equal(shim_accel_resolve(&c, "/nonexistent", &a, &why, NULL), 0);
+	assert_int_equal(a, SHIM_ACCEL_KVM);
+	assert_string_equal(why, "configured");
+	c.accel = SHIM_ACCEL_AUTO;
+	assert_int_equal(shim_accel_resolve(&c, "/nonexistent", &a, &why, NULL), 0);
+	assert_non_null(why);
+	/* a PVM /dev/kvm (this CI host) is never used for a stock kernel */
+	if (access("/sys/module/kvm_pvm", F_OK) == 0) {
+		assert_int_equal(a, SHIM_ACCEL_TCG);
+		assert_non_null(strstr(why, "PVM"));
+	}
+	shim_config_free(&c);
+	/* every x86 host has a TSC; the kernel log or cpuinfo tells its rate */
+	unsigned khz = shim_tsc_khz();
+	assert_true(khz > 100000 && khz < 10000000);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -645,6 +672,7 @@ int main(void)
 	    cmocka_unit_test(test_ids),     cmocka_unit_test(test_config),
 	    cmocka_unit_test(test_options), cmocka_unit_test(test_oci),
 	    cmocka_unit_test(test_oci_errors), cmocka_unit_test(test_qemu),
+	    cmocka_unit_test(test_accel),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
