@@ -302,6 +302,13 @@
  * shim: 32 KiB). */
 #define CC_SHIM_STDIO_CHUNK 32768u
 
+/* Host files a container bind-mounts, copied into the guest with CopyFile
+ * (no shared file system): bytes and files per container. Kubernetes'
+ * hosts, resolv.conf and service account token are a few KiB; config maps
+ * and secrets are at most 1 MiB each. */
+#define CC_SHIM_MAX_COPY_BYTES (64u * 1024u * 1024u)
+#define CC_SHIM_MAX_COPY_ENTRIES 4096u
+
 /* After a process exits, how long its output may still take to reach
  * containerd's fifos before the exit is reported anyway (a daemon the
  * process left behind may hold its stdout open for ever). */
