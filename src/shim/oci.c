@@ -301,16 +301,6 @@ static int set_annotation(Grpc__Spec *s, const char *key, const char *value, cc_
 		(n) = w_;                                                                          \
 	} while (0)
 
-static bool host_bind(const Grpc__Mount *m)
-{
-	if (strcmp(m->type, "bind") == 0)
-		return true;
-	for (size_t i = 0; i < m->n_options; i++)
-		if (strcmp(m->options[i], "bind") == 0 || strcmp(m->options[i], "rbind") == 0)
-			return true;
-	return false;
-}
-
 static void constrain_linux(Grpc__Linux *l, bool keep_seccomp)
 {
 	FILTER(l->namespaces, l->n_namespaces,
@@ -348,7 +338,6 @@ int shim_oci_for_guest(Grpc__Spec *s, const struct shim_oci_guest *g, cc_error *
 	s->root->path = root;
 	free_msg(s->hooks);
 	s->hooks = NULL;
-	FILTER(s->mounts, s->n_mounts, !host_bind(it));
 	if (s->linux != NULL)
 		constrain_linux(s->linux, g->keep_seccomp);
 	int r = set_annotation(s, "io.katacontainers.pkg.oci.container_type",

@@ -40,8 +40,9 @@ struct shim_oci_guest {
  * there by the agent; the host rootfs is never read); hooks dropped (host
  * programs); network and cgroup namespaces dropped, other namespace paths
  * emptied (host paths); host devices dropped; seccomp dropped unless
- * keep_seccomp; bind mounts of host paths dropped (no shared file system:
- * docs/shim.md); Kata's container_type and bundle_path annotations added. */
+ * keep_seccomp; Kata's container_type and bundle_path annotations added.
+ * Bind mounts of host paths stay: shim_copy_mounts() (copy.h) copies them
+ * into the guest or drops them. */
 int shim_oci_for_guest(Grpc__Spec *spec, const struct shim_oci_guest *g, cc_error **err);
 
 /* The value of annotation key in the spec, or NULL. */

@@ -4,7 +4,9 @@
 #include <string.h>
 
 #include "bundle.h"
+#include "cocoon/cleanup.h"
 #include "containerd/api/events/task.pb-c.h"
+#include "copy.h"
 #include "cocoon/limits.h"
 #include "events.h"
 #include "oci.h"
@@ -74,6 +76,23 @@ static int guest_spec(struct shim *sh, const Containerd__Task__V2__CreateTaskReq
 	}
 	shim_pod_free(&pod);
 	return r;
+}
+
+static int agent_copy(void *ctx, const Grpc__CopyFileRequest *req, cc_error **err)
+{
+	struct shim *sh = ctx;
+	return shim_agent_call(sh, "CopyFile", &req->base, NULL, sh->cfg.request_timeout_s, NULL,
+	                       err);
+}
+
+/* Host files the spec bind-mounts go to the guest's shared directory. */
+static int copy_mounts(struct shim *sh, const char *cid, Grpc__Spec *spec, cc_error **err)
+{
+	_cleanup_free_ char *shared = NULL;
+	if (asprintf(&shared, "%s/shared/containers", sh->cfg.guest_run_dir) < 0)
+		return cc_error_set(err, -ENOMEM, "out of memory");
+	struct shim_copy_opts o = {.cid = cid, .shared_dir = shared, .copy = agent_copy, .ctx = sh};
+	return shim_copy_mounts(spec, &o, err);
 }
 
 static void publish_create(struct shim *sh, const Containerd__Task__V2__CreateTaskRequest *req,
@@ -160,6 +179,8 @@ int task_create(ttrpc_call *call, void *ud, cc_error **err)
 	}
 	c->sandbox = sandbox;
 	r = shim_ensure_sandbox(sh, sandbox ? spec->hostname : NULL, err);
+	if (r == 0)
+		r = copy_mounts(sh, req->id, spec, err);
 	if (r == 0) {
 		Grpc__CreateContainerRequest cr = GRPC__CREATE_CONTAINER_REQUEST__INIT;
 		cr.container_id = req->id;

@@ -265,17 +265,21 @@ static int h_create_container(ttrpc_call *call, void *ud, cc_error **err)
 	UNPACK(call, Grpc__CreateContainerRequest, grpc__create_container_request__descriptor, req,
 	       err);
 	const Grpc__Spec *s = req->oci;
-	char ns[256] = "";
+	char ns[256] = "", binds[1024] = "";
+	for (size_t i = 0; s && i < s->n_mounts; i++)
+		if (strcmp(s->mounts[i]->type, "bind") == 0)
+			snprintf(binds + strlen(binds), sizeof(binds) - strlen(binds), "%s%s=%s",
+			         binds[0] ? "," : "", s->mounts[i]->destination, s->mounts[i]->source);
 	for (size_t i = 0; s && s->linux && i < s->linux->n_namespaces; i++)
 		snprintf(ns + strlen(ns), sizeof(ns) - strlen(ns), "%s%s%s", i ? "," : "",
 		         s->linux->namespaces[i]->type, s->linux->namespaces[i]->path[0] ? "+path" : "");
 	flog("CreateContainer id=%s exec_id=%s root=%s image=%s type=%s hooks=%d seccomp=%d "
-	     "namespaces=%s mounts=%zu args0=%s",
+	     "namespaces=%s mounts=%zu args0=%s binds=%s",
 	     req->container_id, req->exec_id, s && s->root ? s->root->path : "-",
 	     annotation(s, "io.kubernetes.cri.image-name"),
 	     annotation(s, "io.katacontainers.pkg.oci.container_type"), s && s->hooks != NULL,
 	     s && s->linux && s->linux->seccomp != NULL, ns, s ? s->n_mounts : 0,
-	     s && s->process && s->process->n_args ? s->process->args[0] : "-");
+	     s && s->process && s->process->n_args ? s->process->args[0] : "-", binds);
 	if (strcmp(annotation(s, "io.kubernetes.cri.image-name"), "fail.invalid/create") == 0)
 		return ttrpc_error_set(err, TTRPC_INVALID_ARGUMENT, "pulling fail.invalid/create: "
 		                       "refused by the fake agent");
@@ -564,6 +568,14 @@ static int h_remove(ttrpc_call *call, void *ud, cc_error **err)
 	return r;
 }
 
+static int h_copy_file(ttrpc_call *call, void *ud, cc_error **err)
+{
+	UNPACK(call, Grpc__CopyFileRequest, grpc__copy_file_request__descriptor, req, err);
+	flog("CopyFile path=%s mode=%o size=%lld offset=%lld len=%zu", req->path, req->file_mode,
+	     (long long)req->file_size, (long long)req->offset, req->data.len);
+	return 0;
+}
+
 static int h_oom(ttrpc_call *call, void *ud, cc_error **err)
 {
 	/* no OOM ever: wait until the host goes away */
@@ -601,6 +613,7 @@ static const ttrpc_method agent_methods[] = {
     {"PauseContainer", h_pause},         {"ResumeContainer", h_resume},
     {"StatsContainer", h_stats},         {"RemoveContainer", h_remove},
     {"GetOOMEvent", h_oom},              {"GetGuestDetails", h_guest_details},
+    {"CopyFile", h_copy_file},
 };
 static const ttrpc_method health_methods[] = {{"Check", h_check}, {"Version", h_version}};
 

@@ -226,8 +226,12 @@ def part_none(ctd):
     time.sleep(0.5)
 
     # output, stderr, exit code; the spec the agent got
+    hostfile = os.path.join(TMP, "hostfile.txt")
+    with open(hostfile, "w") as f:
+        f.write("from the host\n")
     r = ctd.run("c1", ["/bin/sh", "-c", "echo hello; echo oops >&2; exit 3"], cfg,
-                image="10.0.2.100:5000/test/bb:1")
+                image="10.0.2.100:5000/test/bb:1",
+                extra=["--mount", "type=bind,src=%s,dst=/etc/motd,options=rbind:ro" % hostfile])
     check("ctr run: stdout reaches ctr", r.stdout == b"hello\n", r)
     check("ctr run: stderr reaches ctr", b"oops\n" in r.stderr, r.stderr)
     check("ctr run: the exit code is the container's", r.returncode == 3, r.returncode)
@@ -243,6 +247,10 @@ def part_none(ctd):
     check("CreateContainer: Kata's container type, no hooks, no seccomp, no host network ns",
           "type=pod_sandbox" in line and "hooks=0" in line and "seccomp=0" in line and
           "network" not in line and "+path" not in line, line)
+    cp = [l for l in log.splitlines() if "CopyFile path=/run/kata-containers/shared/containers/c1-"
+          in l and l.endswith("-motd mode=100644 size=14 offset=0 len=14")]
+    check("a bind-mounted host file is sent with CopyFile under Kata's name",
+          len(cp) == 1 and "binds=/etc/motd=" + cp[0].split()[2][5:] in line, (cp, line))
     check("the shim ended the pod: RemoveContainer, DestroySandbox, agent exited",
           "RemoveContainer id=c1" in log and "DestroySandbox" in log and
           log.rstrip().endswith("exited"), log[-500:])
@@ -651,13 +659,20 @@ def guest_pull(ctd, cfg, image):
     out, rc = run_tty(ctd, cfg, "q3", image)
     check("guest pull: ctr run -t gives the container a terminal of ctr's size",
           b"/dev/pts/" in out and b"30 100" in out and rc == 0, out)
+    hostfile = os.path.join(TMP, "motd")
+    with open(hostfile, "w") as f:
+        f.write("copied into the guest\n")
     r = ctd.ctr("run", "-d", "--runtime", SHIM, "--runtime-config-path", cfg, "--rootfs",
+                "--mount", "type=bind,src=%s,dst=/etc/motd,options=rbind:ro" % hostfile,
                 "--annotation", "io.kubernetes.cri.image-name=" + image, ROOTFS, "q4",
                 "/bin/sh", "-c", "trap 'exit 7' TERM; while :; do sleep 1; done", timeout=300)
     check("guest pull: ctr run -d", r.returncode == 0 and wait_for(
         lambda: ctd.task_status("q4") == "RUNNING", 30), r)
     r = ctd.ctr("task", "exec", "--exec-id", "x1", "q4", "/bin/sh", "-c", "echo exec-out; exit 5")
     check("guest pull: ctr task exec", r.stdout == b"exec-out\n" and r.returncode == 5, r)
+    r = ctd.ctr("task", "exec", "--exec-id", "x2", "q4", "/bin/cat", "/etc/motd")
+    check("guest pull: a bind-mounted host file is in the container (CopyFile)",
+          r.stdout == b"copied into the guest\n", r)
     r = ctd.ctr("task", "metrics", "q4")
     check("guest pull: ctr task metrics (the guest's cgroup)",
           r.returncode == 0 and b"pids.current" in r.stdout, r)

@@ -10,6 +10,9 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -18,7 +21,9 @@
 #include "accel.h"
 #include "address.h"
 #include "bundle.h"
+#include "cleanup.h"
 #include "config.h"
+#include "copy.h"
 #include "flags.h"
 #include "google/protobuf/any.pb-c.h"
 #include "oci.h"
@@ -476,8 +481,9 @@ static void test_oci(void **state)
 		assert_string_not_equal(s->linux->namespaces[i]->type, "cgroup");
 		assert_string_equal(s->linux->namespaces[i]->path, "");
 	}
-	assert_null(find_mount(s, "/etc/hosts"));
-	assert_null(find_mount(s, "/data"));
+	/* host bind mounts stay for shim_copy_mounts() (test_copy) */
+	assert_non_null(find_mount(s, "/etc/hosts"));
+	assert_non_null(find_mount(s, "/data"));
 	assert_non_null(find_mount(s, "/proc"));
 	assert_string_equal(shim_oci_annotation(s, "io.katacontainers.pkg.oci.container_type"),
 	                    "pod_sandbox");
@@ -565,6 +571,161 @@ static void test_oci_errors(void **state)
 	cc_error *e = NULL;
 	assert_int_equal(shim_oci_process("{\"a\":1,\"a\":2}", 13, &p, &e), -EINVAL);
 	cc_error_free(e);
+}
+
+/* ---- bind mounts copied into the guest ---------------------------------------------- */
+
+struct rec {
+	char *lines[64];
+	size_t n;
+	size_t bytes;
+	int fail_at; /* fail the request with this index (-1: never) */
+};
+
+static int record(void *ctx, const Grpc__CopyFileRequest *req, cc_error **err)
+{
+	struct rec *r = ctx;
+	if ((int)r->n == r->fail_at)
+		return cc_error_set(err, -EACCES, "refused");
+	char *l = NULL;
+	const char *kind = S_ISDIR(req->file_mode) ? "dir" : S_ISLNK(req->file_mode) ? "link" : "file";
+	assert_true(asprintf(&l, "%s %s size=%lld off=%lld len=%zu%s%.*s", kind, req->path,
+	                     (long long)req->file_size, (long long)req->offset, req->data.len,
+	                     S_ISLNK(req->file_mode) ? " -> " : "",
+	                     S_ISLNK(req->file_mode) ? (int)req->data.len : 0,
+	                     (const char *)req->data.data) > 0);
+	assert_true(r->n < 64);
+	r->lines[r->n++] = l;
+	r->bytes += req->data.len;
+	return 0;
+}
+
+static Grpc__Mount *mnt(const char *dst, const char *src, const char *type)
+{
+	Grpc__Mount *m = malloc(sizeof(*m));
+	grpc__mount__init(m);
+	m->destination = strdup(dst);
+	m->source = strdup(src);
+	m->type = strdup(type);
+	return m;
+}
+
+/* The random 16 hex digits replaced by X, for comparing. */
+static void unrand(char *s, const char *cid)
+{
+	char *p = strstr(s, cid);
+	if (p != NULL && strlen(p) > strlen(cid) + 17 && p[strlen(cid)] == '-')
+		memset(p + strlen(cid) + 1, 'X', 16);
+}
+
+static void test_copy(void **state)
+{
+	(void)state;
+	char tmpl[] = "/tmp/cocoon-copy-XXXXXX";
+	char *dir = mkdtemp(tmpl);
+	assert_non_null(dir);
+	char p[512];
+	snprintf(p, sizeof(p), "%s/hosts", dir);
+	FILE *f = fopen(p, "w");
+	fputs("127.0.0.1 localhost\n", f);
+	fclose(f);
+	snprintf(p, sizeof(p), "%s/sa", dir);
+	mkdir(p, 0750);
+	snprintf(p, sizeof(p), "%s/sa/..data", dir);
+	mkdir(p, 0755);
+	snprintf(p, sizeof(p), "%s/sa/..data/token", dir);
+	f = fopen(p, "w");
+	for (int i = 0; i < (1 << 20) + 10; i++) /* two chunks */
+		fputc('t', f);
+	fclose(f);
+	snprintf(p, sizeof(p), "%s/sa/token", dir);
+	assert_int_equal(symlink("..data/token", p), 0);
+	snprintf(p, sizeof(p), "%s/empty", dir);
+	fclose(fopen(p, "w"));
+	snprintf(p, sizeof(p), "%s/sock", dir);
+	int sfd = socket(AF_UNIX, SOCK_STREAM, 0);
+	struct sockaddr_un sa = {.sun_family = AF_UNIX};
+	assert_true(strlen(p) < sizeof(sa.sun_path));
+	memcpy(sa.sun_path, p, strlen(p) + 1);
+	assert_int_equal(bind(sfd, (struct sockaddr *)&sa, sizeof(sa)), 0);
+
+	Grpc__Spec spec = GRPC__SPEC__INIT;
+	char src[6][512];
+	snprintf(src[0], 512, "%s/hosts", dir);
+	snprintf(src[1], 512, "%s/sa", dir);
+	snprintf(src[2], 512, "%s/sock", dir);
+	snprintf(src[3], 512, "%s/missing", dir);
+	snprintf(src[4], 512, "%s/empty", dir);
+	Grpc__Mount *ms[6] = {
+	    mnt("/etc/hosts", src[0], "bind"), mnt("/var/run/secrets/sa", src[1], "none"),
+	    mnt("/run/x.sock", src[2], "bind"), mnt("/gone", src[3], "bind"),
+	    mnt("/proc", "proc", "proc"),       mnt("/dev/termination-log", src[4], "bind"),
+	};
+	/* the directory is bound with an option, not the type */
+	ms[1]->n_options = 1;
+	ms[1]->options = malloc(sizeof(char *));
+	ms[1]->options[0] = strdup("rbind");
+	spec.mounts = malloc(sizeof(ms));
+	memcpy(spec.mounts, ms, sizeof(ms));
+	spec.n_mounts = 6;
+	struct rec r = {.fail_at = -1};
+	struct shim_copy_opts o = {.cid = "c1", .shared_dir = "/run/kata-containers/shared/containers",
+	                           .copy = record, .ctx = &r};
+	assert_int_equal(shim_copy_mounts(&spec, &o, NULL), 0);
+	/* the socket and the missing path are dropped, proc is untouched */
+	assert_int_equal(spec.n_mounts, 4);
+	assert_string_equal(spec.mounts[0]->destination, "/etc/hosts");
+	assert_string_equal(spec.mounts[2]->source, "proc");
+	static const char *const want[] = {
+	    "file /run/kata-containers/shared/containers/c1-XXXXXXXXXXXXXXXX-hosts size=20 off=0 len=20",
+	    "dir /run/kata-containers/shared/containers/c1-XXXXXXXXXXXXXXXX-sa size=0 off=0 len=0",
+	    "dir /run/kata-containers/shared/containers/c1-XXXXXXXXXXXXXXXX-sa/..data size=0 off=0 len=0",
+	    "file /run/kata-containers/shared/containers/c1-XXXXXXXXXXXXXXXX-sa/..data/token "
+	    "size=1048586 off=0 len=1048576",
+	    "file /run/kata-containers/shared/containers/c1-XXXXXXXXXXXXXXXX-sa/..data/token "
+	    "size=1048586 off=1048576 len=10",
+	    "link /run/kata-containers/shared/containers/c1-XXXXXXXXXXXXXXXX-sa/token size=12 off=0 "
+	    "len=12 -> ..data/token",
+	    "file /run/kata-containers/shared/containers/c1-XXXXXXXXXXXXXXXX-termination-log size=0 "
+	    "off=0 len=0",
+	};
+	assert_int_equal(r.n, sizeof(want) / sizeof(want[0]));
+	for (size_t i = 0; i < r.n; i++) {
+		unrand(r.lines[i], "c1");
+		if (strcmp(r.lines[i], want[i]) != 0)
+			fail_msg("request %zu: %s\nwant %s", i, r.lines[i], want[i]);
+	}
+	char mp[256];
+	snprintf(mp, sizeof(mp), "%s", spec.mounts[0]->source);
+	unrand(mp, "c1");
+	assert_string_equal(mp, "/run/kata-containers/shared/containers/c1-XXXXXXXXXXXXXXXX-hosts");
+	/* two copies get two names */
+	assert_string_not_equal(spec.mounts[0]->source + 44, spec.mounts[3]->source + 44);
+	for (size_t i = 0; i < r.n; i++)
+		free(r.lines[i]);
+	for (size_t i = 0; i < spec.n_mounts; i++)
+		protobuf_c_message_free_unpacked(&spec.mounts[i]->base, NULL);
+	free(spec.mounts);
+
+	/* the agent refuses: the error names the mount, nothing leaks */
+	Grpc__Spec s2 = GRPC__SPEC__INIT;
+	s2.mounts = malloc(sizeof(Grpc__Mount *));
+	s2.mounts[0] = mnt("/etc/hosts", src[0], "bind");
+	s2.n_mounts = 1;
+	struct rec r2 = {.fail_at = 0};
+	o.ctx = &r2;
+	cc_error *e = NULL;
+	assert_int_equal(shim_copy_mounts(&s2, &o, &e), -EACCES);
+	assert_string_equal(cc_error_message(e), "copying the mount of /etc/hosts into the guest: "
+	                                         "refused");
+	cc_error_free(e);
+	for (size_t i = 0; i < s2.n_mounts; i++)
+		protobuf_c_message_free_unpacked(&s2.mounts[i]->base, NULL);
+	free(s2.mounts);
+	close(sfd);
+	char cmd[600];
+	snprintf(cmd, sizeof(cmd), "%s", dir);
+	assert_int_equal(shim_rm_rf(cmd, NULL), 0);
 }
 
 /* ---- QEMU -------------------------------------------------------------------------------- */
@@ -672,7 +833,7 @@ int main(void)
 	    cmocka_unit_test(test_ids),     cmocka_unit_test(test_config),
 	    cmocka_unit_test(test_options), cmocka_unit_test(test_oci),
 	    cmocka_unit_test(test_oci_errors), cmocka_unit_test(test_qemu),
-	    cmocka_unit_test(test_accel),
+	    cmocka_unit_test(test_accel),     cmocka_unit_test(test_copy),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
