@@ -255,6 +255,19 @@ int agent_rt_resume_container(agent_rt *rt, const Grpc__ResumeContainerRequest *
 
 /* ---- remove --------------------------------------------------------------------------------- */
 
+/* SIGKILL to each exec'd process of c still running, through its pidfd:
+ * they die with the init of the container's pid namespace anyway, this
+ * does not depend on it (nor on the runtime's `kill --all`, which only
+ * finds what is in the container's cgroup). */
+static void kill_execs(agent_rt *rt, rt_container *c)
+{
+	pthread_mutex_lock(&rt->lock); /* the reaper's lock nests inside it */
+	for (rt_proc *p = c->procs; p; p = p->next)
+		if (!p->init && p->child)
+			rt_child_signal(p->child, SIGKILL);
+	pthread_mutex_unlock(&rt->lock);
+}
+
 /* SIGKILL to every process of c, then waits for the init. */
 static int kill_all(agent_rt *rt, rt_container *c, ttrpc_call *call, unsigned timeout_s,
                     cc_error **err)
@@ -279,6 +292,7 @@ static int kill_all(agent_rt *rt, rt_container *c, ttrpc_call *call, unsigned ti
 		rt_oci_run(rt, args, NULL, &e2);
 		cc_error_free(e2);
 		rt_child_signal(init->child, SIGKILL);
+		kill_execs(rt, c);
 		int ms = timeout_s ? (int)(timeout_s > 86400 ? 86400000 : timeout_s * 1000) : -1;
 		if (call == NULL && ms < 0)
 			ms = CC_AGENT_OCI_TIMEOUT_MS;

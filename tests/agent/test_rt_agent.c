@@ -4,7 +4,10 @@
  * ReadStdout, its exit status through WaitProcess, an exec, then removal;
  * hostile calls (CopyFile outside the shared directory, unknown ids,
  * out-of-order lifecycle calls) get errors and the agent keeps serving;
- * SIGTERM stops it and nothing is left behind. Root and runc (else 77).
+ * SIGTERM stops it and nothing is left behind: no mount, no bundle, and
+ * no process the agent started (each one it had as a child, container
+ * inits and exec'd processes, is held by pidfd and must have exited once
+ * the agent has). Root and runc (else 77).
  *
  * Usage: test_rt_agent PATH_TO_COCOON_AGENT */
 #include <errno.h>
@@ -34,6 +37,7 @@ struct fx {
 	pid_t agent;
 	ttrpc_client *cl;
 	char run[512];
+	struct rtl_procs procs; /* the agent's children: none may outlive it */
 };
 
 static int call(struct fx *f, const char *method, const ProtobufCMessage *req,
@@ -107,9 +111,12 @@ static int teardown(void **state)
 	if (waitpid(f->agent, &ws, WNOHANG) == 0) {
 		kill(f->agent, SIGKILL);
 		waitpid(f->agent, &ws, 0);
+		rtl_reap_noted(&f->procs);
 		fail_msg("the agent did not stop on SIGTERM");
 	}
+	size_t left = rtl_reap_noted(&f->procs);
 	assert_true(WIFEXITED(ws) && WEXITSTATUS(ws) == 0);
+	assert_int_equal(left, 0); /* the agent's container processes went with it */
 	/* the agent removed what it made */
 	assert_false(rtl_mounted_below(f->dir));
 	char p[700];
@@ -203,6 +210,7 @@ static void test_agent_runs_a_container(void **state)
 	                                     "Args", "/bin/sh", "-c", "echo exec-out", "Env",
 	                                     "PATH=/bin", "Cwd", "/")),
 	                 0);
+	rtl_note_children(&f->procs, f->agent);
 	char *out = read_all(f, "c1", "e1");
 	assert_string_equal(out, "exec-out\n");
 	free(out);
@@ -260,8 +268,17 @@ static void test_agent_cleans_up_on_sigterm(void **state)
 	                 0);
 	assert_int_equal(call_json(f, "StartContainer", "StartContainerRequest",
 	                           json_pack("{s:s}", "container_id", "c1")), 0);
-	/* teardown stops the agent with the container running: agent_rt_free
-	 * must remove it (no mount, no bundle left) */
+	assert_int_equal(call_json(f, "ExecProcess", "ExecProcessRequest",
+	                           json_pack("{s:s, s:s, s:{s:[s, s], s:[s], s:s}}",
+	                                     "container_id", "c1", "exec_id", "e1", "process",
+	                                     "Args", "/bin/sleep", "1000", "Env", "PATH=/bin",
+	                                     "Cwd", "/")),
+	                 0);
+	/* the init and the exec'd process (reparented to the agent) */
+	rtl_note_children(&f->procs, f->agent);
+	assert_true(f->procs.n >= 2);
+	/* teardown stops the agent with both running: agent_rt_free must
+	 * remove the container (no mount, no bundle, no process left) */
 }
 
 int main(int argc, char **argv)

@@ -2,7 +2,9 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <glob.h>
+#include <poll.h>
 #include <setjmp.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdio.h>
@@ -10,6 +12,7 @@
 #include <string.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -85,6 +88,55 @@ void rtl_cgroup_cleanup(void)
 		globfree(&g);
 	}
 	rmdir("/sys/fs/cgroup/cocoon");
+}
+
+static void note_pid(struct rtl_procs *ps, pid_t pid)
+{
+	for (size_t i = 0; i < ps->n; i++)
+		if (ps->pid[i] == pid)
+			return;
+	if (ps->n >= sizeof(ps->pid) / sizeof(ps->pid[0]))
+		return;
+	int fd = (int)syscall(SYS_pidfd_open, pid, 0);
+	if (fd < 0)
+		return; /* gone already */
+	ps->pid[ps->n] = pid;
+	ps->fd[ps->n++] = fd;
+}
+
+void rtl_note_children(struct rtl_procs *ps, pid_t pid)
+{
+	char pat[64];
+	snprintf(pat, sizeof(pat), "/proc/%d/task/*/children", (int)pid);
+	glob_t g;
+	if (glob(pat, 0, NULL, &g) != 0)
+		return;
+	for (size_t i = 0; i < g.gl_pathc; i++) {
+		FILE *f = fopen(g.gl_pathv[i], "re");
+		int child;
+		while (f && fscanf(f, "%d", &child) == 1)
+			note_pid(ps, child);
+		if (f)
+			fclose(f);
+	}
+	globfree(&g);
+}
+
+size_t rtl_reap_noted(struct rtl_procs *ps)
+{
+	size_t left = 0;
+	for (size_t i = 0; i < ps->n; i++) {
+		/* a pidfd turns readable when its process has exited */
+		struct pollfd p = {.fd = ps->fd[i], .events = POLLIN};
+		if (poll(&p, 1, 5000) == 0) {
+			print_error("process %d is still there: killed\n", (int)ps->pid[i]);
+			syscall(SYS_pidfd_send_signal, ps->fd[i], SIGKILL, NULL, 0);
+			left++;
+		}
+		close(ps->fd[i]);
+	}
+	ps->n = 0;
+	return left;
 }
 
 agent_rt *rtl_runtime(const char *dir, const char *oci, bool guest)

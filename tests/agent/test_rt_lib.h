@@ -49,6 +49,22 @@ int rtl_code(cc_error *e);
  * that runc leaves on the host; one still in use stays. */
 void rtl_cgroup_cleanup(void);
 
+/* The processes a test started, held by pidfd so that a check or a kill
+ * never reaches a pid reused by another process. */
+struct rtl_procs {
+	pid_t pid[64];
+	int fd[64];
+	size_t n;
+};
+
+/* Notes every child of process pid (all its threads' children), once
+ * each; at most 64. */
+void rtl_note_children(struct rtl_procs *ps, pid_t pid);
+
+/* Waits (at most 5 s) for each noted process to exit, SIGKILLs those
+ * still there and closes the pidfds; the number that were still there. */
+size_t rtl_reap_noted(struct rtl_procs *ps);
+
 /* True if something is mounted at or below path. */
 bool rtl_mounted_below(const char *path);
 
