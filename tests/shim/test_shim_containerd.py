@@ -534,6 +534,11 @@ def crash(ctd, cfg):
 
 # ---- part 2: QEMU -----------------------------------------------------------------
 
+class Web(http.server.SimpleHTTPRequestHandler):
+    def log_message(self, *a):
+        pass
+
+
 def registry_image():
     """docker-registry on 127.0.0.1 with a busybox image made with umoci and
     pushed with skopeo: (port, "test/bb:1"), or None when a tool is missing."""
@@ -641,7 +646,7 @@ def part_qemu(ctd):
           len(outs) > 1 and outs[1] != host_kernel and outs[1].endswith("-amd64"), outs)
     if not real:
         check("QEMU: the guest reaches the loopback server through the one guestfwd",
-              "hello over guestfwd" in outs, outs)
+              "hello over guestfwd" in outs, (outs, r.stderr[-600:]))
     check("QEMU: the guest reaches nothing else (restrict=on)", "host-blocked" in outs, outs)
     check("QEMU: the exit code is the container's", r.returncode == 4, r.returncode)
     check("QEMU: no QEMU, shim, socket, state dir or bundle left",
@@ -649,6 +654,15 @@ def part_qemu(ctd):
     if real:
         guest_pull(ctd, cfg, image)
     srv.shutdown()
+    bad = write_cfg("badkernel.toml", '[hypervisor.qemu]\nkernel = "%s"\ninitrd = "%s"\n'
+                    '[agent.cocoon]\ndial_timeout = 30\n'
+                    % (os.path.join(TMP, "no-vmlinux"), os.path.join(out, initrd)))
+    r = ctd.run("q9", ["/bin/true"], bad, image=image, timeout=120)
+    check("QEMU: a VM that does not boot fails ctr run with QEMU's own words",
+          r.returncode != 0 and b"booting the VM" in r.stderr and b"no-vmlinux" in r.stderr,
+          r.stderr[-800:])
+    ctd.ctr("container", "delete", "q9")
+    check("QEMU: ... and leaves nothing", wait_for(lambda: not leftovers(ctd), 15), leftovers(ctd))
 
 
 def guest_pull(ctd, cfg, image):
