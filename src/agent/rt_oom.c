@@ -1,7 +1,8 @@
 /* GetOOMEvent (runtime.h): a long-poll that returns the id of a container
  * whose memory cgroup's oom_kill count went up (cgroup v2 memory.events,
  * v1 memory.oom_control). The counts are compared with the last ones seen
- * every time a call looks, and at least once a second while one waits;
+ * every time a call looks, every 100 ms while one waits, and when a
+ * process's exit is answered (WaitProcess);
  * events wait in a bounded queue (the oldest is dropped when it is full)
  * until a call takes them, one per call. */
 #include <errno.h>
@@ -72,7 +73,7 @@ int agent_rt_get_oom_event(agent_rt *rt, ttrpc_call *call, const Grpc__GetOOMEve
 			*ret = ev;
 			return 0;
 		}
-		int r = agent_rt_wait(call, NULL, 0, 1000);
+		int r = agent_rt_wait(call, NULL, 0, 100);
 		if (r < 0)
 			return cc_error_set(err, r, "GetOOMEvent: %s", strerror(-r));
 	}

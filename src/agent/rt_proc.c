@@ -187,6 +187,10 @@ int agent_rt_wait_process(agent_rt *rt, ttrpc_call *call, const Grpc__WaitProces
 		*ret = resp;
 		pthread_mutex_lock(&rt->lock);
 		p->waited = true;
+		/* An OOM kill ends the process: queue its event before the exit is
+		 * answered, while the cgroup is still there (the host deletes the
+		 * container, and may stop the VM, right after it learns the exit). */
+		rt_oom_scan_locked(rt);
 		pthread_mutex_unlock(&rt->lock);
 		rt_proc_maybe_retire(rt, c, p);
 	}
