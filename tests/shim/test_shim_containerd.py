@@ -138,6 +138,26 @@ class Ctd:
         return None
 
 
+MARK_VAR = "COCOON_SHIM_TEST_TMP"
+
+
+def marked():
+    """PIDs of processes that carry this test's environment marker."""
+    found = []
+    want = ("%s=%s" % (MARK_VAR, TMP)).encode()
+    for d in os.listdir("/proc"):
+        if not d.isdigit() or int(d) == os.getpid():
+            continue
+        try:
+            with open("/proc/%s/environ" % d, "rb") as f:
+                env = f.read().split(b"\0")
+        except OSError:
+            continue
+        if want in env:
+            found.append(int(d))
+    return found
+
+
 def ours():
     """PIDs of the shims, agents and QEMUs this test made run (by argv[0])."""
     found = []
@@ -734,6 +754,10 @@ def main():
         print("SKIP: containerd needs root")
         sys.exit(SKIP)
     TMP = tempfile.mkdtemp(prefix="cocoon-shim-")
+    # Inherited by containerd, the shims, the stand-in agent and the host
+    # processes it runs: the final cleanup finds and stops them by it (the
+    # stand-in's container processes outlive a SIGKILLed agent).
+    os.environ[MARK_VAR] = TMP
     ROOTFS = os.path.join(TMP, "rootfs")
     os.makedirs(ROOTFS)
     os.makedirs(SCRATCH, exist_ok=True)
@@ -754,8 +778,9 @@ def main():
                 bad = [l for l in f if "Sanitizer" in l or "runtime error:" in l]
             check("no sanitizer report from the shim or the agent", not bad, bad[:5])
 
-        # whatever the shim left (a failed test): by PID, then the files
-        for pid, cl in ours():
+        # whatever the shim left (a failed test), and the stand-in agent's
+        # host processes that outlived it: by PID, then the files
+        for pid in [p for p, _ in ours()] + (marked() if TMP else []):
             try:
                 os.kill(pid, signal.SIGKILL)
             except OSError:
