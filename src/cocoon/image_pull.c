@@ -2,7 +2,6 @@
  * unpack into an OCI bundle through lib/image/pull, with skopeo's flags for
  * the registry and the signature policy. */
 #include <errno.h>
-#include <fcntl.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -14,6 +13,7 @@
 #include "cocoon/limits.h"
 #include "image_cli.h"
 #include "ocicrypt.h"
+#include "policy.h"
 #include "pull.h"
 #include "sig.h"
 
@@ -133,34 +133,16 @@ static void on_progress(void *ctx, const struct img_pull_progress *p)
 
 /* ---- policy files ----------------------------------------------------------- */
 
+/* A policy file: a regular file (no FIFO or device to block on), read with
+ * the CLI's bounded reader. */
 static int read_small(const char *path, size_t max, char **ret, size_t *ret_len, cc_error **err)
 {
-	_cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return cc_error_set(err, -errno, "%s: %s", path, strerror(errno));
 	struct stat st;
-	if (fstat(fd, &st) < 0)
+	if (stat(path, &st) < 0)
 		return cc_error_set(err, -errno, "%s: %s", path, strerror(errno));
-	if (!S_ISREG(st.st_mode) || (uint64_t)st.st_size > max)
+	if (!S_ISREG(st.st_mode))
 		return cc_error_set(err, -EFBIG, "%s: not a regular file of at most %zu bytes", path, max);
-	char *buf = malloc((size_t)st.st_size + 1);
-	if (buf == NULL)
-		return cc_error_set(err, -ENOMEM, "out of memory");
-	size_t n = 0;
-	while (n < (size_t)st.st_size) {
-		ssize_t r = read(fd, buf + n, (size_t)st.st_size - n);
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r <= 0) {
-			free(buf);
-			return cc_error_set(err, r < 0 ? -errno : -EIO, "%s: short read", path);
-		}
-		n += (size_t)r;
-	}
-	buf[n] = '\0';
-	*ret = buf;
-	*ret_len = n;
-	return 0;
+	return read_file(path, max, ret, ret_len, err);
 }
 
 /* The first of the user's and the system's file that exists (skopeo's
