@@ -20,6 +20,9 @@ packages=(
 	protobuf-c-compiler libprotobuf-c-dev golang-github-containerd-containerd-dev containerd
 	# image tests: real peers (registry, skopeo, umoci, gpg, openssl CLI)
 	docker-registry skopeo umoci gnupg openssl
+	# the KBS store (lib/kbs/store_sqlite*.c, docs/kbs-store.md): embedded
+	# SQLite; the sqlite3 CLI for operators looking into a store
+	libsqlite3-dev sqlite3
 	# unit tests
 	libcmocka-dev
 	# scripts: test tally, demo request extraction, conformance YAML

@@ -325,6 +325,30 @@
  * level. Configuration files nest 3 deep. */
 #define CC_TOML_MAX_DEPTH 64u
 
+/* ---- KBS store (lib/kbs/store*.c, docs/kbs-store.md) ------------------- */
+
+/* Longest key in a store namespace: resource paths repo/type/tag (each
+ * segment a short name), policy ids, reference value names, session ids
+ * (32 hex). */
+#define CC_KBS_MAX_KEY_BYTES 1024u
+
+/* Largest value (a resource, a policy, a reference value, a session): above
+ * Trustee's default request body cap (payload_request_size = 2 MiB), with
+ * room for an operator who raises it; every get holds a value in memory. */
+#define CC_KBS_MAX_VALUE_BYTES (16u * 1024u * 1024u)
+
+/* Keys one list call returns (a page; the caller asks again from the last
+ * key for more). */
+#define CC_KBS_MAX_LIST_KEYS 1024u
+
+/* How long a write waits for another connection's write lock on the same
+ * SQLite file before it fails with -EBUSY. */
+#define CC_KBS_STORE_BUSY_TIMEOUT_MS 5000
+
+/* Expired entries one sweep transaction deletes (the sweep loops in batches
+ * so that it never holds the write lock for long). */
+#define CC_KBS_STORE_SWEEP_BATCH 512u
+
 /* ---- CLI --------------------------------------------------------------- */
 
 /* Deepest directory tree `cocoon policy -d DIR` walks for policies and data. */
