@@ -314,6 +314,37 @@
  * process left behind may hold its stdout open for ever). */
 #define CC_SHIM_EXIT_IO_WAIT_MS 5000
 
+/* ---- JOSE and JCS (lib/jose, docs/jose.md) ------------------------------ */
+
+/* Largest JWK or JWK set document parsed (a JWK with a four-certificate
+ * x5c chain is about 8 KiB; OIDC providers publish a handful of keys). */
+#define CC_JOSE_MAX_JWK_BYTES (1u * 1024u * 1024u)
+
+/* Most keys in one JWK set, and most certificates in one x5c chain. */
+#define CC_JOSE_MAX_JWKS_KEYS 256u
+#define CC_JOSE_MAX_X5C_CERTS 16u
+
+/* Largest compact JWS/JWT. EAR tokens carry the annotated evidence (claims
+ * of the TEE, init-data claims: tens of KiB with a Kata agent policy). */
+#define CC_JOSE_MAX_TOKEN_BYTES (4u * 1024u * 1024u)
+
+/* Largest JWE (a KBS resource response; Trustee sets no cap, resources are
+ * keys and small configuration files). */
+#define CC_JOSE_MAX_JWE_BYTES (64u * 1024u * 1024u)
+
+/* Largest decoded JOSE header (a JWS header with a jwk and a full x5c chain
+ * is under 48 KiB). */
+#define CC_JOSE_MAX_HEADER_BYTES (64u * 1024u)
+
+/* RSA modulus sizes accepted in a JWK: below 2048 bits is too weak (RFC
+ * 7518 3.3), above 16384 bits costs too much time per operation. */
+#define CC_JOSE_MIN_RSA_BITS 2048u
+#define CC_JOSE_MAX_RSA_BITS 16384u
+
+/* Deepest nesting the JCS writer walks (it recurses); EAR claims nest
+ * under 20 levels. */
+#define CC_JOSE_MAX_JCS_DEPTH 512u
+
 /* ---- TOML (lib/toml, configuration files) ------------------------------ */
 
 /* Largest TOML document parsed (configuration.toml is a few KiB; Kata's
