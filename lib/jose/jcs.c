@@ -11,7 +11,7 @@
 #include <openssl/evp.h>
 
 #include "cocoon/limits.h"
-#include "jcs.h"
+#include "jose_jcs.h"
 #include "jcs_int.h"
 
 /* ---- strings ------------------------------------------------------------ */

@@ -15,7 +15,7 @@
 #include "jcs_int.h"
 #include "jose_util.h"
 #include "jwk_int.h"
-#include "jwt.h"
+#include "jose_jwt.h"
 
 enum sigkind { SIG_ECDSA, SIG_PKCS1, SIG_PSS, SIG_EDDSA };
 

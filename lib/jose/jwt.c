@@ -6,7 +6,7 @@
 #include <stdlib.h>
 
 #include "jcs_int.h"
-#include "jwt.h"
+#include "jose_jwt.h"
 
 int cj_jwt_sign(const cj_jwk *key, const char *alg, unsigned flags, const json_t *claims,
                 char **ret, cc_error **err)

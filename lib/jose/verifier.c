@@ -13,7 +13,7 @@
 
 #include "cocoon/limits.h"
 #include "jose_util.h"
-#include "jwt.h"
+#include "jose_jwt.h"
 
 struct cj_verifier {
 	X509_STORE *store;
