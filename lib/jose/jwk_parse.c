@@ -32,7 +32,7 @@ static int get_b64(const json_t *o, const char *name, bool required, size_t exac
 	snprintf(what, sizeof(what), "jwk: \"%s\"", name);
 	unsigned char *p = NULL;
 	size_t n = 0;
-	int r = cj_b64url_decode(json_string_value(v), json_string_length(v), exact ? exact : max,
+	int r = cj_b64url_decode(json_string_value(v), json_string_length(v), exact ? exact + 8 : max,
 	                         &p, &n, what, err);
 	if (r < 0)
 		return r;
