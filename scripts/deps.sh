@@ -38,6 +38,10 @@ packages=(
 	# the shim (src/shim, docs/shim.md): QEMU's guestfwd runs one socat per
 	# guest connection (the guest's one way to a loopback registry)
 	socat
+	# the TPM attester/verifier (lib/attest, docs/attest-tpm.md): tpm2-tss
+	# (ESAPI, TCTI loader, marshalling); swtpm as the tests' TPM and
+	# tpm2-tools as their peer (tpm2_quote, tpm2_checkquote)
+	libtss2-dev swtpm swtpm-tools tpm2-tools
 )
 
 missing=()

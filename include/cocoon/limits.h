@@ -380,6 +380,28 @@
  * so that it never holds the write lock for long). */
 #define CC_KBS_STORE_SWEEP_BATCH 512u
 
+/* ---- TPM attester and verifier (lib/attest/tpm_*.c, docs/attest-tpm.md) - */
+
+/* Largest TPM evidence JSON text read as a whole (the tools and the fuzz
+ * target; a KBS caps its request body first). Upstream's swtpm evidence is
+ * 2.9 KiB: an RSA-2048 AK, a 177-byte TPMS_ATTEST, 24 PCRs. */
+#define CC_TPM_MAX_EVIDENCE_BYTES (64u * 1024u)
+
+/* Largest decoded evidence field (AK SubjectPublicKeyInfo DER, TPMS_ATTEST,
+ * TPMT_SIGNATURE): an RSA-16384 SPKI is about 2 KiB and a TPMS_ATTEST of a
+ * quote is under 1 KiB; bigger base64 is refused before it is decoded. */
+#define CC_TPM_MAX_FIELD_BYTES 4096u
+
+/* Trusted AK public keys read from a directory (upstream's
+ * max_trusted_ak_keys default), and the largest such PEM file. */
+#define CC_TPM_MAX_TRUSTED_AKS 100u
+#define CC_TPM_MAX_AK_PEM_BYTES (16u * 1024u)
+
+/* Times the attester quotes again when a PCR changed between its quote and
+ * its PCR read (the digests then disagree); a busy TPM that changes every
+ * time is an error, not a loop. */
+#define CC_TPM_QUOTE_ATTEMPTS 3u
+
 /* ---- CLI --------------------------------------------------------------- */
 
 /* Deepest directory tree `cocoon policy -d DIR` walks for policies and data. */
