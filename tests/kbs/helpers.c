@@ -63,6 +63,32 @@ kbs_time kt_clock_now(void *ctx)
 	return ((struct kt_clock *)ctx)->now;
 }
 
+int kt_fx_setup(void **state)
+{
+	struct kt_fx *f = calloc(1, sizeof(*f));
+	assert_non_null(f);
+	f->dir = kt_tmpdir();
+	f->path = kt_path(f->dir, "kbs.sqlite");
+	f->wal = kt_path(f->dir, "kbs.sqlite-wal");
+	f->shm = kt_path(f->dir, "kbs.sqlite-shm");
+	f->clock.now = 1700000000;
+	*state = f;
+	return 0;
+}
+
+int kt_fx_teardown(void **state)
+{
+	struct kt_fx *f = *state;
+	kbs_store_free(f->s);
+	kt_rmtree(f->dir);
+	free(f->path);
+	free(f->wal);
+	free(f->shm);
+	free(f->dir);
+	free(f);
+	return 0;
+}
+
 uint8_t *kt_read_file(const char *path, size_t *ret_len)
 {
 	FILE *f = fopen(path, "rb");

@@ -26,6 +26,18 @@ struct kt_clock {
 };
 kbs_time kt_clock_now(void *ctx);
 
+/* A test's fixture: a private directory, the store's path in it (and its
+ * -wal and -shm), a store the test may open, a clock. */
+struct kt_fx {
+	char *dir, *path, *wal, *shm;
+	kbs_store *s;
+	struct kt_clock clock;
+};
+/* cmocka setup/teardown: *state is a struct kt_fx with s NULL; the
+ * teardown frees s and removes the directory. */
+int kt_fx_setup(void **state);
+int kt_fx_teardown(void **state);
+
 /* Reads a whole file into a new buffer (*ret_len bytes); NULL if it cannot
  * be read. */
 uint8_t *kt_read_file(const char *path, size_t *ret_len);

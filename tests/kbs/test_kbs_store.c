@@ -19,32 +19,13 @@
 
 #include "helpers.h"
 
-struct fx {
-	char *dir, *path;
-	kbs_store *s;
-	struct kt_clock clock;
-};
-
+/* The fixture with the store open on a clock the test moves. */
 static int setup(void **state)
 {
-	struct fx *f = calloc(1, sizeof(*f));
-	f->dir = kt_tmpdir();
-	f->path = kt_path(f->dir, "kbs.sqlite");
+	kt_fx_setup(state);
+	struct kt_fx *f = *state;
 	f->s = kt_open(f->path);
-	f->clock.now = 1700000000;
 	kbs_store_set_clock(f->s, kt_clock_now, &f->clock);
-	*state = f;
-	return 0;
-}
-
-static int teardown(void **state)
-{
-	struct fx *f = *state;
-	kbs_store_free(f->s);
-	kt_rmtree(f->dir);
-	free(f->path);
-	free(f->dir);
-	free(f);
 	return 0;
 }
 
@@ -72,7 +53,7 @@ static void test_ns_names(void **state)
 
 static void test_put_get_bytes(void **state)
 {
-	struct fx *f = *state;
+	struct kt_fx *f = *state;
 	/* Keys and values are bytes: NULs inside, no terminator. */
 	static const uint8_t key[] = {'a', 0, 'b', 0xff};
 	static const uint8_t val[] = {0, 1, 2, 0, 0xfe};
@@ -96,7 +77,7 @@ static void test_put_get_bytes(void **state)
 
 static void test_empty_value(void **state)
 {
-	struct fx *f = *state;
+	struct kt_fx *f = *state;
 	assert_int_equal(kbs_store_put(f->s, KBS_NS_KBS, "p", 1, NULL, 0, 0, KBS_PUT_OVERWRITE,
 	                               NULL),
 	                 0);
@@ -118,7 +99,7 @@ static void test_empty_value(void **state)
 
 static void test_overwrite_and_create(void **state)
 {
-	struct fx *f = *state;
+	struct kt_fx *f = *state;
 	kt_put(f->s, KBS_NS_REPOSITORY, "default/key/one", "v1");
 	kt_put(f->s, KBS_NS_REPOSITORY, "default/key/one", "v2");
 	kt_check_value(f->s, KBS_NS_REPOSITORY, "default/key/one", 15, "v2", 2);
@@ -146,7 +127,7 @@ static void test_overwrite_and_create(void **state)
 
 static void test_get_missing_keeps_outputs(void **state)
 {
-	struct fx *f = *state;
+	struct kt_fx *f = *state;
 	uint8_t sentinel = 0;
 	uint8_t *v = &sentinel;
 	size_t n = 1234;
@@ -170,7 +151,7 @@ static void test_get_missing_keeps_outputs(void **state)
 
 static void test_delete(void **state)
 {
-	struct fx *f = *state;
+	struct kt_fx *f = *state;
 	kt_put(f->s, KBS_NS_KBS, "resource-policy", "package policy");
 	bool existed = false;
 	assert_int_equal(kbs_store_delete(f->s, KBS_NS_KBS, "resource-policy", 15, &existed, NULL),
@@ -186,7 +167,7 @@ static void test_delete(void **state)
 
 static void test_namespaces_apart(void **state)
 {
-	struct fx *f = *state;
+	struct kt_fx *f = *state;
 	for (int i = 0; i < KBS_NS_COUNT; i++) {
 		char v[2] = {(char)('a' + i), 0};
 		if (i == KBS_NS_SESSION)
@@ -230,7 +211,7 @@ static void expect_list(kbs_store *s, enum kbs_ns ns, const char *after, size_t 
 
 static void test_list_pages(void **state)
 {
-	struct fx *f = *state;
+	struct kt_fx *f = *state;
 	static const char *const none[] = {NULL};
 	expect_list(f->s, KBS_NS_REPOSITORY, NULL, 0, none, false);
 	static const char *const keys[] = {"b/x/1", "a/x/2", "a/x/10", "c/y/z", "a/x/1"};
@@ -258,7 +239,7 @@ static void test_list_pages(void **state)
 
 static void test_list_errors(void **state)
 {
-	struct fx *f = *state;
+	struct kt_fx *f = *state;
 	kbs_keylist *l = (kbs_keylist *)f;
 	cc_error *err = NULL;
 	assert_int_equal(kbs_store_list(f->s, KBS_NS_KBS, NULL, 0, CC_KBS_MAX_LIST_KEYS + 1, &l,
@@ -287,7 +268,7 @@ static void test_list_errors(void **state)
 /* More keys than one page can hold: paging visits each once. */
 static void test_list_many(void **state)
 {
-	struct fx *f = *state;
+	struct kt_fx *f = *state;
 	const size_t total = CC_KBS_MAX_LIST_KEYS + 300;
 	kbs_store_free(f->s);
 	kt_bulk(f->path, "repository", "r/t/", 0, (unsigned)total, 0);
@@ -319,7 +300,7 @@ static void test_list_many(void **state)
 
 static void test_key_errors(void **state)
 {
-	struct fx *f = *state;
+	struct kt_fx *f = *state;
 	static char big[CC_KBS_MAX_KEY_BYTES + 1];
 	memset(big, 'k', sizeof(big));
 	uint8_t *v = NULL;
@@ -384,7 +365,7 @@ static void test_key_errors(void **state)
 
 static void test_value_limit(void **state)
 {
-	struct fx *f = *state;
+	struct kt_fx *f = *state;
 	/* Over the cap: refused before a byte is read. */
 	static const char one = 'x';
 	cc_error *err = NULL;
@@ -411,7 +392,7 @@ static void test_value_limit(void **state)
 
 static void test_session_expiry(void **state)
 {
-	struct fx *f = *state;
+	struct kt_fx *f = *state;
 	const char *id = "0123456789abcdef0123456789abcdef";
 	cc_error *err = NULL;
 	/* Sessions must expire, and not in the past. */
@@ -461,7 +442,7 @@ static void test_session_expiry(void **state)
 
 static void test_expired_counts_as_absent(void **state)
 {
-	struct fx *f = *state;
+	struct kt_fx *f = *state;
 	kbs_time t0 = f->clock.now;
 	assert_int_equal(kbs_store_put(f->s, KBS_NS_SESSION, "s1", 2, "a", 1, t0 + 10,
 	                               KBS_PUT_CREATE, NULL),
@@ -498,7 +479,7 @@ static void test_expired_counts_as_absent(void **state)
 
 static void test_sweep_batches(void **state)
 {
-	struct fx *f = *state;
+	struct kt_fx *f = *state;
 	const unsigned expiring = CC_KBS_STORE_SWEEP_BATCH * 2 + 7;
 	kbs_store_free(f->s);
 	kt_bulk(f->path, "kbs_protocol_session", "s", 0, expiring, f->clock.now + 1);
@@ -517,7 +498,7 @@ static void test_sweep_batches(void **state)
 
 static void test_busy(void **state)
 {
-	struct fx *f = *state;
+	struct kt_fx *f = *state;
 	kbs_store_free(f->s);
 	struct kbs_store_sqlite_options o;
 	kbs_store_sqlite_options_default(&o);
@@ -550,7 +531,7 @@ static void test_busy(void **state)
 
 static void test_reopen_keeps_data(void **state)
 {
-	struct fx *f = *state;
+	struct kt_fx *f = *state;
 	kt_put(f->s, KBS_NS_ATTESTATION_POLICY, "default_cpu", "package policy");
 	kbs_store_free(f->s);
 	f->s = kt_open(f->path);
@@ -562,7 +543,7 @@ static void test_reopen_keeps_data(void **state)
 
 static void test_default_clock(void **state)
 {
-	struct fx *f = *state;
+	struct kt_fx *f = *state;
 	/* Back to the system clock: an expiry an hour from now is live, one
 	 * in 2023 is in the past. */
 	kbs_store_set_clock(f->s, NULL, NULL);
@@ -578,7 +559,7 @@ static void test_default_clock(void **state)
 
 int main(void)
 {
-#define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
+#define T(fn) cmocka_unit_test_setup_teardown(fn, setup, kt_fx_teardown)
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_ns_names),
 	    T(test_put_get_bytes),
