@@ -27,6 +27,9 @@ packages=(
 	libcmocka-dev
 	# scripts: test tally, demo request extraction, conformance YAML
 	python3 python3-yaml
+	# lib/jose's interop test: an independent JOSE implementation
+	# (tests/jose/test_interop.py)
+	python3-jwcrypto
 	# time.* builtins read the IANA database from /usr/share/zoneinfo
 	tzdata
 	# bench/

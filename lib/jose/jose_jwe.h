@@ -33,7 +33,8 @@ int cj_jwe_encrypt(const cj_jwk *to, const void *pt, size_t len, char **ret, siz
                    bool *ret_legacy, cc_error **err);
 
 /* Decrypts a flattened-JSON JWE (at most CC_JOSE_MAX_JWE_BYTES) with the
- * private key k. Refuses: other serializations, unprotected headers, "zip",
+ * private key k. Refuses: other serializations, unprotected headers but a
+ * recipient "header" with "epk" (and "kid") only, "zip",
  * "crit", any enc but A256GCM, algorithms outside the allow-list or not
  * suiting k, RSA1_5 unless k's "alg" is RSA1_5. A modified header, key,
  * IV, ciphertext or tag gives -EBADMSG. The plaintext is NUL-terminated

@@ -209,6 +209,31 @@ static int check_header(struct parsed *p, const cj_jwk *k, cc_error **err)
 	return 0;
 }
 
+/* The per-recipient unprotected "header" (RFC 7516 §7.2.1) may carry only
+ * "epk" and "kid", as jwcrypto and go-jose put the ephemeral key there for
+ * ECDH; "alg" and "enc" must be protected. A changed epk only changes the
+ * derived KEK, so the wrapped key then fails to unwrap. */
+static int merge_recipient_header(struct parsed *p, cc_error **err)
+{
+	json_t *rh = json_object_get(p->jwe, "header");
+	const char *key;
+	json_t *v;
+	if (rh == NULL)
+		return 0;
+	if (!json_is_object(rh))
+		return cc_error_set(err, -EINVAL, "jwe: \"header\" is not a JSON object");
+	json_object_foreach(rh, key, v) {
+		if (strcmp(key, "epk") != 0 && strcmp(key, "kid") != 0)
+			return cc_error_set(err, -EINVAL, "jwe: \"%.32s\" must be in the protected "
+			                                  "header", key);
+		if (json_object_get(p->hdr, key) != NULL)
+			return cc_error_set(err, -EINVAL, "jwe: \"%s\" in both headers", key);
+		if (json_object_set(p->hdr, key, v) != 0)
+			return cc_error_set(err, -ENOMEM, "out of memory");
+	}
+	return 0;
+}
+
 static int parse(const char *s, size_t len, const cj_jwk *k, struct parsed *p, cc_error **err)
 {
 	int r = cj_json_parse(s, len, CC_JOSE_MAX_JWE_BYTES, &p->jwe, "jwe", err);
@@ -216,11 +241,11 @@ static int parse(const char *s, size_t len, const cj_jwk *k, struct parsed *p, c
 		return r;
 	if (!json_is_object(p->jwe))
 		return cc_error_set(err, -EINVAL, "jwe: not a JSON object");
-	static const char *const refused[] = {"recipients", "unprotected", "header"};
-	for (size_t i = 0; i < 3; i++)
+	static const char *const refused[] = {"recipients", "unprotected"};
+	for (size_t i = 0; i < 2; i++)
 		if (json_object_get(p->jwe, refused[i]) != NULL)
 			return cc_error_set(err, -EINVAL, "jwe: \"%s\" is not supported (flattened "
-			                                  "serialization, every header protected)",
+			                                  "serialization only)",
 			                    refused[i]);
 	unsigned char *h = NULL;
 	size_t hl = 0;
@@ -231,6 +256,8 @@ static int parse(const char *s, size_t len, const cj_jwk *k, struct parsed *p, c
 	free(h);
 	if (r == 0)
 		r = check_header(p, k, err);
+	if (r == 0)
+		r = merge_recipient_header(p, err);
 	if (r == 0)
 		r = member_b64(p->jwe, "encrypted_key", CC_JOSE_MAX_RSA_BITS / 8, &p->ek, &p->ek_len,
 		               err);

@@ -245,7 +245,14 @@ static void allow_list(void **state)
 	free(jwe);
 	/* other serializations */
 	refuse(ec, "{\"recipients\":[]}", -EINVAL, "recipients");
-	refuse(ec, "{\"protected\":\"e30\",\"header\":{\"alg\":\"dir\"}}", -EINVAL, "header");
+	refuse(ec, "{\"protected\":\"e30\",\"unprotected\":{\"alg\":\"dir\"}}", -EINVAL,
+	       "unprotected");
+	jwe = with_header("{\"alg\":\"ECDH-ES+A256KW\",\"enc\":\"A256GCM\"}");
+	char *hj = NULL;
+	assert_true(asprintf(&hj, "%.*s\"header\":{\"alg\":\"dir\"},%s", 1, jwe, jwe + 1) > 0);
+	refuse(ec, hj, -EINVAL, "\"alg\" must be in the protected");
+	free(hj);
+	free(jwe);
 	refuse(ec, "eyJhbGciOiJkaXIifQ..AAAA.AAAA.AAAA", -EINVAL, "jwe");
 	refuse(ec, "[]", -EINVAL, "object");
 	/* sending: an Ed25519 key, or an RSA key for ECDH */
