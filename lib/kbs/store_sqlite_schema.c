@@ -45,6 +45,8 @@ static const char *const *const steps[KBS_SQLITE_SCHEMA_VERSION] = {
 
 int kbs_sqlite_errno(int rc)
 {
+	if (rc == SQLITE_IOERR_NOMEM)
+		return -ENOMEM;
 	switch (rc & 0xff) {
 	case SQLITE_OK:
 		return 0;
