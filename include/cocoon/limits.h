@@ -288,6 +288,12 @@
 /* The runtime options containerd writes on the stdin of `start`. */
 #define CC_SHIM_MAX_OPTIONS_BYTES (1u * 1024u * 1024u)
 
+/* Largest agent policy the shim sends with SetPolicy from the pod's
+ * io.katacontainers.config.agent.policy annotation (base64 of the Rego
+ * text): the SetPolicy message must fit one 4 MiB ttrpc message; genpolicy
+ * policies are 60-200 KiB. */
+#define CC_SHIM_MAX_AGENT_POLICY_BYTES (3u * 1024u * 1024u)
+
 /* Containers one pod's shim serves, and exec processes per container
  * (Kubernetes pods have a few containers; each exec costs three threads). */
 #define CC_SHIM_MAX_CONTAINERS 256u

@@ -209,10 +209,16 @@ static int deny(cc_error **err, const char *ep, const char *prints)
 }
 
 /* The reason in the agent's log: every print line, up to
- * CC_AGENT_MAX_LOGGED_PRINT_BYTES. */
+ * CC_AGENT_MAX_LOGGED_PRINT_BYTES, after the verdict's line (a denial, or a
+ * failing request AllowRequestsFailingPolicy lets through). */
 static void log_denial(struct agent_front *f, const char *ep, const struct agent_verdict *v)
 {
-	agent_log_msg(f->log, AGENT_LOG_WARN, "policy: %s is blocked by policy", ep);
+	if (v->failing_allowed)
+		agent_log_msg(f->log, AGENT_LOG_WARN,
+		              "policy: %s allowed by AllowRequestsFailingPolicy (ignoring the policy)",
+		              ep);
+	else
+		agent_log_msg(f->log, AGENT_LOG_WARN, "policy: %s is blocked by policy", ep);
 	size_t logged = 0;
 	const char *p = v->prints;
 	while (p && *p) {
@@ -256,8 +262,7 @@ static int gate(struct agent_front *f, const struct rpc *rpc, const ProtobufCMes
 		return r;
 	}
 	if (v.failing_allowed)
-		agent_log_msg(f->log, AGENT_LOG_WARN,
-		              "policy: %s allowed by AllowRequestsFailingPolicy (ignoring the policy)", ep);
+		log_denial(f, ep, &v);
 	else if (v.allowed)
 		agent_log_msg(f->log, AGENT_LOG_DEBUG, "policy: %s allowed (%s)", ep, rpc->method);
 	if (v.allowed) {

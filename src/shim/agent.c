@@ -7,10 +7,14 @@
 #include <sys/wait.h>
 #include <time.h>
 
+#include <openssl/evp.h>
+
 #include "containerd/api/events/task.pb-c.h"
 #include "events.h"
 #include "google/protobuf/empty.pb-c.h"
+#include "cocoon/limits.h"
 #include "health.pb-c.h"
+#include "oci.h"
 #include "shim.h"
 #include "vm.h"
 
@@ -158,6 +162,45 @@ static int boot(struct shim *sh, cc_error **err)
 	return r;
 }
 
+/* Kata's legacy policy path (kata.md §4.1): the runtime base64-decodes
+ * the pod's io.katacontainers.config.agent.policy annotation and sends it
+ * with SetPolicy right after the first Check. The agent judges it against
+ * its current policy; a refusal fails the pod. */
+static int set_policy(struct shim *sh, const char *b64, cc_error **err)
+{
+	size_t n = strlen(b64);
+	if (n == 0 || n % 4 != 0 || n / 4 * 3 > CC_SHIM_MAX_AGENT_POLICY_BYTES)
+		return ttrpc_error_set(err, TTRPC_INVALID_ARGUMENT,
+		                       "annotation " SHIM_POLICY_ANNOTATION ": %zu characters is not "
+		                       "base64 of a policy of at most %u bytes",
+		                       n, CC_SHIM_MAX_AGENT_POLICY_BYTES);
+	unsigned char *text = malloc(n / 4 * 3 + 1);
+	if (text == NULL)
+		return cc_error_set(err, -ENOMEM, "out of memory");
+	int len = EVP_DecodeBlock(text, (const unsigned char *)b64, (int)n);
+	if (len < 0) {
+		free(text);
+		return ttrpc_error_set(err, TTRPC_INVALID_ARGUMENT,
+		                       "annotation " SHIM_POLICY_ANNOTATION ": not valid base64");
+	}
+	/* EVP_DecodeBlock counts the padding as zero bytes */
+	len -= (b64[n - 1] == '=') + (b64[n - 2] == '=');
+	text[len] = '\0';
+	if (memchr(text, '\0', (size_t)len) != NULL) {
+		free(text);
+		return ttrpc_error_set(err, TTRPC_INVALID_ARGUMENT,
+		                       "annotation " SHIM_POLICY_ANNOTATION ": the policy is not text");
+	}
+	Grpc__SetPolicyRequest req = GRPC__SET_POLICY_REQUEST__INIT;
+	req.policy = (char *)text;
+	int r = shim_agent_call(sh, "SetPolicy", &req.base, NULL, sh->cfg.request_timeout_s, NULL,
+	                        err);
+	free(text);
+	if (r == 0)
+		shim_logf(sh, CC_LOG_INFO, "agent policy from the pod's annotation sent (%d bytes)", len);
+	return r;
+}
+
 static int create_sandbox(struct shim *sh, const char *hostname, cc_error **err)
 {
 	Grpc__CreateSandboxRequest req = GRPC__CREATE_SANDBOX_REQUEST__INIT;
@@ -167,7 +210,8 @@ static int create_sandbox(struct shim *sh, const char *hostname, cc_error **err)
 	                       err);
 }
 
-int shim_ensure_sandbox(struct shim *sh, const char *hostname, cc_error **err)
+int shim_ensure_sandbox(struct shim *sh, const char *hostname, const char *policy_b64,
+                        cc_error **err)
 {
 	pthread_mutex_lock(&sh->mu);
 	while (sh->booting)
@@ -185,6 +229,8 @@ int shim_ensure_sandbox(struct shim *sh, const char *hostname, cc_error **err)
 	sh->booting = true;
 	pthread_mutex_unlock(&sh->mu);
 	int r = boot(sh, err);
+	if (r == 0 && policy_b64 != NULL)
+		r = set_policy(sh, policy_b64, err);
 	if (r == 0)
 		r = create_sandbox(sh, hostname, err);
 	if (r == 0)
@@ -229,7 +275,16 @@ void shim_stop_vm(struct shim *sh)
 			shim_logf(sh, CC_LOG_DEBUG, "%s", cc_error_message(e));
 		cc_error_free(e);
 	}
-	/* QEMU stops at SIGTERM; the host agent kills its containers on it */
+	/* QEMU stops at SIGTERM; the host agent kills its containers on it,
+	 * but gives calls in flight 5 s first (docs/agent.md): our long polls
+	 * (the OOM watcher's GetOOMEvent) end when we close the connection */
+	if (sh->cfg.hypervisor == SHIM_HV_NONE) {
+		pthread_mutex_lock(&sh->mu);
+		ttrpc_client *c = sh->agent;
+		pthread_mutex_unlock(&sh->mu);
+		if (c != NULL)
+			ttrpc_client_close(c);
+	}
 	shim_vm_kill(vm, sh->cfg.hypervisor == SHIM_HV_NONE ? 3000 : 1000);
 	shim_logf(sh, CC_LOG_INFO, "VM stopped");
 }

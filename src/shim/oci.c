@@ -338,10 +338,30 @@ int shim_oci_for_guest(Grpc__Spec *s, const struct shim_oci_guest *g, cc_error *
 	s->root->path = root;
 	free_msg(s->hooks);
 	s->hooks = NULL;
+	/* Kata's runtime names the sandbox's network namespace in this
+	 * annotation (genpolicy policies check it); the path is dropped below */
+	const char *netns = "";
+	for (size_t i = 0; g->sandbox && s->linux != NULL && i < s->linux->n_namespaces; i++)
+		if (strcmp(s->linux->namespaces[i]->type, "network") == 0 &&
+		    s->linux->namespaces[i]->path[0] != '\0') {
+			netns = s->linux->namespaces[i]->path;
+			break;
+		}
+	int r = g->sandbox ? set_annotation(s, "nerdctl/network-namespace", netns, err) : 0;
+	if (r < 0)
+		return r;
 	if (s->linux != NULL)
 		constrain_linux(s->linux, g->keep_seccomp);
-	int r = set_annotation(s, "io.katacontainers.pkg.oci.container_type",
-	                       g->sandbox ? "pod_sandbox" : "pod_container", err);
+	if (g->sandbox && g->ret_policy != NULL) {
+		const char *pol = shim_oci_annotation(s, SHIM_POLICY_ANNOTATION);
+		if (pol != NULL && (*g->ret_policy = strdup(pol)) == NULL)
+			return cc_error_set(err, -ENOMEM, "out of memory");
+	}
+	/* the policy goes to the agent with SetPolicy, not in the spec (as
+	 * Kata's runtime does: a policy cannot list its own text) */
+	FILTER(s->annotations, s->n_annotations, strcmp(it->key, SHIM_POLICY_ANNOTATION) != 0);
+	r = set_annotation(s, "io.katacontainers.pkg.oci.container_type",
+	                   g->sandbox ? "pod_sandbox" : "pod_container", err);
 	if (r == 0 && g->bundle != NULL)
 		r = set_annotation(s, "io.katacontainers.pkg.oci.bundle_path", g->bundle, err);
 	return r;

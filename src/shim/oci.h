@@ -33,6 +33,7 @@ struct shim_oci_guest {
 	const char *bundle;        /* the host bundle, for Kata's bundle_path annotation */
 	bool sandbox;              /* the pod's sandbox container (Kata: pod_sandbox) */
 	bool keep_seccomp;         /* false: Kata's disable_guest_seccomp = true */
+	char **ret_policy;         /* sandbox: set to a copy of the policy annotation's value */
 };
 
 /* Makes a host spec fit the guest as Kata's constrainGRPCSpec and guest
@@ -40,10 +41,15 @@ struct shim_oci_guest {
  * there by the agent; the host rootfs is never read); hooks dropped (host
  * programs); network and cgroup namespaces dropped, other namespace paths
  * emptied (host paths); host devices dropped; seccomp dropped unless
- * keep_seccomp; Kata's container_type and bundle_path annotations added.
+ * keep_seccomp; Kata's container_type and bundle_path annotations added; the agent policy
+ * annotation removed (for the sandbox, copied to *ret_policy first).
  * Bind mounts of host paths stay: shim_copy_mounts() (copy.h) copies them
  * into the guest or drops them. */
 int shim_oci_for_guest(Grpc__Spec *spec, const struct shim_oci_guest *g, cc_error **err);
+
+/* Kata's legacy agent policy annotation: base64 of the Rego policy the
+ * shim sends with SetPolicy before CreateSandbox (kata.md §4.1). */
+#define SHIM_POLICY_ANNOTATION "io.katacontainers.config.agent.policy"
 
 /* The value of annotation key in the spec, or NULL. */
 const char *shim_oci_annotation(const Grpc__Spec *spec, const char *key);

@@ -41,9 +41,10 @@ static void unlink_ctr(struct shim *sh, struct shim_ctr *c)
 	}
 }
 
-/* The spec the agent gets (oci.h) and the pod the container belongs to. */
+/* The spec the agent gets (oci.h), the pod the container belongs to and,
+ * for the sandbox, the agent policy annotation's value (or NULL). */
 static int guest_spec(struct shim *sh, const Containerd__Task__V2__CreateTaskRequest *req,
-                      bool *ret_sandbox, Grpc__Spec **ret, cc_error **err)
+                      bool *ret_sandbox, Grpc__Spec **ret, char **ret_policy, cc_error **err)
 {
 	json_t *j = NULL;
 	int r = shim_bundle_spec(req->bundle, &j, err);
@@ -65,7 +66,8 @@ static int guest_spec(struct shim *sh, const Containerd__Task__V2__CreateTaskReq
 	if (r == 0) {
 		struct shim_oci_guest g = {.container_id = req->id, .sandbox_id = sh->id,
 		                           .guest_run_dir = sh->cfg.guest_run_dir,
-		                           .bundle = req->bundle, .sandbox = pod.is_sandbox};
+		                           .bundle = req->bundle, .sandbox = pod.is_sandbox,
+		                           .ret_policy = ret_policy};
 		r = shim_oci_for_guest(spec, &g, err);
 	}
 	if (r == 0) {
@@ -169,7 +171,8 @@ int task_create(ttrpc_call *call, void *ud, cc_error **err)
 		          req->n_rootfs);
 	bool sandbox = false;
 	Grpc__Spec *spec = NULL;
-	int r = guest_spec(sh, req, &sandbox, &spec, err);
+	_cleanup_free_ char *policy = NULL;
+	int r = guest_spec(sh, req, &sandbox, &spec, &policy, err);
 	if (r < 0)
 		return r;
 	struct shim_ctr *c = NULL;
@@ -178,7 +181,7 @@ int task_create(ttrpc_call *call, void *ud, cc_error **err)
 		return r;
 	}
 	c->sandbox = sandbox;
-	r = shim_ensure_sandbox(sh, sandbox ? spec->hostname : NULL, err);
+	r = shim_ensure_sandbox(sh, sandbox ? spec->hostname : NULL, policy, err);
 	if (r == 0)
 		r = copy_mounts(sh, req->id, spec, err);
 	if (r == 0) {

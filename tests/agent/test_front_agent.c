@@ -618,6 +618,7 @@ static void test_set_policy(void **state)
 	assert_int_equal(set_policy(c,
 	                            "package agent_policy\n"
 	                            "default CopyFileRequest := false\n"
+	                            "CopyFileRequest { print(\"copy refused:\", input.path); false }\n"
 	                            "default SetPolicyRequest := true\n"
 	                            "AllowRequestsFailingPolicy := true\n",
 	                            msg, sizeof(msg)),
@@ -639,6 +640,8 @@ static void test_set_policy(void **state)
 	agent_stop(&a);
 	char *log = agent_log_text(&a);
 	assert_non_null(strstr(log, "allowed by AllowRequestsFailingPolicy"));
+	/* the prints of a request let through are logged as a denial's are */
+	assert_non_null(strstr(log, "policy: CopyFileRequest: print: agent_policy:3: copy refused: /etc/shadow"));
 	assert_non_null(strstr(log, "policy: replaced by SetPolicy"));
 	assert_null(strstr(log, "rt: copy_file /run/z"));
 	assert_non_null(strstr(log, "rt: copy_file /etc/shadow"));

@@ -743,6 +743,8 @@ def guest_pull(ctd, cfg, image):
     r = ctd.ctr("content", "ls", "-q")
     check("guest pull: the host's content store holds no layer of the image",
           r.stdout.strip() == b"", r.stdout)
+    import pod_policy  # a Kata-generated policy on a pod (tests/shim/pod_policy.py)
+    pod_policy.run(sys.modules[__name__], ctd, cfg, image)
 
 
 def main():

@@ -518,6 +518,45 @@ static void test_oci(void **state)
 	json_decref(j);
 }
 
+/* Kata's policy annotation (kata.md 4.1) leaves the spec and, for the
+ * sandbox, comes back for SetPolicy; the sandbox gets Kata's
+ * nerdctl/network-namespace annotation (genpolicy rules check it). */
+static void test_oci_policy(void **state)
+{
+	(void)state;
+	for (int sandbox = 0; sandbox < 2; sandbox++) {
+		json_t *j = load_spec();
+		json_object_set_new(json_object_get(j, "annotations"), SHIM_POLICY_ANNOTATION,
+		                    json_string("cGFja2FnZSBhZ2VudF9wb2xpY3k="));
+		Grpc__Spec *s = NULL;
+		assert_int_equal(shim_oci_spec(j, &s, NULL), 0);
+		json_decref(j);
+		assert_non_null(shim_oci_annotation(s, SHIM_POLICY_ANNOTATION));
+		size_t before = s->n_annotations;
+		char *policy = NULL;
+		struct shim_oci_guest g = {.container_id = "c1", .sandbox_id = "c1",
+		                           .guest_run_dir = "/run/kata-containers", .bundle = "/b/c1",
+		                           .sandbox = sandbox, .ret_policy = &policy};
+		assert_int_equal(shim_oci_for_guest(s, &g, NULL), 0);
+		assert_null(shim_oci_annotation(s, SHIM_POLICY_ANNOTATION));
+		const char *netns = shim_oci_annotation(s, "nerdctl/network-namespace");
+		if (sandbox) {
+			assert_string_equal(policy, "cGFja2FnZSBhZ2VudF9wb2xpY3k=");
+			/* the network namespace with a path (the spec also has one
+			 * without); the path itself is gone from the spec */
+			assert_string_equal(netns, "/var/run/netns/cni-1");
+			/* policy out, network namespace, type and bundle path in */
+			assert_int_equal(s->n_annotations, before - 1 + 3);
+		} else {
+			assert_null(policy);
+			assert_null(netns);
+			assert_int_equal(s->n_annotations, before - 1 + 2);
+		}
+		free(policy);
+		protobuf_c_message_free_unpacked(&s->base, NULL);
+	}
+}
+
 static void oci_bad(const char *json, int code, const char *msg)
 {
 	json_t *j = json_loads(json, JSON_ALLOW_NUL, NULL);
@@ -832,6 +871,7 @@ int main(void)
 	    cmocka_unit_test(test_address), cmocka_unit_test(test_run_root),
 	    cmocka_unit_test(test_ids),     cmocka_unit_test(test_config),
 	    cmocka_unit_test(test_options), cmocka_unit_test(test_oci),
+	    cmocka_unit_test(test_oci_policy),
 	    cmocka_unit_test(test_oci_errors), cmocka_unit_test(test_qemu),
 	    cmocka_unit_test(test_accel),     cmocka_unit_test(test_copy),
 	};
