@@ -237,11 +237,14 @@ static int header_key(const cj_verifier *v, const json_t *hdr, const cj_jwk **re
 
 static int payload_claims(const char *p, size_t n, json_t **ret, cc_error **err)
 {
-	int r = cj_json_parse(p, n, CC_JOSE_MAX_TOKEN_BYTES, ret, "jwt claims", err);
-	if (r == 0 && !json_is_object(*ret)) {
-		json_decref(*ret);
-		r = cc_error_set(err, -EINVAL, "jwt: the claims are not a JSON object");
+	json_t *c = NULL;
+	int r = cj_json_parse(p, n, CC_JOSE_MAX_TOKEN_BYTES, &c, "jwt claims", err);
+	if (r == 0 && !json_is_object(c)) {
+		json_decref(c);
+		return cc_error_set(err, -EINVAL, "jwt: the claims are not a JSON object");
 	}
+	if (r == 0)
+		*ret = c;
 	return r;
 }
 

@@ -7,7 +7,7 @@
  *   jose_tool tee-pubkey JWK_FILE              -> the KBS tee-pubkey object
  *   jose_tool encrypt JWK_FILE < plaintext     -> flattened JWE
  *   jose_tool decrypt JWK_FILE < JWE           -> plaintext ("legacy" on stderr for RSA1_5)
- *   jose_tool sign JWK_FILE [--embed] < claims -> compact JWT
+ *   jose_tool sign JWK_FILE [--embed] [--kid] < claims -> compact JWT
  *   jose_tool verify JWK_FILE < JWT            -> claims (exp checked at now)
  *   jose_tool jcs < JSON                       -> canonical JSON
  *   jose_tool es6 HEX64...                     -> one ECMAScript number per line
@@ -99,7 +99,7 @@ static int genkey(int argc, char **argv, cc_error **err)
 	return cc_error_set(err, -EINVAL, "genkey: unknown kind");
 }
 
-static int with_key(const char *cmd, cj_jwk *k, const char *in, size_t n, bool embed,
+static int with_key(const char *cmd, cj_jwk *k, const char *in, size_t n, unsigned flags,
                     cc_error **err)
 {
 	json_t *j = NULL;
@@ -119,7 +119,7 @@ static int with_key(const char *cmd, cj_jwk *k, const char *in, size_t n, bool e
 	         (r = cj_jwe_decrypt(k, in, n, &pt, &len, &legacy, err)) == 0)
 		fwrite(pt, 1, len, stdout);
 	else if (strcmp(cmd, "sign") == 0 && (j = json_loadb(in, n, JSON_REJECT_DUPLICATES, NULL)) &&
-	         (r = cj_jwt_sign(k, NULL, embed ? CJ_JWS_EMBED_JWK : 0, j, &out, err)) == 0)
+	         (r = cj_jwt_sign(k, NULL, flags, j, &out, err)) == 0)
 		fputs(out, stdout);
 	else if (strcmp(cmd, "verify") == 0) {
 		char *pl = NULL;
@@ -175,8 +175,12 @@ static int run(int argc, char **argv, cc_error **err)
 		r = cc_error_set(err, -EINVAL, "%s: needs a JWK file", cmd);
 	} else {
 		cj_jwk *k = load_key(argv[2], err);
-		r = k ? with_key(cmd, k, in, n, argc > 3 && strcmp(argv[3], "--embed") == 0, err)
-		      : -EINVAL;
+		unsigned flags = 0;
+		for (int i = 3; i < argc; i++)
+			flags |= strcmp(argv[i], "--embed") == 0 ? CJ_JWS_EMBED_JWK
+			         : strcmp(argv[i], "--kid") == 0 ? CJ_JWS_KID
+			                                         : 0;
+		r = k ? with_key(cmd, k, in, n, flags, err) : -EINVAL;
 		cj_jwk_free(k);
 	}
 	free(in);
