@@ -125,6 +125,14 @@ struct kbs_store_sqlite_options {
 	/* How long a write waits for another connection's lock (ms).
 	 * Default CC_KBS_STORE_BUSY_TIMEOUT_MS. */
 	int busy_timeout_ms;
+	/* Session puts (KBS_NS_SESSION) commit with synchronous=NORMAL: they
+	 * survive the process's death (kill -9) but the last ones before a
+	 * power loss or OS crash may be lost (never half-written, and never
+	 * taking another write with them). Every other write stays FULL.
+	 * A session lives minutes and a lost one costs the client a new RCAR
+	 * handshake; an fsync per /auth and /attest costs milliseconds
+	 * (docs/kbs-store.md, "Figures"). Default false. */
+	bool relaxed_sessions;
 };
 
 /* The defaults above. */

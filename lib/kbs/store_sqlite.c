@@ -21,6 +21,8 @@ enum stmt {
 	ST_DEL,
 	ST_LIST,
 	ST_SWEEP,
+	ST_SYNC_NORMAL,
+	ST_SYNC_FULL,
 	ST_COUNT
 };
 
@@ -46,12 +48,16 @@ static const char *const stmt_sql[ST_COUNT] = {
 	/* ?1 now, ?2 batch size. */
 	[ST_SWEEP] = "DELETE FROM kv WHERE rowid IN (SELECT rowid FROM kv "
 	             "WHERE expires <> 0 AND expires <= ?1 LIMIT ?2)",
+	/* Around a relaxed session put (kbs_store_sqlite_options). */
+	[ST_SYNC_NORMAL] = "PRAGMA synchronous = NORMAL",
+	[ST_SYNC_FULL] = "PRAGMA synchronous = FULL",
 };
 
 struct kbs_sqlite {
 	sqlite3 *db;
 	pthread_mutex_t lock; /* one caller at a time on db and st[] */
 	char *path;
+	bool relaxed_sessions;
 	sqlite3_stmt *st[ST_COUNT];
 };
 
@@ -101,13 +107,26 @@ static int op_fail(struct kbs_sqlite *q, int rc, cc_error **err, const char *op,
 	                       kbs_store_key_desc(ns, key, key_len, kd));
 }
 
+/* Runs a PRAGMA statement of the handle (the caller holds the lock). */
+static int run_pragma(struct kbs_sqlite *q, enum stmt id)
+{
+	int rc = sqlite3_step(q->st[id]);
+	sqlite3_reset(q->st[id]);
+	return rc == SQLITE_DONE || rc == SQLITE_ROW ? SQLITE_OK : rc;
+}
+
 static int sq_put(void *impl, enum kbs_ns ns, const uint8_t *key, size_t key_len,
                   const uint8_t *val, size_t val_len, kbs_time expires_at, bool overwrite,
                   kbs_time now, cc_error **err)
 {
 	struct kbs_sqlite *q = impl;
+	/* WAL with NORMAL: this commit is not fsync'd; the next FULL commit
+	 * (or checkpoint) syncs it with its own. */
+	bool relaxed = q->relaxed_sessions && ns == KBS_NS_SESSION;
 	sqlite3_stmt *st = stmt_take(q, overwrite ? ST_PUT : ST_PUT_CREATE);
-	int rc = bind_ns_key(st, ns, key, key_len);
+	int rc = relaxed ? run_pragma(q, ST_SYNC_NORMAL) : SQLITE_OK;
+	if (rc == SQLITE_OK)
+		rc = bind_ns_key(st, ns, key, key_len);
 	if (rc == SQLITE_OK)
 		rc = bind_bytes(st, 3, val, val_len);
 	if (rc == SQLITE_OK)
@@ -124,6 +143,9 @@ static int sq_put(void *impl, enum kbs_ns ns, const uint8_t *key, size_t key_len
 		r = cc_error_set(err, -EEXIST, "%s %s: already exists", kbs_ns_name(ns),
 		                 kbs_store_key_desc(ns, key, key_len, kd));
 	}
+	/* Back to FULL whatever happened: every other write depends on it. */
+	if (relaxed && (rc = run_pragma(q, ST_SYNC_FULL)) != SQLITE_OK && r == 0)
+		r = kbs_sqlite_fail(q->db, rc, q->path, err, "restoring synchronous = FULL");
 	stmt_done(q, st);
 	return r;
 }
@@ -350,6 +372,7 @@ void kbs_store_sqlite_options_default(struct kbs_store_sqlite_options *o)
 {
 	o->create = true;
 	o->busy_timeout_ms = CC_KBS_STORE_BUSY_TIMEOUT_MS;
+	o->relaxed_sessions = false;
 }
 
 /* Checks the file, opens it, sets the connection up; under the open lock
@@ -396,6 +419,7 @@ int kbs_store_sqlite_open(const char *path, const struct kbs_store_sqlite_option
 		free(q);
 		return cc_error_set(err, -ENOMEM, "out of memory");
 	}
+	q->relaxed_sessions = o.relaxed_sessions;
 	pthread_mutex_init(&q->lock, NULL);
 	kbs_sqlite_open_lock();
 	int r = open_db(q, &o, err);

@@ -496,16 +496,27 @@ static void test_sweep_batches(void **state)
 	assert_int_equal(kt_sql(f->path, "SELECT count(*) FROM kv"), 5);
 }
 
-static void test_busy(void **state)
+/* Reopens the fixture's store with the defaults (checked) changed to a
+ * busy timeout and relaxed sessions, on the fixture's clock. */
+static void reopen_with(struct kt_fx *f, int busy_timeout_ms, bool relaxed)
 {
-	struct kt_fx *f = *state;
 	kbs_store_free(f->s);
+	f->s = NULL;
 	struct kbs_store_sqlite_options o;
 	kbs_store_sqlite_options_default(&o);
 	assert_true(o.create);
 	assert_int_equal(o.busy_timeout_ms, CC_KBS_STORE_BUSY_TIMEOUT_MS);
-	o.busy_timeout_ms = 50;
+	assert_false(o.relaxed_sessions);
+	o.busy_timeout_ms = busy_timeout_ms;
+	o.relaxed_sessions = relaxed;
 	assert_int_equal(kbs_store_sqlite_open(f->path, &o, &f->s, NULL), 0);
+	kbs_store_set_clock(f->s, kt_clock_now, &f->clock);
+}
+
+static void test_busy(void **state)
+{
+	struct kt_fx *f = *state;
+	reopen_with(f, 50, false);
 	kt_put(f->s, KBS_NS_KBS, "k", "before");
 	/* Another connection holds the write lock. */
 	sqlite3 *db = NULL;
@@ -527,6 +538,28 @@ static void test_busy(void **state)
 	sqlite3_close(db);
 	kt_put(f->s, KBS_NS_KBS, "k", "after");
 	kt_check_value(f->s, KBS_NS_KBS, "k", 1, "after", 5);
+}
+
+static void test_relaxed_sessions(void **state)
+{
+	struct kt_fx *f = *state;
+	reopen_with(f, CC_KBS_STORE_BUSY_TIMEOUT_MS, true);
+	assert_int_equal(kbs_store_put(f->s, KBS_NS_SESSION, "s", 1, "authed", 6,
+	                               f->clock.now + 300, KBS_PUT_CREATE, NULL),
+	                 0);
+	/* A refused create-only put leaves the handle as it was. */
+	cc_error *err = NULL;
+	assert_int_equal(kbs_store_put(f->s, KBS_NS_SESSION, "s", 1, "x", 1, f->clock.now + 300,
+	                               KBS_PUT_CREATE, &err),
+	                 -EEXIST);
+	cc_error_free(err);
+	kt_put(f->s, KBS_NS_REPOSITORY, "a/b/c", "full");
+	kt_check_value(f->s, KBS_NS_SESSION, "s", 1, "authed", 6);
+	kbs_store_free(f->s);
+	f->s = kt_open(f->path);
+	kbs_store_set_clock(f->s, kt_clock_now, &f->clock);
+	kt_check_value(f->s, KBS_NS_SESSION, "s", 1, "authed", 6);
+	kt_check_value(f->s, KBS_NS_REPOSITORY, "a/b/c", 5, "full", 4);
 }
 
 static void test_reopen_keeps_data(void **state)
@@ -577,6 +610,7 @@ int main(void)
 	    T(test_expired_counts_as_absent),
 	    T(test_sweep_batches),
 	    T(test_busy),
+	    T(test_relaxed_sessions),
 	    T(test_reopen_keeps_data),
 	    T(test_default_clock),
 	};

@@ -4,7 +4,8 @@
 Starts tests/kbs/store_writer on one store file, SIGKILLs it (by PID) at a
 random moment, reopens the store with `store_writer check`, and repeats for
 ROUNDS rounds. The writer's operations are a fixed sequence (put resource i,
-put the counter, every fourth index delete resource i - 2) and it prints one
+put the counter, put session i with relaxed_sessions (synchronous=NORMAL),
+every fourth index delete resource i - 2) and it prints one
 "ack" line per operation that returned, so the driver knows the state after
 every acknowledged operation. After each kill the reopened store must be
 exactly that state, or that state plus the one operation in flight (it may
@@ -36,35 +37,39 @@ def ops_from(start):
     while True:
         yield ("put", i)
         yield ("ctr", i)
+        yield ("ses", i)
         if i % 4 == 3 and i >= 2:
             yield ("del", i - 2)
         i += 1
 
 
 def apply(state, op):
-    """state = (set of resource indices, counter or None); returns a new one."""
-    res, ctr = state
+    """state = (resource indices, counter or None, session indices);
+    returns a new one."""
+    res, ctr, ses = state
     kind, i = op
     if kind == "put":
-        return (res | {i}, ctr)
+        return (res | {i}, ctr, ses)
     if kind == "ctr":
-        return (res, i)
-    return (res - {i}, ctr)
+        return (res, i, ses)
+    if kind == "ses":
+        return (res, ctr, ses | {i})
+    return (res - {i}, ctr, ses)
 
 
 def read_store(writer, path):
-    """Runs `store_writer check` and returns ((resources, counter), problems)."""
+    """Runs `store_writer check`; returns ((resources, counter, sessions), problems)."""
     out = subprocess.run([writer, "check", path], capture_output=True, text=True, timeout=60)
     problems = []
     if out.returncode != 0:
         problems.append(f"check exited {out.returncode}: {out.stderr.strip()}")
-    res, ctr, integrity = set(), None, False
+    res, ses, ctr, integrity = set(), set(), None, False
     for line in out.stdout.splitlines():
         f = line.split()
-        if f[:1] == ["res"]:
+        if f[:1] in (["res"], ["ses"]):
             if f[2] != "ok":
-                problems.append(f"resource {f[1]} has the wrong bytes")
-            res.add(int(f[1]))
+                problems.append(f"{f[0]} {f[1]} has the wrong bytes")
+            (res if f[0] == "res" else ses).add(int(f[1]))
         elif f[:1] == ["ctr"]:
             ctr = int(f[1])
         elif line == "integrity ok":
@@ -73,7 +78,7 @@ def read_store(writer, path):
             problems.append(f"unexpected: {line}")
     if not integrity and out.returncode == 0:
         problems.append("no integrity line")
-    return (frozenset(res), ctr), problems
+    return (frozenset(res), ctr, frozenset(ses)), problems
 
 
 def check_files(d, open_now):
@@ -129,7 +134,7 @@ def main():
     with tempfile.TemporaryDirectory(prefix="kbs-durability-") as d:
         os.chmod(d, 0o700)
         path = os.path.join(d, "kbs.sqlite")
-        state = (frozenset(), None)
+        state = (frozenset(), None, frozenset())
         start = 0
         t0 = time.monotonic()
         for r in range(rounds):
@@ -160,14 +165,16 @@ def main():
             else:
                 lost = sorted(acked[0] - got[0])
                 extra = sorted(got[0] - maybe[0])
+                lost_s = sorted(acked[2] - got[2])
                 failures.append(
                     f"round {r}: store differs from the acknowledged state: "
-                    f"missing {lost[:10]}, extra {extra[:10]}, counter {got[1]} "
-                    f"(acked {acked[1]}, in flight {in_flight})")
+                    f"missing {lost[:10]}, extra {extra[:10]}, sessions missing "
+                    f"{lost_s[:10]}, counter {got[1]} (acked {acked[1]}, in flight "
+                    f"{in_flight})")
                 state = got
             failures += [f"round {r}: {p}" for p in check_files(d, open_now=False)]
             print(f"round {r:2}: killed after {delay * 1000:5.1f} ms, {len(acks):4} acks, "
-                  f"{len(state[0]):4} resources, counter {state[1]}")
+                  f"{len(state[0]):4} resources, {len(state[2]):4} sessions, counter {state[1]}")
             # The next writer starts past every index this one may have used.
             start = max(last_i, in_flight[1]) + 1
             if failures:
