@@ -104,7 +104,9 @@ const char *kbs_store_backend(const kbs_store *s);
 
 /* Replaces the clock get, put, delete and list compare expiries with
  * (default: the system's real-time clock). For tests and for a server that
- * keeps one notion of "now" per request. fn NULL restores the default. */
+ * keeps one notion of "now" per request. fn NULL restores the default.
+ * Not synchronised: call it before the handle is shared between threads;
+ * fn itself may be called from any of them. */
 void kbs_store_set_clock(kbs_store *s, kbs_time (*fn)(void *ctx), void *ctx);
 
 /* Closes the store; NULL is a no-op. */
