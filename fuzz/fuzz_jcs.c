@@ -36,8 +36,16 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	char *a = NULL, *b = NULL;
 	size_t al = 0, bl = 0;
 	if (cj_jcs_serialize(v, &a, &al, NULL) == 0) {
+		json_error_t je;
 		json_t *w = json_loadb(a, al, JSON_REJECT_DUPLICATES | JSON_DECODE_ANY | JSON_ALLOW_NUL,
-		                       NULL);
+		                       &je);
+		/* A double from 2^63 to 1e21 prints as an integer jansson cannot
+		 * hold: JCS is right, the re-read is not possible. */
+		if (w == NULL && strstr(je.text, "too big") != NULL) {
+			free(a);
+			json_decref(v);
+			return 0;
+		}
 		if (w == NULL || cj_jcs_serialize(w, &b, &bl, NULL) != 0 || al != bl ||
 		    memcmp(a, b, al) != 0)
 			abort();
