@@ -408,6 +408,53 @@
  * time is an error, not a loop. */
 #define CC_TPM_QUOTE_ATTEMPTS 3u
 
+/* ---- HTTP server (lib/httpd, docs/httpd.md) ---------------------------- */
+
+/* Largest request body: Trustee's `payload_request_size` default (2 MiB).
+ * Over it the client gets 413. */
+#define CC_HTTPD_MAX_BODY_BYTES (2u * 1024u * 1024u)
+
+/* Largest request head (request line and header fields, line ends
+ * included): actix-web's limit that Trustee runs with. Multi-GPU EAR tokens
+ * sent as a Bearer header can reach 170 KiB (trustee #1563): raise it then.
+ * Over it the client gets 431. */
+#define CC_HTTPD_MAX_HEADER_BYTES (128u * 1024u)
+
+/* Time a client has to send a whole request head, counted from the accept
+ * (TLS handshake included) or from the end of the previous response (so it
+ * is also how long an idle keep-alive connection stays open). A total, not
+ * an idle timer: a slowloris client that trickles a byte at a time is cut. */
+#define CC_HTTPD_HEADER_TIMEOUT_MS 10000u
+
+/* Time a client has to send a whole body once its head is in (2 MiB at
+ * 70 KB/s), and longest stall while a response is written. */
+#define CC_HTTPD_BODY_TIMEOUT_MS 30000u
+
+/* Connections served at once, all workers together. The next
+ * CC_HTTPD_REJECT_SLACK are answered 503 and closed; past that, closed at
+ * accept. About 60 KiB each with TLS. */
+#define CC_HTTPD_MAX_CONNS 1024u
+#define CC_HTTPD_REJECT_SLACK 64u
+
+/* How long a connection answered with an error of our own (431, 503) is
+ * read and discarded before it is closed, so the client reads the answer
+ * instead of a reset. */
+#define CC_HTTPD_LINGER_MS 2000u
+
+/* Default time in-flight requests get at shutdown before they are cut. */
+#define CC_HTTPD_SHUTDOWN_GRACE_MS 10000u
+
+/* Most worker event loops (threads) and most listening addresses. */
+#define CC_HTTPD_MAX_WORKERS 64u
+#define CC_HTTPD_MAX_SOCKETS 16u
+
+/* Stack of a worker thread: handlers evaluate Rego policies, which may use
+ * CC_REGO_MAX_STACK_BYTES of it. */
+#define CC_HTTPD_WORKER_STACK_BYTES (8u * 1024u * 1024u)
+
+/* Largest certificate chain or private key PEM file loaded. */
+#define CC_HTTPD_MAX_PEM_BYTES (1024u * 1024u)
+
 /* ---- CLI --------------------------------------------------------------- */
 
 /* Deepest directory tree `cocoon policy -d DIR` walks for policies and data. */
