@@ -1,0 +1,186 @@
+/* Fails every allocation in turn (STYLE.md "Tests") on the TPM verifier's
+ * paths: evidence decoding and verification into claims, the evidence
+ * JSON writer, the trusted-AK directory. Built with
+ * -Wl,--wrap=malloc,--wrap=calloc,--wrap=realloc, and jansson allocates
+ * through the same wrapper (json_set_alloc_funcs), so every allocation of
+ * our code and of the JSON it builds can fail; OpenSSL's and glibc's own
+ * (strdup, opendir) cannot. Each step must succeed or fail with -ENOMEM and
+ * unchanged outputs; the ASan build's LeakSanitizer checks nothing leaks.
+ * argv[1] is Trustee's tpm_evidence.json. */
+#include <errno.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "tpm_int.h"
+
+void *__real_malloc(size_t n);
+void *__real_calloc(size_t n, size_t m);
+void *__real_realloc(void *p, size_t n);
+void *__wrap_malloc(size_t n);
+void *__wrap_calloc(size_t n, size_t m);
+void *__wrap_realloc(void *p, size_t n);
+
+static const char *fixture_path;
+static int fail_at; /* the allocation that fails (1 = next); 0 = none */
+static int failed;  /* set when it did */
+
+static bool should_fail(void)
+{
+	if (fail_at > 0 && --fail_at == 0) {
+		failed = 1;
+		return true;
+	}
+	return false;
+}
+
+void *__wrap_malloc(size_t n)
+{
+	return should_fail() ? NULL : __real_malloc(n);
+}
+
+void *__wrap_calloc(size_t n, size_t m)
+{
+	return should_fail() ? NULL : __real_calloc(n, m);
+}
+
+void *__wrap_realloc(void *p, size_t n)
+{
+	return should_fail() ? NULL : __real_realloc(p, n);
+}
+
+static void *json_malloc(size_t n)
+{
+	return __wrap_malloc(n);
+}
+
+/* Runs op with allocation 1, 2, ... failing until it succeeds with no
+ * failure injected. */
+static void each_failure(const char *what, int (*op)(void *), void *arg)
+{
+	for (int n = 1; n < 100000; n++) {
+		fail_at = n;
+		failed = 0;
+		int r = op(arg);
+		fail_at = 0;
+		if (!failed) {
+			assert_int_equal(r, 0);
+			print_message("%s: %d allocations, each failed once\n", what, n - 1);
+			return;
+		}
+		if (r != -ENOMEM)
+			fail_msg("%s: allocation %d failed: got %d", what, n, r);
+	}
+	fail_msg("%s: never finished", what);
+}
+
+struct verify_arg {
+	json_t *ev;
+	const tpm_ak_set *trusted;
+};
+
+static int op_verify(void *p)
+{
+	struct verify_arg *a = p;
+	static const uint8_t rd[48] = {
+		0xa0, 0x41, 0x82, 0xb5, 0x06, 0x87, 0x8d, 0x4f, 0x29, 0xb9, 0x1e, 0xe6,
+		0x06, 0xa7, 0x1a, 0x0d, 0x33, 0x61, 0xcc, 0xf1, 0xb2, 0x2d, 0xb2, 0x0c,
+		0x98, 0xad, 0xca, 0xa5, 0x37, 0xbe, 0xa3, 0x93, 0xef, 0x0e, 0x41, 0xa1,
+		0x8b, 0x35, 0x69, 0xab, 0x67, 0x8f, 0x14, 0x97, 0xfb, 0xc5, 0xc1, 0x20,
+	};
+	json_t *claims = NULL;
+	cc_error *err = NULL;
+	int r = tpm_verify_evidence(a->ev, rd, sizeof(rd), NULL, 0, a->trusted, &claims, &err);
+	if (r < 0)
+		assert_null(claims);
+	else
+		assert_int_equal(json_object_size(claims), 27);
+	json_decref(claims);
+	cc_error_free(err);
+	return r;
+}
+
+static int op_format(void *p)
+{
+	const tpm_evidence *e = p;
+	char *text = NULL;
+	int r = tpm_evidence_format(e->ak_der, e->ak_der_len, e->message, e->message_len,
+	                            e->signature, e->signature_len,
+	                            (const uint8_t(*)[TPM_SHA256_SIZE])e->pcrs, &text, NULL);
+	if (r < 0)
+		assert_null(text);
+	free(text);
+	return r;
+}
+
+static int op_trust_dir(void *p)
+{
+	tpm_ak_set *s = NULL;
+	cc_error *err = NULL;
+	int r = tpm_ak_set_load_dir(p, &s, &err);
+	if (r < 0)
+		assert_null(s);
+	else
+		assert_int_equal(tpm_ak_set_count(s), 1);
+	tpm_ak_set_free(s);
+	cc_error_free(err);
+	return r;
+}
+
+static void test_alloc_failures(void **state)
+{
+	json_t *ev = json_load_file(fixture_path, JSON_REJECT_DUPLICATES, NULL);
+	assert_non_null(ev);
+	struct verify_arg va = {.ev = ev};
+	each_failure("verify", op_verify, &va);
+
+	tpm_evidence *e = NULL;
+	assert_int_equal(tpm_evidence_parse(ev, &e, NULL), 0);
+	each_failure("format", op_format, e);
+
+	char dir[] = "/tmp/cocoon-tpm-alloc-XXXXXX";
+	assert_non_null(mkdtemp(dir));
+	char path[512];
+	snprintf(path, sizeof(path), "%s/ak.pub", dir);
+	char *b64 = tpm_b64_encode(e->ak_der, e->ak_der_len);
+	FILE *f = fopen(path, "we");
+	assert_non_null(f);
+	fprintf(f, "-----BEGIN PUBLIC KEY-----\n");
+	for (size_t i = 0; i < strlen(b64); i += 64)
+		fprintf(f, "%.64s\n", b64 + i);
+	fprintf(f, "-----END PUBLIC KEY-----\n");
+	fclose(f);
+	free(b64);
+	each_failure("trusted AK directory", op_trust_dir, dir);
+
+	tpm_ak_set *set = NULL;
+	assert_int_equal(tpm_ak_set_load_dir(dir, &set, NULL), 0);
+	va.trusted = set;
+	each_failure("verify with a trusted AK", op_verify, &va);
+	tpm_ak_set_free(set);
+	unlink(path);
+	rmdir(dir);
+	tpm_evidence_free(e);
+	json_decref(ev);
+}
+
+int main(int argc, char **argv)
+{
+	if (argc < 2) {
+		fprintf(stderr, "usage: test_tpm_alloc trustee_tpm_evidence.json\n");
+		return 2;
+	}
+	fixture_path = argv[1];
+	json_set_alloc_funcs(json_malloc, free);
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_alloc_failures),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
