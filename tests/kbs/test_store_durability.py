@@ -82,9 +82,14 @@ def read_store(writer, path):
 
 
 def check_files(d, open_now):
-    """Only the store (and its -wal/-shm while a writer died holding it)."""
+    """Only the store, and, right after a kill, what SQLite keeps for its
+    recovery: -wal and -shm, or a -journal when the kill landed in the
+    switch of a new file to WAL (made in rollback mode). The next open
+    recovers from them, and closing the store removes them."""
     problems = []
-    allowed = {"kbs.sqlite", "kbs.sqlite-wal", "kbs.sqlite-shm"} if open_now else {"kbs.sqlite"}
+    allowed = {"kbs.sqlite"}
+    if open_now:
+        allowed |= {"kbs.sqlite-wal", "kbs.sqlite-shm", "kbs.sqlite-journal"}
     for name in sorted(os.listdir(d)):
         st = os.lstat(os.path.join(d, name))
         if name not in allowed:
