@@ -169,6 +169,14 @@ int cj_jwk_from_pkey(EVP_PKEY *pkey, const char *alg, cj_jwk **ret, cc_error **e
 	return 0;
 }
 
+/* An encrypted PEM key is refused: OpenSSL's default would prompt on the
+ * terminal, which a library must never do. */
+static int no_passphrase(char *buf, int size, int rwflag, void *u)
+{
+	(void)buf, (void)size, (void)rwflag, (void)u;
+	return -1;
+}
+
 int cj_jwk_from_pem(const char *pem, size_t len, const char *alg, cj_jwk **ret,
                     cc_error **err)
 {
@@ -176,11 +184,11 @@ int cj_jwk_from_pem(const char *pem, size_t len, const char *alg, cj_jwk **ret,
 		return cc_error_set(err, -E2BIG, "pem key: %zu bytes, more than %u", len,
 		                    CC_JOSE_MAX_JWK_BYTES);
 	BIO *bio = BIO_new_mem_buf(pem, (int)len);
-	EVP_PKEY *pkey = bio ? PEM_read_bio_PrivateKey(bio, NULL, NULL, NULL) : NULL;
+	EVP_PKEY *pkey = bio ? PEM_read_bio_PrivateKey(bio, NULL, no_passphrase, NULL) : NULL;
 	if (pkey == NULL && bio != NULL) {
 		BIO_free(bio);
 		bio = BIO_new_mem_buf(pem, (int)len);
-		pkey = bio ? PEM_read_bio_PUBKEY(bio, NULL, NULL, NULL) : NULL;
+		pkey = bio ? PEM_read_bio_PUBKEY(bio, NULL, no_passphrase, NULL) : NULL;
 	}
 	BIO_free(bio);
 	ERR_clear_error();

@@ -3,6 +3,8 @@
  * fixture and Trustee's x5c endorsement scenarios (trustee.md §5.6). */
 #include <errno.h>
 
+#include <openssl/pem.h>
+
 #include "jose_jwk.h"
 #include "jose_jwt.h"
 #include "jose_test.h"
@@ -345,13 +347,43 @@ static void jwks_sets(void **state)
 	cc_error_free(e);
 }
 
+/* PEM in: private and public keys; an encrypted key is refused (no
+ * passphrase prompt from a library), and so is text with no key. */
+static void pem_keys(void **state)
+{
+	(void)state;
+	cj_jwk *k = NULL, *back = NULL;
+	assert_int_equal(cj_jwk_generate(CJ_GEN_P384, NULL, &k, NULL), 0);
+	BIO *pub = BIO_new(BIO_s_mem()), *enc = BIO_new(BIO_s_mem());
+	assert_int_equal(PEM_write_bio_PUBKEY(pub, cj_jwk_pkey(k)), 1);
+	assert_int_equal(PEM_write_bio_PrivateKey(enc, cj_jwk_pkey(k), EVP_aes_256_cbc(),
+	                                          (unsigned char *)"pw", 2, NULL, NULL), 1);
+	char *p = NULL;
+	long n = BIO_get_mem_data(pub, &p);
+	assert_int_equal(cj_jwk_from_pem(p, (size_t)n, "ES384", &back, NULL), 0);
+	assert_false(cj_jwk_is_private(back));
+	assert_true(cj_jwk_public_eq(k, back));
+	cj_jwk_free(back);
+	back = NULL;
+	cc_error *e = NULL;
+	n = BIO_get_mem_data(enc, &p);
+	jt_expect_err(cj_jwk_from_pem(p, (size_t)n, NULL, &back, &e), e, -EINVAL, "no PEM");
+	cc_error_free(e), e = NULL;
+	jt_expect_err(cj_jwk_from_pem("hello", 5, NULL, &back, &e), e, -EINVAL, "no PEM");
+	cc_error_free(e);
+	assert_null(back);
+	BIO_free(pub);
+	BIO_free(enc);
+	cj_jwk_free(k);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(round_trips),     cmocka_unit_test(strict_ec),
 		cmocka_unit_test(strict_rsa_okp),  cmocka_unit_test(tee_pubkey),
 		cmocka_unit_test(as_jwks_fixture), cmocka_unit_test(x5c_scenarios),
-		cmocka_unit_test(jwks_sets),
+		cmocka_unit_test(jwks_sets),       cmocka_unit_test(pem_keys),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
