@@ -20,6 +20,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <netinet/tcp.h>
 #include <sys/socket.h>
 
 #include <event2/bufferevent_ssl.h>
@@ -276,6 +277,11 @@ static void conn_attach_cb(evutil_socket_t fd, short what, void *arg)
 	}
 	c->evcon = cbarg;
 	hash_add(c);
+	/* An answer goes out as several writes (TLS: one record each): without
+	 * this, Nagle holds the last one back until the client's delayed ACK,
+	 * 40 ms a request on keep-alive connections. */
+	int one = 1;
+	setsockopt(bufferevent_getfd(bev), IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
 	evhttp_connection_set_closecb(c->evcon, conn_close_cb, c);
 	bufferevent_decref(bev);
 	event_assign(&c->kick, c->w->base, -1, 0, conn_kick_cb, c);
