@@ -98,6 +98,25 @@ def build(outdir, *args, cache, env=None):
             "initrd": os.path.join(outdir, initrd[0])}
 
 
+def read_newc(data):
+    """[(name, fields dict, body)] of a newc archive, trailer excluded."""
+    names = ("ino", "mode", "uid", "gid", "nlink", "mtime", "filesize", "devmajor",
+             "devminor", "rdevmajor", "rdevminor", "namesize", "check")
+    out, off = [], 0
+    while True:
+        if data[off:off + 6] != b"070701":
+            raise ValueError("bad magic at %d" % off)
+        f = {n: int(data[off + 6 + 8 * i:off + 14 + 8 * i], 16) for i, n in enumerate(names)}
+        off += 110
+        name = data[off:off + f["namesize"] - 1].decode()
+        off = (off + f["namesize"] + 3) & ~3
+        body = data[off:off + f["filesize"]]
+        off = (off + f["filesize"] + 3) & ~3
+        if name == "TRAILER!!!":
+            return out, off
+        out.append((name, f, body))
+
+
 def tsc_khz():
     """The host's TSC frequency in kHz for tsc_early_khz= (a microvm guest
     under TCG sometimes fails to calibrate its TSC against the PIT and

@@ -45,25 +45,6 @@ def make_extras(path, mtime, reverse):
             os.utime(os.path.join(root, n), (mtime, mtime), follow_symlinks=False)
 
 
-def read_newc(data):
-    """[(name, fields dict, body)] of a newc archive, trailer excluded."""
-    names = ("ino", "mode", "uid", "gid", "nlink", "mtime", "filesize", "devmajor",
-             "devminor", "rdevmajor", "rdevminor", "namesize", "check")
-    out, off = [], 0
-    while True:
-        if data[off:off + 6] != b"070701":
-            raise ValueError("bad magic at %d" % off)
-        f = {n: int(data[off + 6 + 8 * i:off + 14 + 8 * i], 16) for i, n in enumerate(names)}
-        off += 110
-        name = data[off:off + f["namesize"] - 1].decode()
-        off = (off + f["namesize"] + 3) & ~3
-        body = data[off:off + f["filesize"]]
-        off = (off + f["filesize"] + 3) & ~3
-        if name == "TRAILER!!!":
-            return out, off
-        out.append((name, f, body))
-
-
 def manifest(outdir):
     with open(os.path.join(outdir, "manifest.txt"), encoding="utf-8") as f:
         return f.read().splitlines()
@@ -72,7 +53,7 @@ def manifest(outdir):
 def check_archive(outdir, epoch):
     cpio = subprocess.run(["zstd", "-dc", os.path.join(outdir, "initramfs.cpio.zst")],
                           capture_output=True, check=True).stdout
-    entries, end = read_newc(cpio)
+    entries, end = g.read_newc(cpio)
     names = [e[0] for e in entries]
     g.check("archive ends with the trailer and nothing after it", end == len(cpio))
     g.check("entries sorted by path components", names == sorted(names, key=lambda n: n.split("/")))
@@ -122,7 +103,7 @@ def check_debian_bytes(outdir, stripped):
     md5sums list."""
     cpio = subprocess.run(["zstd", "-dc", os.path.join(outdir, "initramfs.cpio.zst")],
                           capture_output=True, check=True).stdout
-    body = {"/" + n: b for n, _, b in read_newc(cpio)[0]}
+    body = {"/" + n: b for n, _, b in g.read_newc(cpio)[0]}
     lines = manifest(outdir)
     packages = {x.split()[1] for x in lines if x.startswith("package ")}
     sums = dpkg_md5sums(packages)
