@@ -10,7 +10,7 @@
  *                  SIGKILL (a pid namespace's init ignores default-action
  *                  signals).
  *   WaitProcess    waits for the exit; status is Kata's: the exit code, or
- *                  the number of the signal that killed it. */
+ *                  128 + the number of the signal that killed it. */
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>

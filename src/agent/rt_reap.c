@@ -77,7 +77,7 @@ int rt_wstatus_to_kata(int wstatus)
 	if (WIFEXITED(wstatus))
 		return WEXITSTATUS(wstatus);
 	if (WIFSIGNALED(wstatus))
-		return WTERMSIG(wstatus);
+		return 128 + WTERMSIG(wstatus);
 	return 255;
 }
 

@@ -58,8 +58,10 @@ int rt_child_signal(rt_child *c, int sig);
  * 0 once exited, -ETIMEDOUT after timeout_ms (< 0: none), -ECANCELED. */
 int rt_child_wait(rt_child *c, ttrpc_call *call, int extra_fd, int timeout_ms);
 
-/* Kata's exit status for a wait(2) status: the exit code, or the number
- * of the signal that killed the process. */
+/* Kata's exit status for a wait(2) status: the exit code, or 128 plus
+ * the number of the signal that killed the process (137 for SIGKILL), as
+ * runc reports it and Kata's agent since kata-containers PR #13241 (its
+ * reaper used to answer the bare signal number). */
 int rt_wstatus_to_kata(int wstatus);
 
 #endif

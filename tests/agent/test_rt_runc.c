@@ -303,7 +303,7 @@ static void test_exec_stdin_signals_stats(void **state)
 	/* SIGKILL to an exec'd process */
 	assert_int_equal(exec_proc(f, "c2", "e3", ARGS("/bin/sleep", "1000"), false), 0);
 	assert_int_equal(sig(f, "c2", "e3", SIGKILL), 0);
-	assert_int_equal(rtl_wait(f->rt, "c2", "e3"), SIGKILL);
+	assert_int_equal(rtl_wait(f->rt, "c2", "e3"), 128 + SIGKILL);
 	assert_int_equal(sig(f, "c2", "e3", SIGKILL), TTRPC_NOT_FOUND);
 	assert_int_equal(sig(f, "c2", "", 99), TTRPC_INVALID_ARGUMENT);
 	/* stats */
@@ -368,7 +368,7 @@ static void test_unhandled_sigterm(void **state)
 	assert_int_equal(create(f, "c3", ARGS("/bin/sleep", "1000"), false, NULL), 0);
 	assert_int_equal(start(f, "c3"), 0);
 	assert_int_equal(sig(f, "c3", "", SIGTERM), 0);
-	assert_int_equal(rtl_wait(f->rt, "c3", ""), SIGKILL);
+	assert_int_equal(rtl_wait(f->rt, "c3", ""), 128 + SIGKILL);
 	assert_int_equal(remove_c(f, "c3", 0), 0);
 }
 
@@ -445,8 +445,8 @@ static void test_remove_running(void **state)
 	assert_int_equal(remove_c(f, "c5", 10), 0);
 	pthread_join(t1, NULL);
 	pthread_join(t2, NULL);
-	assert_true(w.status == SIGKILL || w.status == -1); /* killed, or removed first */
-	assert_string_equal(r.out, "");                      /* ended */
+	assert_true(w.status == 128 + SIGKILL || w.status == -1); /* killed, or removed first */
+	assert_string_equal(r.out, "");                            /* ended */
 	free(r.out);
 	assert_gone(f, "c5");
 	/* created, never started: the init waiting in the exec fifo goes too */
@@ -466,7 +466,7 @@ static void test_oom(void **state)
 	bool have_cg = c->cg.unified || c->cg.memory;
 	rt_container_unref(f->rt, c);
 	assert_int_equal(start(f, "c6"), 0);
-	assert_int_equal(rtl_wait(f->rt, "c6", ""), SIGKILL);
+	assert_int_equal(rtl_wait(f->rt, "c6", ""), 128 + SIGKILL);
 	if (have_cg) {
 		Grpc__GetOOMEventRequest req = GRPC__GET_OOMEVENT_REQUEST__INIT;
 		Grpc__OOMEvent *ev = NULL;

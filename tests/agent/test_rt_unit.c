@@ -396,7 +396,7 @@ static void test_reaper(void **state)
 	assert_int_equal(rt_wstatus_to_kata(ws), 3);
 	assert_int_equal(rt_child_signal(c, SIGTERM), -ESRCH);
 	rt_child_unref(c);
-	/* killed by a signal: Kata's status is the signal number */
+	/* killed by a signal: Kata's status is 128 + the signal's number */
 	const char *argv2[] = {"/bin/sleep", "100", NULL};
 	sp.argv = argv2;
 	assert_int_equal(rt_reaper_spawn(r, &sp, &c, NULL), 0);
@@ -404,7 +404,7 @@ static void test_reaper(void **state)
 	assert_int_equal(rt_child_signal(c, SIGKILL), 0);
 	assert_int_equal(rt_child_wait(c, NULL, -1, 10000), 0);
 	assert_true(rt_child_exited(c, &ws));
-	assert_int_equal(rt_wstatus_to_kata(ws), SIGKILL);
+	assert_int_equal(rt_wstatus_to_kata(ws), 128 + SIGKILL);
 	rt_child_unref(c);
 	/* not a child */
 	cc_error *e = NULL;
