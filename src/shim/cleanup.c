@@ -56,14 +56,11 @@ pid_t shim_read_live_pid(const char *path)
 	return (pid_t)pid;
 }
 
-bool shim_kill_wait(pid_t pid, int wait_ms)
+/* Waits up to wait_ms for pid to be gone (or a zombie that only its
+ * parent can reap); true if it is. */
+static bool gone_within(pid_t pid, int wait_ms)
 {
-	if (pid <= 1)
-		return true;
-	kill(-pid, SIGKILL);
-	kill(pid, SIGKILL);
-	for (int waited = 0; waited < wait_ms; waited += 10) {
-		/* gone, or a zombie that only its parent can reap */
+	for (int waited = 0;; waited += 10) {
 		char path[64], st[256];
 		snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
 		FILE *f = fopen(path, "re");
@@ -75,10 +72,29 @@ bool shim_kill_wait(pid_t pid, int wait_ms)
 		const char *rp = strrchr(st, ')');
 		if (rp != NULL && rp[1] == ' ' && rp[2] == 'Z')
 			return true;
+		if (waited >= wait_ms)
+			return false;
 		struct timespec d = {0, 10 * 1000 * 1000};
 		nanosleep(&d, NULL);
 	}
-	return false;
+}
+
+bool shim_kill_wait(pid_t pid, int wait_ms)
+{
+	if (pid <= 1)
+		return true;
+	kill(-pid, SIGKILL);
+	kill(pid, SIGKILL);
+	return gone_within(pid, wait_ms);
+}
+
+bool shim_term_wait(pid_t pid, int grace_ms, int wait_ms)
+{
+	if (pid <= 1)
+		return true;
+	kill(-pid, SIGTERM);
+	kill(pid, SIGTERM);
+	return gone_within(pid, grace_ms) || shim_kill_wait(pid, wait_ms);
 }
 
 void shim_unmount_if_mounted(const char *path)

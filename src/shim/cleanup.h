@@ -21,6 +21,9 @@ pid_t shim_read_live_pid(const char *path);
 /* SIGKILLs pid's process group and pid (not our child: it cannot be
  * reaped) and waits up to wait_ms for it to disappear. */
 bool shim_kill_wait(pid_t pid, int wait_ms);
+/* SIGTERMs pid's process group and pid, waits up to grace_ms for it to
+ * go, then does shim_kill_wait(pid, wait_ms). True if it is gone. */
+bool shim_term_wait(pid_t pid, int grace_ms, int wait_ms);
 
 /* Unmounts path (lazily) if /proc/self/mountinfo lists it as a mount
  * point. */

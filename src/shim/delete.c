@@ -26,12 +26,21 @@ static char *in_dir(const char *dir, const char *name)
 	return asprintf(&p, "%s/%s", dir, name) < 0 ? NULL : p;
 }
 
-/* Kills the process a pid file names if it is still the one recorded. */
-static pid_t kill_recorded(const char *dir, const char *name)
+/* The host agent's SIGTERM grace (hypervisor "none"): it removes its
+ * containers (runc kill and delete) and exits. containerd gives the whole
+ * `delete` 5 s (io.containerd.timeout.shim.cleanup). */
+#define HOST_AGENT_GRACE_MS 3000
+
+/* Ends the process a pid file names if it is still the one recorded:
+ * SIGKILL, or with grace_ms > 0 SIGTERM first and SIGKILL after it. */
+static pid_t kill_recorded(const char *dir, const char *name, int grace_ms)
 {
 	_cleanup_free_ char *path = in_dir(dir, name);
 	pid_t pid = path ? shim_read_live_pid(path) : 0;
-	if (pid > 0 && pid != getpid() && !shim_kill_wait(pid, 5000))
+	if (pid <= 0 || pid == getpid())
+		return pid;
+	bool gone = grace_ms > 0 ? shim_term_wait(pid, grace_ms, 5000) : shim_kill_wait(pid, 5000);
+	if (!gone)
 		fprintf(stderr, "process %d (%s) did not die\n", (int)pid, name);
 	return pid;
 }
@@ -48,9 +57,13 @@ static int cleanup_sandbox(const struct shim_flags *f, const char *bundle, const
 		r = shim_socket_address(run_root, f->address, f->namespace_, sandbox_id, &address, err);
 	if (r < 0)
 		return r;
-	/* the shim first (it would restart nothing, but it holds the socket) */
-	kill_recorded(state, "shim.pid");
-	*ret_vm = kill_recorded(state, "vm.pid");
+	/* the shim first (it would restart nothing, but it holds the socket);
+	 * then QEMU (vm.pid), or the host agent (agent.pid), which is asked
+	 * to stop so that its containers go with it */
+	kill_recorded(state, "shim.pid", 0);
+	pid_t vm = kill_recorded(state, "vm.pid", 0);
+	pid_t agent = kill_recorded(state, "agent.pid", HOST_AGENT_GRACE_MS);
+	*ret_vm = vm > 0 ? vm : agent;
 	if ((r = shim_rm_rf(state, err)) < 0)
 		return r;
 	const char *sock = shim_address_path(address);

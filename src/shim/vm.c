@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -23,6 +24,8 @@
 
 struct shim_vm {
 	pid_t pid;
+	bool host_agent; /* hypervisor "none": pid is the agent */
+	int chan_fd;     /* the host agent: our connection's socket (a dup), or -1 */
 	char *channel_path;
 	char *state_dir;
 	shim_vm_died_fn died;
@@ -130,6 +133,8 @@ int shim_vm_start(const struct shim_vm_opts *o, struct shim_vm **ret, cc_error *
 		return cc_error_set(err, -ENOMEM, "out of memory");
 	pthread_mutex_init(&vm->mu, NULL);
 	pthread_cond_init(&vm->cond, NULL);
+	vm->chan_fd = -1;
+	vm->host_agent = o->cfg->hypervisor == SHIM_HV_NONE;
 	vm->died = o->died;
 	vm->arg = o->arg;
 	vm->state_dir = strdup(o->state_dir);
@@ -141,7 +146,7 @@ int shim_vm_start(const struct shim_vm_opts *o, struct shim_vm **ret, cc_error *
 	}
 	(void)unlink(vm->channel_path);
 	char **argv = NULL;
-	bool none = o->cfg->hypervisor == SHIM_HV_NONE;
+	bool none = vm->host_agent;
 	int r = none ? host_agent_argv(o, vm->channel_path, &argv, err)
 	             : qemu_argv(o, vm->channel_path, &argv, err);
 	if (r < 0) {
@@ -172,10 +177,11 @@ int shim_vm_start(const struct shim_vm_opts *o, struct shim_vm **ret, cc_error *
 		return cc_error_set(err, -fork_errno, "fork: %s", strerror(fork_errno));
 	}
 	vm->pid = pid;
-	/* vm.pid: "PID STARTTIME", for delete after a crash */
+	/* vm.pid (agent.pid for the host agent, which delete stops with
+	 * SIGTERM first): "PID STARTTIME", for delete after a crash */
 	char line[64];
 	int n = snprintf(line, sizeof(line), "%d %llu\n", (int)pid, shim_proc_starttime(pid));
-	_cleanup_free_ char *pidfile = path_in(o->state_dir, "vm.pid");
+	_cleanup_free_ char *pidfile = path_in(o->state_dir, none ? "agent.pid" : "vm.pid");
 	if (pidfile == NULL || shim_write_file_atomic(pidfile, line, (size_t)n, 0600, err) < 0 ||
 	    pthread_create(&vm->reaper, NULL, reaper_main, vm) != 0) {
 		kill(-pid, SIGKILL);
@@ -212,6 +218,14 @@ int shim_vm_connect(struct shim_vm *vm, int timeout_ms, int *ret_fd, cc_error **
 		cc_error_free(last);
 		last = NULL;
 		if (shim_connect_unix(vm->channel_path, &fd, &last) == 0) {
+			/* the host agent: kept to hang up before SIGTERM (shim_vm_kill) */
+			if (vm->host_agent) {
+				pthread_mutex_lock(&vm->mu);
+				if (vm->chan_fd >= 0)
+					close(vm->chan_fd);
+				vm->chan_fd = fcntl(fd, F_DUPFD_CLOEXEC, 3);
+				pthread_mutex_unlock(&vm->mu);
+			}
 			*ret_fd = fd;
 			return 0;
 		}
@@ -252,6 +266,28 @@ static bool wait_dead(struct shim_vm *vm, int ms)
 	return dead;
 }
 
+/* The host agent gives calls in flight 5 s at SIGTERM (docs/agent.md),
+ * and our long polls (the OOM watcher's GetOOMEvent) would use them all.
+ * So we hang up first and wait (up to HANG_UP_MS) until it has closed its
+ * end: it has then cancelled our calls. (A SIGTERM that came first would
+ * stop its reading before it saw our end of file.) Our pending calls fail
+ * as they do when the VM dies. */
+#define HANG_UP_MS 1000
+
+static void hang_up(int fd)
+{
+	if (shutdown(fd, SHUT_WR) < 0)
+		return;
+	struct timespec t0;
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	for (;;) {
+		long left = HANG_UP_MS - ms_since(&t0);
+		struct pollfd p = {.fd = fd, .events = POLLRDHUP};
+		if (left <= 0 || poll(&p, 1, (int)left) != 0)
+			return; /* closed (or an error), or out of time */
+	}
+}
+
 void shim_vm_kill(struct shim_vm *vm, int grace_ms)
 {
 	if (vm == NULL || vm->pid <= 0)
@@ -259,7 +295,10 @@ void shim_vm_kill(struct shim_vm *vm, int grace_ms)
 	pthread_mutex_lock(&vm->mu);
 	bool first = !vm->killed;
 	vm->killed = true;
+	int chan = first ? vm->chan_fd : -1;
 	pthread_mutex_unlock(&vm->mu);
+	if (chan >= 0 && grace_ms > 0 && !atomic_load(&vm->dead))
+		hang_up(chan);
 	/* the reaper has not reaped while dead is false, so the PID is still
 	 * ours */
 	if (first && grace_ms > 0 && !atomic_load(&vm->dead)) {
@@ -282,6 +321,8 @@ void shim_vm_free(struct shim_vm *vm)
 	if (vm == NULL)
 		return;
 	shim_vm_kill(vm, 0);
+	if (vm->chan_fd >= 0)
+		close(vm->chan_fd);
 	pthread_mutex_destroy(&vm->mu);
 	pthread_cond_destroy(&vm->cond);
 	free(vm->channel_path);

@@ -1,8 +1,8 @@
 /* The pod's VM as a process (docs/shim.md): QEMU (or, for developers, the
  * agent itself as a host process), started in its own process group,
  * watched by a reaper thread, killed and reaped by PID. Its PID and start
- * time are kept in <state_dir>/vm.pid so `delete` can kill it after a
- * crash of the shim. */
+ * time are kept in <state_dir>/vm.pid (agent.pid) so `delete` can kill
+ * it after a crash of the shim. */
 #ifndef COCOON_SHIM_VM_H
 #define COCOON_SHIM_VM_H
 
@@ -26,7 +26,8 @@ struct shim_vm_opts {
 };
 
 /* Starts the hypervisor (QEMU with the command line of qemu.h, or the
- * host agent listening on <state_dir>/agent.sock), writes vm.pid. Its
+ * host agent listening on <state_dir>/agent.sock), writes vm.pid (for
+ * the host agent agent.pid). Its
  * output goes to <state_dir>/hypervisor.log, the guest's console to
  * <state_dir>/console.log. */
 int shim_vm_start(const struct shim_vm_opts *o, struct shim_vm **ret, cc_error **err);
@@ -36,7 +37,9 @@ int shim_vm_connect(struct shim_vm *vm, int timeout_ms, int *ret_fd, cc_error **
 pid_t shim_vm_pid(const struct shim_vm *vm);
 bool shim_vm_dead(const struct shim_vm *vm);
 /* Ends the process: SIGTERM to its group, SIGKILL after grace_ms (0:
- * at once), and waits until the reaper has reaped it. Idempotent. */
+ * at once), and waits until the reaper has reaped it. The host agent is
+ * first hung up on (the connection shim_vm_connect made), so that it
+ * cancels our calls in flight instead of waiting for them. Idempotent. */
 void shim_vm_kill(struct shim_vm *vm, int grace_ms);
 /* Kills (if needed) and frees. NULL is a no-op. */
 void shim_vm_free(struct shim_vm *vm);

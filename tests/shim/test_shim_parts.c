@@ -2,9 +2,11 @@
  * flag package reads it, containerd's socket address formula (hashes
  * computed independently with Python's hashlib), Go's filepath.Clean
  * (Go's own test table), configuration.toml, runtime options, the OCI spec
- * conversion and the guest changes, the QEMU command line. */
+ * conversion and the guest changes, the QEMU command line, stopping a
+ * recorded process as `delete` does. */
 #include <errno.h>
 #include <setjmp.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -13,6 +15,7 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
+#include <sys/wait.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -864,6 +867,60 @@ static void test_accel(void **state)
 	assert_true(khz > 100000 && khz < 10000000);
 }
 
+/* ---- stopping a recorded process (delete) ---------------------------------------------- */
+
+static void on_term(int sig)
+{
+	(void)sig;
+	_exit(42);
+}
+
+/* A child in a process group of its own that exits 42 at SIGTERM, or
+ * ignores it; returns once it is set up. */
+static pid_t term_child(bool ignore)
+{
+	int p[2];
+	assert_int_equal(pipe(p), 0);
+	pid_t pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		setpgid(0, 0);
+		signal(SIGTERM, ignore ? SIG_IGN : on_term);
+		(void)!write(p[1], "x", 1);
+		for (;;)
+			pause();
+	}
+	char c;
+	assert_int_equal(read(p[0], &c, 1), 1);
+	close(p[0]);
+	close(p[1]);
+	return pid;
+}
+
+static void test_term_wait(void **state)
+{
+	(void)state;
+	int ws = 0;
+	/* the host agent's way (delete, agent.pid): SIGTERM, and it exits */
+	pid_t pid = term_child(false);
+	assert_true(shim_term_wait(pid, 5000, 1000));
+	assert_int_equal(waitpid(pid, &ws, 0), pid);
+	assert_true(WIFEXITED(ws) && WEXITSTATUS(ws) == 42);
+	/* one that ignores SIGTERM is SIGKILLed after the grace */
+	pid = term_child(true);
+	assert_true(shim_term_wait(pid, 100, 5000));
+	assert_int_equal(waitpid(pid, &ws, 0), pid);
+	assert_true(WIFSIGNALED(ws) && WTERMSIG(ws) == SIGKILL);
+	/* QEMU's way (vm.pid): SIGKILL at once */
+	pid = term_child(false);
+	assert_true(shim_kill_wait(pid, 5000));
+	assert_int_equal(waitpid(pid, &ws, 0), pid);
+	assert_true(WIFSIGNALED(ws) && WTERMSIG(ws) == SIGKILL);
+	/* no PID, init: nothing is signalled */
+	assert_true(shim_term_wait(0, 10, 10));
+	assert_true(shim_kill_wait(1, 10));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -874,6 +931,7 @@ int main(void)
 	    cmocka_unit_test(test_oci_policy),
 	    cmocka_unit_test(test_oci_errors), cmocka_unit_test(test_qemu),
 	    cmocka_unit_test(test_accel),     cmocka_unit_test(test_copy),
+	    cmocka_unit_test(test_term_wait),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
