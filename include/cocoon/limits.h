@@ -455,6 +455,47 @@
 /* Largest certificate chain or private key PEM file loaded. */
 #define CC_HTTPD_MAX_PEM_BYTES (1024u * 1024u)
 
+/* ---- KBS client (src/cocoon/kbs_*.c, docs/man/cocoon-kbs-client.md) ---- */
+
+/* Largest answer read from a KBS other than a resource: challenges, tokens
+ * (at most CC_JOSE_MAX_TOKEN_BYTES, in {"token":..}), error bodies,
+ * reference values. Longer answers are cut off with an error. */
+#define CC_KBS_CLIENT_MAX_BODY (4u * 1024u * 1024u + 64u * 1024u)
+
+/* Largest resource answer: the JWE of the largest value the KBS store
+ * keeps (16 MiB, CC_KBS_MAX_VALUE_BYTES) is 4/3 of it as base64url plus
+ * the header. */
+#define CC_KBS_CLIENT_MAX_RESOURCE_BODY (24u * 1024u * 1024u)
+
+/* Longest challenge nonce kept: Trustee's is 44 characters (32 random
+ * bytes); for se it carries a JSON SeAttestationRequest of a few KiB. */
+#define CC_KBS_CLIENT_MAX_NONCE_BYTES (64u * 1024u)
+
+/* Longest "detail" of a Trustee error body shown to the user. */
+#define CC_KBS_CLIENT_MAX_DETAIL_BYTES 1024u
+
+/* Largest file sent as part of a request (policy, init-data, evidence) or
+ * read as a key or token: Trustee's default request body cap
+ * (payload_request_size, 2 MiB). Resource files may be as large as the
+ * store's CC_KBS_MAX_VALUE_BYTES; the server says when its cap is lower. */
+#define CC_KBS_CLIENT_MAX_FILE_BYTES (2u * 1024u * 1024u)
+
+/* Resource GETs per get-resource when the KBS answers 401 (each 401 starts
+ * a new RCAR), and RCAR attempts on transport errors and 5xx answers, 1 s
+ * apart: the guest's kbs_protocol client's numbers. */
+#define CC_KBS_CLIENT_GET_ATTEMPTS 3u
+#define CC_KBS_CLIENT_RCAR_ATTEMPTS 5u
+#define CC_KBS_CLIENT_RCAR_RETRY_MS 1000u
+
+/* Seconds a whole request may take (the guest client's reqwest timeout)
+ * and a connection may take to open. */
+#define CC_KBS_CLIENT_TIMEOUT_S 60
+#define CC_KBS_CLIENT_CONNECT_TIMEOUT_S 10
+
+/* Lifetime of the admin JWT signed with --auth-private-key (kbs-client's
+ * 2 hours). */
+#define CC_KBS_CLIENT_ADMIN_JWT_SECONDS 7200
+
 /* ---- CLI --------------------------------------------------------------- */
 
 /* Deepest directory tree `cocoon policy -d DIR` walks for policies and data. */

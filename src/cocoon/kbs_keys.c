@@ -1,0 +1,110 @@
+/* TEE keys, input files and the admin token's default places for the KBS
+ * client (kbs_client.h). */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "cocoon/buf.h"
+#include "jose_util.h"
+#include "kbs_client.h"
+
+int kbs_tee_key_generate(cj_jwk **ret, cc_error **err)
+{
+	int r = cj_jwk_generate(CJ_GEN_P256, "ECDH-ES+A256KW", ret, err);
+	return r < 0 ? cc_error_wrap(err, "generating the TEE key") : 0;
+}
+
+int kbs_tee_key_from_pem(const char *pem, size_t len, const char *what, cj_jwk **ret,
+                         cc_error **err)
+{
+	cj_jwk *k = NULL;
+	int r = cj_jwk_from_pem(pem, len, NULL, &k, err);
+	if (r < 0)
+		return cc_error_wrap(err, "%s", what);
+	const char *alg = NULL;
+	const char *crv = cj_jwk_crv(k);
+	if (!cj_jwk_is_private(k))
+		r = cc_error_set(err, -EINVAL, "%s: a public key; the TEE key must be private", what);
+	else if (cj_jwk_kty(k) == CJ_KTY_RSA)
+		alg = "RSA-OAEP-256";
+	else if (cj_jwk_kty(k) == CJ_KTY_EC &&
+	         (strcmp(crv, "P-256") == 0 || strcmp(crv, "P-521") == 0))
+		alg = "ECDH-ES+A256KW";
+	else
+		r = cc_error_set(err, -EINVAL,
+		                 "%s: a %s%s%s key; the KBS encrypts to RSA or EC P-256/P-521 keys",
+		                 what, cj_jwk_kty_name(k), crv ? " " : "", crv ? crv : "");
+	if (r >= 0)
+		r = cj_jwk_set_alg(k, alg, err);
+	if (r < 0) {
+		cj_jwk_free(k);
+		return r;
+	}
+	*ret = k;
+	return 0;
+}
+
+int kbs_read_file(const char *path, size_t max, char **ret, size_t *ret_len, cc_error **err)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+	if (fd < 0)
+		return cc_error_set(err, -errno, "%s: %s", path, strerror(errno));
+	struct stat st;
+	int r = 0;
+	char *buf = NULL;
+	size_t len = 0;
+	if (fstat(fd, &st) < 0)
+		r = cc_error_set(err, -errno, "%s: %s", path, strerror(errno));
+	else if (!S_ISREG(st.st_mode))
+		r = cc_error_set(err, -EINVAL, "%s: not a regular file", path);
+	else if ((uint64_t)st.st_size > max)
+		r = cc_error_set(err, -EFBIG, "%s: %lld bytes, more than %zu", path,
+		                 (long long)st.st_size, max);
+	else if ((buf = malloc((size_t)st.st_size + 1)) == NULL)
+		r = cc_error_set(err, -ENOMEM, "%s: out of memory", path);
+	/* read what fstat promised; a file that grew meanwhile is refused */
+	while (r == 0) {
+		size_t want = (size_t)st.st_size + 1 - len;
+		ssize_t n = read(fd, buf + len, want);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			r = cc_error_set(err, -errno, "%s: %s", path, strerror(errno));
+		else if ((size_t)n == want)
+			r = cc_error_set(err, -EFBIG, "%s: grew while it was read", path);
+		else if (n == 0)
+			break;
+		else
+			len += (size_t)n;
+	}
+	close(fd);
+	if (r < 0) {
+		cj_free_secret(buf, buf != NULL ? (size_t)st.st_size + 1 : 0);
+		return r;
+	}
+	buf[len] = '\0';
+	*ret = buf;
+	*ret_len = len;
+	return 0;
+}
+
+char *kbs_default_admin_token_path(void)
+{
+	static const char compose[] = "kbs/config/docker-compose/admin-token";
+	if (access(compose, F_OK) == 0)
+		return strdup(compose);
+	const char *home = getenv("HOME");
+	if (home == NULL || home[0] == '\0')
+		return NULL;
+	cc_buf b;
+	cc_buf_init(&b, 0);
+	if (cc_buf_printf(&b, "%s/.trustee/admin-token", home) < 0)
+		return NULL;
+	if (access(b.p, F_OK) == 0)
+		return cc_buf_steal(&b, NULL);
+	cc_buf_free(&b);
+	return NULL;
+}
