@@ -171,7 +171,26 @@ for _ in $(seq 100); do
 	sleep 0.05
 done
 bench "openssl-s_server-HTTP" "https://127.0.0.1:$sport/hello"
+
+# s_time: one client, one new TLS connection after the other (full
+# handshake, no request) against both servers: handshake latency without
+# wrk's queueing.
+stime() {
+	local name=$1 port=$2 line
+	line=$(timeout $((secs + 20)) openssl s_time -connect "127.0.0.1:$port" -new -time "$secs" \
+		2>/dev/null | grep 'connections in .* real seconds')
+	echo "$name: ${line:-failed}"
+	printf '| %s | %s |\n' "$name" "${line:-failed}" >>"$out/stime.md"
+	[[ -n $line ]] || fail "$name: s_time"
+}
+note "handshakes, one client (openssl s_time -new, ${secs}s each)"
+printf '| server | openssl s_time -new |\n|---|---|\n' >"$out/stime.md"
+stime "openssl s_server" "$sport"
 stop_pid "$spid"
+if start_ours s_time-2workers --workers 2 --cert "$pki/srv.pem" --key "$pki/srv.key"; then
+	stime "cocoon httpd (2 workers)" "$port"
+	stop_pid "$spid"
+fi
 
 if command -v nginx >/dev/null; then
 	note "peer: nginx (2 workers, return 200)"
@@ -213,6 +232,8 @@ fi
 		"load average at the start: $load0."
 	echo
 	cat "$out/table.md"
+	echo
+	cat "$out/stime.md"
 } >"$out/summary.md"
 note "summary ($out/summary.md)"
 cat "$out/summary.md"

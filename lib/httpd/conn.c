@@ -302,10 +302,12 @@ static void conn_attach_cb(evutil_socket_t fd, short what, void *arg)
 	set_phase(c, CONN_HEAD);
 }
 
-static struct bufferevent *new_bev(struct httpd_worker *w, struct event_base *base)
+/* A TLS bufferevent, or a plain one for plain HTTP and for a connection
+ * closed at attach time (never read from: no TLS needed to close it). */
+static struct bufferevent *new_bev(struct httpd_worker *w, struct event_base *base, bool drop)
 {
 	SSL_CTX *ctx = w->h->ssl;
-	if (ctx == NULL)
+	if (ctx == NULL || drop)
 		return bufferevent_socket_new(base, -1, BEV_OPT_CLOSE_ON_FREE);
 	SSL *ssl = SSL_new(ctx);
 	if (ssl == NULL)
@@ -327,14 +329,15 @@ struct bufferevent *httpd_conn_new_bev(struct event_base *base, void *arg)
 	if (c == NULL)
 		return NULL;
 	c->w = w;
-	c->bev = new_bev(w, base);
-	if (c->bev == NULL) {
-		free(c);
-		return NULL;
-	}
 	unsigned n = atomic_fetch_add(&h->nconns, 1) + 1;
 	c->reject = n > h->o.max_conns;
 	c->drop = n > h->o.max_conns + CC_HTTPD_REJECT_SLACK;
+	c->bev = new_bev(w, base, c->drop);
+	if (c->bev == NULL) {
+		atomic_fetch_sub(&h->nconns, 1);
+		free(c);
+		return NULL;
+	}
 	/* Our reference keeps the bufferevent until we attach, even if evhttp
 	 * frees it first. */
 	bufferevent_incref(c->bev);

@@ -79,6 +79,21 @@ static void peer_text(struct evhttp_request *ev, char *buf, size_t n)
 		snprintf(buf, n, "%s:%u", a, (unsigned)port);
 }
 
+/* Refuses the framings a proxy in front could read differently (request
+ * smuggling, RFC 9112 §6.3): Content-Length twice, or together with
+ * Transfer-Encoding. */
+static int framing_check(struct evkeyvalq *h, cc_error **err)
+{
+	size_t cl = 0, te = 0;
+	for (struct evkeyval *kv = h->tqh_first; kv != NULL; kv = kv->next.tqe_next) {
+		cl += strcasecmp(kv->key, "Content-Length") == 0;
+		te += strcasecmp(kv->key, "Transfer-Encoding") == 0;
+	}
+	if (cl > 1 || (cl > 0 && te > 0))
+		return cc_error_set(err, -EINVAL, "ambiguous body framing");
+	return 0;
+}
+
 static int req_init(struct cc_httpd_req *q, struct evhttp_request *ev, bool tls, cc_error **err)
 {
 	memset(q, 0, sizeof(*q));
@@ -87,12 +102,15 @@ static int req_init(struct cc_httpd_req *q, struct evhttp_request *ev, bool tls,
 	q->headers = evhttp_request_get_input_headers(ev);
 	q->method = method_name(evhttp_request_get_command(ev));
 	peer_text(ev, q->peer, sizeof(q->peer));
+	int r = framing_check(q->headers, err);
+	if (r < 0)
+		return r;
 	const struct evhttp_uri *u = evhttp_request_get_evhttp_uri(ev);
 	const char *raw = u != NULL ? evhttp_uri_get_path(u) : NULL;
 	if (raw == NULL || raw[0] != '/')
 		return cc_error_set(err, -EINVAL, "the request path does not start with '/'");
 	size_t n;
-	int r = cc_httpd_path_decode(raw, strlen(raw), &q->path, &n, err);
+	r = cc_httpd_path_decode(raw, strlen(raw), &q->path, &n, err);
 	if (r < 0)
 		return r;
 	q->query = evhttp_uri_get_query(u);
@@ -177,14 +195,18 @@ void httpd_on_request(struct evhttp_request *ev, void *arg)
 	struct cc_httpd_req q;
 	cc_error *e = NULL;
 	int status;
+	bool close = w->draining;
 	if (req_init(&q, ev, h->ssl != NULL, &e) < 0) {
+		/* The message names the fault and never echoes client bytes. */
 		status = cc_error_code(e) == -ENOMEM ? 503 : 400;
-		plain_answer(&resp, status == 503 ? "out of memory\n" : "bad request path\n");
+		evhttp_add_header(resp.out, "Content-Type", "text/plain");
+		evbuffer_add_printf(resp.body, "%s\n", cc_error_message(e));
 		cc_error_free(e);
+		close = true;
 	} else {
 		status = run_handler(h, &q, &resp);
 	}
-	if (w->draining)
+	if (close)
 		evhttp_add_header(resp.out, "Connection", "close");
 	/* The answer may be written, the request and even the connection freed
 	 * inside evhttp_send_reply(): only locals after it. */

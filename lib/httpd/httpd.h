@@ -36,10 +36,12 @@ typedef struct cc_httpd_opts {
 	/* PEM files: the certificate chain (leaf first) and its private key.
 	 * Both set = HTTPS (TLS 1.2 and 1.3) on every socket; both NULL =
 	 * plain HTTP, which is refused on a non-loopback address unless
-	 * insecure_http is set (Trustee's `insecure_http`). */
+	 * insecure_non_loopback is set (development only; not Trustee's
+	 * `insecure_http`, which only chooses HTTP over HTTPS). Only read by
+	 * cc_httpd_new(), like the socket strings. */
 	const char *certificate;
 	const char *private_key;
-	bool insecure_http;
+	bool insecure_non_loopback;
 	size_t max_body_bytes;      /* 0 = CC_HTTPD_MAX_BODY_BYTES */
 	size_t max_header_bytes;    /* 0 = CC_HTTPD_MAX_HEADER_BYTES */
 	unsigned header_timeout_ms; /* 0 = CC_HTTPD_HEADER_TIMEOUT_MS */

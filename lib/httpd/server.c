@@ -64,8 +64,9 @@ static int opts_check(cc_httpd *h, cc_error **err)
 	return 0;
 }
 
-/* Parses every address; plain HTTP only on loopback unless insecure_http
- * (issue 6: "any non-loopback address requires HTTPS"). */
+/* Parses every address; plain HTTP only on loopback unless
+ * insecure_non_loopback (issue 6: "any non-loopback address requires
+ * HTTPS"). */
 static int addrs_check(cc_httpd *h, cc_error **err)
 {
 	for (size_t i = 0; i < h->o.n_sockets; i++) {
@@ -73,12 +74,12 @@ static int addrs_check(cc_httpd *h, cc_error **err)
 		int r = httpd_addr_parse(s != NULL ? s : "", &h->addrs[i], err);
 		if (r < 0)
 			return r;
-		if (h->o.certificate == NULL && !h->o.insecure_http &&
+		if (h->o.certificate == NULL && !h->o.insecure_non_loopback &&
 		    !httpd_addr_is_loopback(&h->addrs[i]))
 			return cc_error_set(err, -EACCES,
-			                    "socket %s: plain HTTP is served on loopback addresses only; "
-			                    "give a certificate and private key for HTTPS, or set "
-			                    "insecure_http",
+			                    "socket %s: plain HTTP is served on loopback addresses only "
+			                    "(anyone on the network could read and change it); give a "
+			                    "certificate and private key for HTTPS",
 			                    s);
 	}
 	h->n_sockets = h->o.n_sockets;
@@ -351,7 +352,7 @@ int cc_httpd_start(cc_httpd *h, cc_error **err)
 	pthread_mutex_lock(&h->mu);
 	if (h->started || h->stopped) {
 		pthread_mutex_unlock(&h->mu);
-		return cc_error_set(err, -EALREADY, "http server: already started");
+		return cc_error_set(err, -EALREADY, "http server: already started or shut down");
 	}
 	/* Workers take no signal: SIGPIPE from a write to a closed socket
 	 * becomes EPIPE, and the process's signals go to its own threads. */

@@ -7,8 +7,9 @@
  *       [--verbose]
  *
  * Prints "ready PORT[ PORT...]" once listening, serves until SIGTERM or
- * SIGINT, then shuts down with the grace (a dedicated signal thread: the
- * main one) and prints "shutdown ok" or "shutdown cut". A start-up error is
+ * SIGINT, then shuts down with the grace (default CC_HTTPD_SHUTDOWN_GRACE_MS)
+ * from the thread that waits for the signals (main; the workers block them)
+ * and prints "shutdown ok" or "shutdown cut". A start-up error is
  * printed as the library words it, exit status 1.
  *
  * Handlers: GET /hello; POST|PUT /echo (body back, X-Body-Len);
@@ -213,7 +214,7 @@ int main(int argc, char **argv)
 	for (int i = 1; i < argc; i++) {
 		const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
 		if (strcmp(a, "--insecure") == 0) {
-			o.insecure_http = true;
+			o.insecure_non_loopback = true;
 			continue;
 		}
 		if (strcmp(a, "--verbose") == 0) {
