@@ -386,6 +386,46 @@
  * so that it never holds the write lock for long). */
 #define CC_KBS_STORE_SWEEP_BATCH 512u
 
+/* ---- KBS server (src/kbs, docs/kbs.md) ---------------------------------- */
+
+/* Live RCAR sessions at once (an /auth past it is refused until the sweep
+ * or expiry frees some): each is a store row of about 1 KiB. */
+#define CC_KBS_MAX_SESSIONS 100000u
+
+/* Seconds between two sweeps of expired sessions (Trustee's 60 s). */
+#define CC_KBS_SWEEP_INTERVAL_S 60u
+
+/* Largest configuration file, policy text (resource or attestation), and
+ * key or token file in the state directory. */
+#define CC_KBS_MAX_CONFIG_BYTES (1u * 1024u * 1024u)
+#define CC_KBS_MAX_POLICY_BYTES (1u * 1024u * 1024u)
+#define CC_KBS_MAX_STATE_FILE_BYTES (64u * 1024u)
+
+/* Reference values one RVPS message may register. */
+#define CC_KBS_MAX_RV_PER_MESSAGE 1024u
+
+/* Admin identity providers, ACL rules, token trust files
+ * (trusted_certs_paths + trusted_jwk_sets) and extra tee-pubkey pointers
+ * a configuration may name. */
+#define CC_KBS_MAX_ADMIN_IDPS 32u
+#define CC_KBS_MAX_ADMIN_ACLS 256u
+#define CC_KBS_MAX_TRUST_FILES 64u
+#define CC_KBS_MAX_TEEKEY_PATHS 16u
+
+/* Evaluation caps of the KBS's Rego policies (resource and attestation):
+ * Trustee's policies take a few thousand steps; a runaway one is stopped
+ * long before it stalls a worker. */
+#define CC_KBS_POLICY_MAX_STEPS 10000000ull
+#define CC_KBS_POLICY_MAX_MEMORY (64u * 1024u * 1024u)
+
+/* Attestation policies compiled and kept per worker thread (default_cpu,
+ * default_gpu and a few of the operator's); more are recompiled on use. */
+#define CC_KBS_MAX_CACHED_POLICIES 16u
+
+/* Distinct resource paths the resource_path metric label tracks; further
+ * paths are counted under resource_path="other". */
+#define CC_KBS_MAX_METRIC_PATHS 1024u
+
 /* ---- TPM attester and verifier (lib/attest/tpm_*.c, docs/attest-tpm.md) - */
 
 /* Largest TPM evidence JSON text read as a whole (the tools and the fuzz
