@@ -216,21 +216,21 @@ def stop_all():
         vm.stop()
 
 
-def qemu_argv(image, accel, append, console, machine="microvm", extra=()):
+def qemu_argv(image, accel, append, console, machine="microvm", extra=(), memory=256):
     """A QEMU command line for the image, its serial console written to the
-    file console. microvm boots the PVH vmlinux, q35 the bzImage (a PVH
-    vmlinux on q35 loses its ACPI tables with a large initrd: machine.md
-    section 1.3)."""
+    file console, memory MiB of guest memory. microvm boots the PVH
+    vmlinux, q35 the bzImage (a PVH vmlinux on q35 loses its ACPI tables
+    with a large initrd: machine.md section 1.3)."""
     kernel_file = image["vmlinux"] if machine == "microvm" else image["vmlinuz"]
-    return [QEMU, "-accel", accel, "-M", machine, "-m", "256", "-smp", "1",
+    return [QEMU, "-accel", accel, "-M", machine, "-m", str(memory), "-smp", "1",
             "-nodefaults", "-no-user-config", "-display", "none", "-no-reboot",
             "-serial", "file:" + console,
             "-kernel", kernel_file, "-initrd", image["initrd"],
             "-append", append] + list(extra)
 
 
-def boot(image, accel, append, console, machine="microvm", extra=()):
-    return VM(qemu_argv(image, accel, append, console, machine, extra), console)
+def boot(image, accel, append, console, machine="microvm", extra=(), memory=256):
+    return VM(qemu_argv(image, accel, append, console, machine, extra, memory), console)
 
 
 def accel(image, scratch, cache):

@@ -10,6 +10,12 @@ attestation will use). Each checks the marker, that cgroup2 is mounted at
 virtio device got its driver, and that QEMU exits with status 0 on its own.
 The accelerator is chosen as guestlib.accel() says (TCG on the CI machine).
 
+A third boot gives a 128 MiB guest an image that unpacks to more than its
+memory holds (an 80 MB file of zeros, tiny compressed): the kernel stops
+unpacking ("Initramfs unpacking failed: write error") and starts /init
+anyway; /init must say so and power off instead of going on with files
+missing.
+
 Usage: test_boot.py KERNEL_CACHE_DIR SCRATCH_DIR   (run by meson; exits 77
 when QEMU or the Debian packages are missing)
 """
@@ -22,6 +28,9 @@ import guestlib as g  # noqa: E402
 
 MARKER_TIMEOUT = 90  # s; a TCG boot takes 3-9 s here, 5x that on a loaded machine
 EXIT_TIMEOUT = 30
+# an /var/zeros this big does not fit a 128 MiB guest's rootfs (tmpfs, half
+# the memory)
+BIG_FILE_BYTES = 80 * 1000 * 1000
 
 
 def module_count(image):
@@ -57,6 +66,26 @@ def boot_once(image, accel, scratch, machine, device):
     vm.stop()
 
 
+def too_big(scratch, cache, accel):
+    zeros = os.path.join(scratch, "zeros")
+    with open(zeros, "wb") as f:
+        f.truncate(BIG_FILE_BYTES)
+    image = g.build(os.path.join(scratch, "big"), "--level", "3",
+                    "--extra", zeros + ":/var/zeros", cache=cache)
+    os.unlink(zeros)
+    console = os.path.join(scratch, "big.console")
+    vm = g.boot(image, accel, g.append_line("cocoon.test=too-big"), console, memory=128)
+    rc = vm.wait_exit(MARKER_TIMEOUT)
+    text = vm.text()
+    g.check("image larger than guest memory: /init says so and powers off",
+            rc == 0 and "cocoon-init: FATAL: the initramfs was not unpacked whole "
+            "(Initramfs unpacking failed: write error)" in text
+            and "COCOON-TEST too-big" not in text,
+            "status %s, console:\n%s" % (rc, text[-2000:]))
+    print("# image larger than guest memory: QEMU exited after %.2f s" % vm.elapsed())
+    vm.stop()
+
+
 def main():
     cache, scratch = g.setup("boot")
     t = time.monotonic()
@@ -67,6 +96,7 @@ def main():
     try:
         boot_once(image, accel, scratch, "microvm", "virtio-rng-device")
         boot_once(image, accel, scratch, "q35", "virtio-rng-pci")
+        too_big(scratch, cache, accel)
     finally:
         rc = g.finish()
     return rc
