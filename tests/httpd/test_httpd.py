@@ -428,6 +428,27 @@ def test_connection_cap():
     s.stop()
 
 
+def test_tls_edges(pki):
+    import ssl
+    s = Server("--listen", "127.0.0.1:0", "--cert", pki("srv.pem"), "--key", pki("srv.key"),
+               "--max-conns", "1", "--header-timeout", "1000")
+    held = raw(s.port, b"", read=False)  # TCP only, never a ClientHello
+    time.sleep(0.2)
+    ctx = ssl.create_default_context(cafile=pki("ca.pem"))
+    tls = ctx.wrap_socket(socket.create_connection(("127.0.0.1", s.port), timeout=5),
+                          server_hostname="localhost")
+    ans = tls.recv(4096)
+    tls.close()
+    check("over the cap over TLS: 503 after the handshake", ans.startswith(b"HTTP/1.1 503"), ans)
+    took = closed_within(held, 4)
+    held.close()
+    check("a connection that never starts TLS is cut at the head deadline",
+          took is not None and took <= 2.5, took)
+    check("the slot is free again", status_of("--cacert", pki("ca.pem"),
+                                             url(s, "/hello", "https")) == "200")
+    s.stop()
+
+
 def test_shutdown():
     s = Server("--listen", "127.0.0.1:0", "--workers", "2", "--grace", "5000")
     slow = subprocess.Popen(["curl", "-sS", "--max-time", "15", "-w", " %{http_code}",
@@ -549,6 +570,7 @@ def main():
         test_limits(pki)
         test_deadlines()
         test_connection_cap()
+        test_tls_edges(pki)
         test_shutdown()
         test_parsers_through_server()
         test_log()
