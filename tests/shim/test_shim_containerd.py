@@ -253,6 +253,8 @@ def agent_leftovers():
 
 
 def agent_log():
+    if AGENT_LOG is None:  # part 1 did not run
+        return ""
     try:
         with open(AGENT_LOG) as f:
             return f.read()
@@ -833,9 +835,11 @@ def part_qemu(ctd):
     if missing or not os.path.exists("/bin/busybox") or not os.path.exists("/usr/bin/crun"):
         print("SKIP part 2 (QEMU): missing %s" % (missing or "busybox-static/crun"))
         return
-    if not (REAL_AGENT and os.access(REAL_AGENT, os.X_OK)) or REG is None:
-        print("SKIP part 2 (QEMU): %s" % ("cocoon-agent is not built" if REG else
-                                          "no docker-registry, skopeo or umoci for the image"))
+    if not (REAL_AGENT and os.access(REAL_AGENT, os.X_OK)):
+        print("SKIP part 2 (QEMU): cocoon-agent is not built")
+        return
+    if REG is None:
+        print("SKIP part 2 (QEMU): no docker-registry, skopeo or umoci for the image")
         return
     RAN.append("part 2")
     reg = REG
