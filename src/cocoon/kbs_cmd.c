@@ -194,10 +194,7 @@ static int tee_ctx_init(const struct tee_args *t, bool need_attester, struct tee
 {
 	memset(c, 0, sizeof(*c));
 	int r = 0;
-	if (t->init_file != NULL && t->init_text != NULL)
-		r = cc_error_set(err, -EINVAL, "give init-data as --init-data FILE or as INIT_DATA, "
-		                               "not both");
-	else if (t->init_file != NULL)
+	if (t->init_file != NULL)
 		r = kbs_read_file(t->init_file, CC_KBS_CLIENT_MAX_FILE_BYTES, &c->init_data,
 		                  &c->init_len, err);
 	else if (t->init_text != NULL) {
@@ -244,6 +241,12 @@ static int parse_tee_verb(int argc, char **argv, const struct option *opts,
 	}
 	if (argc - optind == 1)
 		t->init_text = argv[optind];
+	if (t->init_file != NULL && t->init_text != NULL) {
+		fprintf(stderr, "cocoon kbs %s: give init-data as --init-data FILE or as INIT_DATA, "
+		                "not both\n",
+		        argv[0]);
+		return -1;
+	}
 	return 1;
 }
 

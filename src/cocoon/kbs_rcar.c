@@ -69,8 +69,8 @@ static int rcar_once(kbs_http *h, const struct kbs_rcar *o, char **ret_token, bo
 	}
 	if (rc >= 0)
 		rc = kbs_token_parse(r.body.p, r.body.len, ret_token, err);
-	else if (*ret_final == false && (rc == -EINVAL || rc == -E2BIG || rc == -ENOTSUP))
-		*ret_final = true; /* a malformed answer is not retried */
+	else if (rc == -EINVAL || rc == -E2BIG || rc == -EFBIG || rc == -ENOTSUP || rc == -EPROTO)
+		*ret_final = true; /* a malformed or oversized answer, a TLS failure */
 	kbs_http_resp_clear(&r);
 	free(body);
 	free(nonce);
