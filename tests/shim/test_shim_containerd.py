@@ -431,7 +431,7 @@ def part_none(ctd):
           in_order(agent_log()[mark:], ["WriteStdin", "CloseStdin"]), agent_log()[mark:][-800:])
 
     # a pty: ctr run -t on a terminal of 30x100
-    out, rc = run_tty(ctd, cfg, extra=p1(), script=TTY_SCRIPT_BB)
+    out, rc = run_tty(ctd, cfg, extra=p1())
     check("ctr run -t: the process has a terminal", b"/dev/pts/" in out, out)
     check("ctr run -t: ResizePty set the terminal's size", b"30 100" in out, out)
     check("ctr run -t: exit code", rc == 0, rc)
@@ -468,12 +468,10 @@ def part_none(ctd):
     check("containerd made no snapshot", len(r.stdout.decode().splitlines()) <= 1, r.stdout)
 
 
-# ctr resizes right after Start: the script waits for it
-TTY_SCRIPT = ("tty; for i in 1 2 3 4 5 6 7 8 9 10; do s=$(stty size); "
-              "[ \"$s\" != \"0 0\" ] && break; sleep 0.2; done; echo $s")
-# busybox's stty prints nothing (and an error) for a 0x0 terminal
-TTY_SCRIPT_BB = ("tty; for i in 1 2 3 4 5 6 7 8 9 10; do s=$(stty size 2>/dev/null); "
-                 "[ -n \"$s\" ] && [ \"$s\" != \"0 0\" ] && break; sleep 0.2; done; echo $s")
+# ctr resizes right after Start: the script waits for it (busybox's stty
+# prints nothing, and an error, for a 0x0 terminal)
+TTY_SCRIPT = ("tty; for i in 1 2 3 4 5 6 7 8 9 10; do s=$(stty size 2>/dev/null); "
+              "[ -n \"$s\" ] && [ \"$s\" != \"0 0\" ] && break; sleep 0.2; done; echo $s")
 
 
 def run_tty(ctd, cfg, cid="c3", image=None, extra=(), script=TTY_SCRIPT):
