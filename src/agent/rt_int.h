@@ -16,7 +16,7 @@
 
 #include <jansson.h>
 
-#include "rt_limits.h"
+#include "cocoon/limits.h"
 #include "rt_reap.h"
 #include "runtime.h"
 

@@ -7,7 +7,7 @@
 #include <sys/time.h>
 #include <unistd.h>
 
-#include "rt_limits.h"
+#include "cocoon/limits.h"
 #include "rt_nl.h"
 
 #define NL_RECV_BUF 32768

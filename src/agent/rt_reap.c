@@ -21,7 +21,7 @@
 #include <unistd.h>
 
 #include "cocoon/cleanup.h"
-#include "rt_limits.h"
+#include "cocoon/limits.h"
 #include "rt_reap.h"
 #include "runtime.h"
 
