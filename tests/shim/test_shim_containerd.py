@@ -925,6 +925,10 @@ def guest_pull(ctd, cfg, image):
     r = ctd.ctr("task", "exec", "--exec-id", "x2", "q4", "/bin/cat", "/etc/motd")
     check("guest pull: a bind-mounted host file is in the container (CopyFile)",
           r.stdout == b"copied into the guest\n", r)
+    r = ctd.ctr("task", "ps", "q4")
+    lines = r.stdout.decode().split()
+    check("guest pull: ctr task ps lists the pod's pid (the VM's, as Kata's shim answers)",
+          r.returncode == 0 and len(lines) >= 3 and lines[2].isdigit(), r)
     r = ctd.ctr("task", "metrics", "q4")
     check("guest pull: ctr task metrics (the guest's cgroup)",
           r.returncode == 0 and b"pids.current" in r.stdout, r)
