@@ -119,14 +119,8 @@ int kbs_as_evaluate(struct kbs_worker *w, const char *tee, const struct kbs_atte
 	struct kbs_initdata init = {0};
 	json_t *rd = NULL;
 	uint8_t dg[48];
-	cj_jwk *k = NULL;
-	/* the key the resource will be encrypted to must be usable */
-	int r = cj_jwk_from_tee_pubkey(a->tee_pubkey, &k, err);
-	cj_jwk_free(k);
-	if (r < 0)
-		cc_error_wrap(err, "runtime-data.tee-pubkey");
-	if (r == 0)
-		r = kbs_runtime_data(a->tee_pubkey, a->nonce, a->additional_evidence, &rd, dg, err);
+	/* (the tee-pubkey was checked when the Attestation was parsed) */
+	int r = kbs_runtime_data(a->tee_pubkey, a->nonce, a->additional_evidence, &rd, dg, err);
 	if (r == 0 && a->init_data_format != NULL)
 		r = kbs_initdata_parse(a->init_data_format, a->init_data_body, a->init_data_body_len,
 		                       &init, err);

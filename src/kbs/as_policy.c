@@ -73,9 +73,15 @@ int kbs_as_policy_install_defaults(kbs_store *st, cc_error **err)
 	} d[] = {{"default_cpu", kbs_policy_ear_cpu, &kbs_policy_ear_cpu_len},
 	         {"default_gpu", kbs_policy_ear_gpu, &kbs_policy_ear_gpu_len}};
 	for (size_t i = 0; i < sizeof(d) / sizeof(d[0]); i++) {
+		cc_error *e = NULL;
 		int r = kbs_store_put(st, KBS_NS_ATTESTATION_POLICY, d[i].id, strlen(d[i].id), d[i].src,
-		                      *d[i].len, 0, KBS_PUT_CREATE, err);
-		if (r < 0 && r != -EEXIST)
+		                      *d[i].len, 0, KBS_PUT_CREATE, &e);
+		if (r == -EEXIST) { /* installed before: never overwritten */
+			cc_error_free(e);
+			continue;
+		}
+		cc_error_move(err, &e);
+		if (r < 0)
 			return cc_error_wrap(err, "installing attestation policy %s", d[i].id);
 	}
 	return 0;

@@ -10,6 +10,8 @@
 #include "kbs_util.h"
 
 static int vbad(const struct cfg_reader *rd, const toml_value *v, const char *key,
+                const char *fmt, va_list ap) __attribute__((format(printf, 4, 0)));
+static int vbad(const struct cfg_reader *rd, const toml_value *v, const char *key,
                 const char *fmt, va_list ap)
 {
 	char msg[512];
@@ -18,6 +20,9 @@ static int vbad(const struct cfg_reader *rd, const toml_value *v, const char *ke
 	if (key != NULL)
 		return cc_error_set_at(rd->err, -EINVAL, "config_error", rd->file, (int)line, 0,
 		                       "%s%s%s: %s", rd->section, *rd->section ? "." : "", key, msg);
+	if (*rd->section == '\0')
+		return cc_error_set_at(rd->err, -EINVAL, "config_error", rd->file, (int)line, 0,
+		                       "%s", msg);
 	return cc_error_set_at(rd->err, -EINVAL, "config_error", rd->file, (int)line, 0,
 	                       "[%s]: %s", rd->section, msg);
 }

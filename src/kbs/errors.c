@@ -59,6 +59,8 @@ void kbs_reply_free(struct kbs_reply *r)
 }
 
 static int vfail(struct kbs_reply *rep, enum kbs_errv v, const char *fmt, va_list ap)
+	__attribute__((format(printf, 3, 0)));
+static int vfail(struct kbs_reply *rep, enum kbs_errv v, const char *fmt, va_list ap)
 {
 	char detail[1024];
 	size_t n = (size_t)snprintf(detail, sizeof(detail), "%s", variants[v].prefix);
@@ -96,8 +98,11 @@ int kbs_fail(struct kbs_reply *rep, enum kbs_errv v, const char *fmt, ...)
 
 int kbs_fail_err(struct kbs_reply *rep, enum kbs_errv v, const char *what, cc_error *e)
 {
+	/* file:line:col: kind: message, for a policy's errors */
+	char *m = cc_error_format(e);
 	int r = kbs_fail(rep, v, "%s%s%s", what != NULL ? what : "", what != NULL ? ": " : "",
-	                 cc_error_message(e));
+	                 m != NULL ? m : cc_error_message(e));
+	free(m);
 	cc_error_free(e);
 	return r;
 }

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "jose_jcs.h"
+#include "jose_jwk.h"
 #include "jose_util.h"
 #include "rcar.h"
 
@@ -130,6 +131,15 @@ static int init_data_of(const json_t *init, struct kbs_attestation *a, cc_error 
 	return 0;
 }
 
+/* The key the resource will be encrypted to must be one the KBS can use. */
+static int tee_pubkey_ok(const json_t *k, cc_error **err)
+{
+	cj_jwk *jwk = NULL;
+	int r = cj_jwk_from_tee_pubkey(k, &jwk, err);
+	cj_jwk_free(jwk);
+	return r < 0 ? cc_error_wrap(err, "deserialize Attestation: runtime-data.tee-pubkey") : 0;
+}
+
 int kbs_rcar_parse_attestation(const uint8_t *body, size_t len, struct kbs_attestation *ret,
                                cc_error **err)
 {
@@ -154,7 +164,7 @@ int kbs_rcar_parse_attestation(const uint8_t *body, size_t len, struct kbs_attes
 		r = bad(err, "missing `tee-evidence.primary_evidence`");
 	else if (add != NULL && !json_is_string(add))
 		r = bad(err, "`tee-evidence.additional_evidence` is not a string");
-	else
+	else if ((r = tee_pubkey_ok(a.tee_pubkey, err)) == 0)
 		r = init_data_of(json_object_get(a.json, "init-data"), &a, err);
 	if (r < 0) {
 		kbs_attestation_clear(&a);

@@ -35,12 +35,16 @@ int kbs_res_policy_install(const struct kbs_config *c, kbs_store *st, cc_error *
 			cc_error_wrap(err, "[policy_engine] policy_path");
 		src = text;
 	}
+	cc_error *e = NULL;
 	if (r == 0)
 		r = kbs_store_put(st, KBS_NS_KBS, KBS_RES_POLICY_KEY, strlen(KBS_RES_POLICY_KEY), src, len,
-		                  0, KBS_PUT_CREATE, err);
+		                  0, KBS_PUT_CREATE, &e);
 	free(text);
-	if (r == -EEXIST)
+	if (r == -EEXIST) { /* installed before: never overwritten */
+		cc_error_free(e);
 		return 0;
+	}
+	cc_error_move(err, &e);
 	return r < 0 ? cc_error_wrap(err, "installing the resource policy") : 0;
 }
 

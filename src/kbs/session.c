@@ -144,11 +144,16 @@ int kbs_session_get(kbs_store *st, const char *id, size_t id_len, int64_t now,
 		return cc_error_set(err, -ENOENT, "the kbs-session-id cookie is not a session id");
 	uint8_t *v = NULL;
 	size_t n = 0;
-	int r = kbs_store_get(st, KBS_NS_SESSION, id, id_len, &v, &n, NULL, err);
-	if (r == -ENOENT)
+	cc_error *e = NULL;
+	int r = kbs_store_get(st, KBS_NS_SESSION, id, id_len, &v, &n, NULL, &e);
+	if (r == -ENOENT) {
+		cc_error_free(e);
 		return cc_error_set(err, r, "no such session (unknown or expired)");
-	if (r < 0)
+	}
+	if (r < 0) {
+		cc_error_move(err, &e);
 		return r;
+	}
 	struct kbs_session s;
 	r = kbs_session_parse(v, n, &s, err);
 	kbs_store_value_free(v, n);
