@@ -157,18 +157,45 @@ static size_t on_header(char *p, size_t size, size_t nmemb, void *ud)
 	return size * nmemb;
 }
 
+/* Makes room for n more bytes (and the NUL), moving the body to a new
+ * buffer and wiping the old one (it may hold a token): no stale copy is
+ * left behind as realloc would leave it. */
+static int body_room(cc_buf *b, size_t n, size_t max)
+{
+	if (b->p != NULL && n < b->cap - b->len)
+		return 0;
+	size_t cap = b->cap ? b->cap : 4096;
+	while (cap - b->len <= n)
+		cap = cap > (max + 1) / 2 ? max + 1 : cap * 2;
+	char *q = malloc(cap);
+	if (q == NULL)
+		return -ENOMEM;
+	if (b->p != NULL) {
+		memcpy(q, b->p, b->len + 1);
+		OPENSSL_cleanse(b->p, b->cap);
+		free(b->p);
+	}
+	b->p = q;
+	b->cap = cap;
+	return 0;
+}
+
 static size_t on_body(char *p, size_t size, size_t nmemb, void *ud)
 {
 	struct xfer *x = ud;
 	size_t n = size * nmemb;
-	if (n > x->max_body - x->r->body.len) {
+	cc_buf *b = &x->r->body;
+	if (n > x->max_body - b->len) {
 		x->abort_rc = -EFBIG;
 		return 0;
 	}
-	if (cc_buf_add(&x->r->body, p, n) < 0) {
+	if (body_room(b, n, x->max_body) < 0) {
 		x->abort_rc = -ENOMEM;
 		return 0;
 	}
+	memcpy(b->p + b->len, p, n);
+	b->len += n;
+	b->p[b->len] = '\0';
 	return n;
 }
 

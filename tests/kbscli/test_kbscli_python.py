@@ -37,7 +37,6 @@ import shutil
 import socket
 import ssl
 import struct
-import subprocess
 import sys
 import threading
 import time
@@ -56,10 +55,9 @@ except ImportError:
     sys.exit(77)
 
 sys.dont_write_bytecode = True
-sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "image"))
-from itlib import PROCS, TMP, check, finish  # noqa: E402
-
-COCOON = os.path.abspath(sys.argv[1]) if len(sys.argv) > 1 else ""
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from kbsclilib import COCOON, kbs_cli, keyfile, openssl, start_swtpm  # noqa: E402
+from itlib import TMP, check, finish  # noqa: E402
 ERR_PREFIX = "https://github.com/confidential-containers/kbs/errors/"
 HASHES = {"sha256": hashlib.sha256, "sha384": hashlib.sha384, "sha512": hashlib.sha512}
 
@@ -474,30 +472,7 @@ def serve(kbs, tls=None):
     return srv, srv.server_address[1]
 
 
-# ---- the client ---------------------------------------------------------
-
-CLEAN_HOME = os.path.join(TMP, "home")
-CLEAN_CWD = os.path.join(TMP, "cwd")
-
-
-def kbs_cli(*args, cwd=None, home=None, raw=False):
-    env = {k: v for k, v in os.environ.items() if "proxy" not in k.lower()}
-    env["HOME"] = home or CLEAN_HOME
-    p = subprocess.run([COCOON, "kbs"] + list(args), capture_output=True, env=env,
-                       cwd=cwd or CLEAN_CWD, timeout=120)
-    if raw:
-        return p.returncode, p.stdout, p.stderr.decode(errors="replace")
-    return p.returncode, p.stdout.decode(errors="replace"), p.stderr.decode(errors="replace")
-
-
-def openssl(*args):
-    subprocess.run(["openssl"] + list(args), check=True, capture_output=True)
-
-
-def keyfile(name, *genpkey_args):
-    path = os.path.join(TMP, name)
-    openssl("genpkey", *genpkey_args, "-out", path)
-    return path
+# ---- checks -------------------------------------------------------------
 
 
 def no_problems(kbs, name):
@@ -877,44 +852,12 @@ def https(kbs):
     srv.shutdown()
 
 
-def free_port_pair():
-    for _ in range(50):
-        s = socket.socket()
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-        s.close()
-        t = socket.socket()
-        try:
-            t.bind(("127.0.0.1", port + 1))
-            return port
-        except OSError:
-            continue
-        finally:
-            t.close()
-    raise RuntimeError("no free port pair")
-
-
 def tpm(kbs, url):
-    if shutil.which("swtpm") is None:
+    started = start_swtpm("swtpm")
+    if started is None:
         print("# swtpm not installed: the tpm attester part is skipped")
         return
-    state = os.path.join(TMP, "swtpm")
-    os.makedirs(state)
-    port = free_port_pair()
-    log = open(os.path.join(TMP, "swtpm.log"), "w")
-    p = subprocess.Popen(["swtpm", "socket", "--tpm2",
-                          "--server", "type=tcp,port=%d,bindaddr=127.0.0.1" % port,
-                          "--ctrl", "type=tcp,port=%d,bindaddr=127.0.0.1" % (port + 1),
-                          "--tpmstate", "dir=" + state, "--flags", "not-need-init,startup-clear"],
-                         stdout=log, stderr=subprocess.STDOUT)
-    PROCS.append(p)
-    for _ in range(100):
-        try:
-            socket.create_connection(("127.0.0.1", port), timeout=0.5).close()
-            break
-        except OSError:
-            time.sleep(0.05)
-    tcti = "swtpm:host=127.0.0.1,port=%d" % port
+    p, tcti = started
     kbs.reset()
     kbs.expect_tee = "tpm"
     kbs.resources["tpm/key/1"] = b"for the TPM guest"
@@ -939,8 +882,6 @@ def tpm(kbs, url):
 def main():
     if not COCOON:
         raise RuntimeError("usage: test_kbscli_python.py COCOON")
-    os.makedirs(CLEAN_HOME)
-    os.makedirs(CLEAN_CWD)
     kbs = PyKBS()
     srv, port = serve(kbs)
     url = "http://127.0.0.1:%d" % port
