@@ -147,7 +147,7 @@ static void log_request(const cc_httpd *h, const char *method, const char *path,
 	clock_gettime(CLOCK_MONOTONIC, &t1);
 	double ms = (double)(t1.tv_sec - t0->tv_sec) * 1e3 + (double)(t1.tv_nsec - t0->tv_nsec) / 1e6;
 	char safe[256];
-	log_safe(path != NULL ? path : "(bad path)", safe, sizeof(safe));
+	log_safe(path != NULL ? path : "(refused before decoding)", safe, sizeof(safe));
 	cc_log_msg(h->o.log, CC_LOG_DEBUG, "%s %s %d %.3f ms", method, safe, status, ms);
 }
 
