@@ -40,8 +40,12 @@ void cc_log_msg(cc_log *l, enum cc_log_level lvl, const char *fmt, ...)
 		return;
 	va_list ap;
 	va_start(ap, fmt);
+	/* one line whole, even with other threads logging (lib/httpd's
+	 * workers): stdio's lock held across the three calls */
+	flockfile(stderr);
 	fprintf(stderr, "%s: %s: ", l ? l->prog : "cocoon", names[lvl]);
 	vfprintf(stderr, fmt, ap);
 	fputc('\n', stderr);
+	funlockfile(stderr);
 	va_end(ap);
 }
