@@ -38,16 +38,16 @@ static void usage_kbs(FILE *f)
 }
 
 #define TEE_OPTIONS_HELP                                                                           \
-	"      --tee sample|tpm      the attester (default sample)\n"                              \
-	"      --tpm-tcti SPEC       TCTI of the TPM (tpm2-tss syntax, e.g.\n"                     \
-	"                            device:/dev/tpmrm0 or swtpm:host=127.0.0.1,port=2321;\n"      \
-	"                            default: tpm2-tss's)\n"                                       \
-	"      --tpm-ak-handle H     persistent handle of the AK (default 0x81010002)\n"           \
-	"      --tpm-create-ak       create the AK at that handle if it holds none\n"             \
-	"      --tee-key-file PEM    the TEE key (RSA, or EC P-256/P-521) whose public part\n"     \
-	"                            the token binds (default: a new EC P-256 key)\n"              \
-	"      --init-data FILE      init-data (TOML) sent with the evidence; INIT_DATA\n"         \
-	"                            gives its text on the command line instead\n"
+	"      --tee sample|tpm          the attester (default sample)\n"                          \
+	"      --tpm-tcti SPEC           TCTI of the TPM (tpm2-tss syntax, e.g.\n"                 \
+	"                                device:/dev/tpmrm0 or\n"                                  \
+	"                                swtpm:host=127.0.0.1,port=2321; default: tpm2-tss's)\n"   \
+	"      --tpm-ak-handle H         persistent handle of the AK (default 0x81010002)\n"       \
+	"      --tpm-create-ak           create the AK at that handle if it holds none\n"         \
+	"      --tee-key-file PEM        the TEE key (RSA, or EC P-256/P-521) whose public\n"      \
+	"                                part the token binds (default: a new EC P-256 key)\n"     \
+	"      --init-data FILE          init-data (TOML) sent with the evidence; INIT_DATA\n"     \
+	"                                gives its text on the command line instead\n"
 
 static void usage_attest(FILE *f)
 {
@@ -56,7 +56,7 @@ static void usage_attest(FILE *f)
 	      "Runs Request-Challenge-Attestation (protocol " KBS_PROTOCOL_VERSION ") with the KBS\n"
 	      "and prints the attestation token it returns.\n"
 	      "\n"
-	      "Options:\n" TEE_OPTIONS_HELP "  -h, --help                show this help\n"
+	      "Options:\n" TEE_OPTIONS_HELP "  -h, --help                    show this help\n"
 	      "\n"
 	      "Exit status: 0 on success, 1 on failure (the KBS's error detail is shown),\n"
 	      "2 on bad usage.\n",
