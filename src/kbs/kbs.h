@@ -38,6 +38,7 @@ typedef struct kbs_ctx {
 	cc_log *log;
 
 	cj_jwk *signer;               /* EAR signing key */
+	char *signer_x, *signer_y;    /* its public coordinates (base64url) */
 	cj_verifier *token_verifier;  /* resource GET: our signer + [attestation_token] */
 	struct kbs_admin *admin;
 	struct kbs_verifiers *verifiers;

@@ -9,6 +9,7 @@
 #include <stdint.h>
 
 #include "cocoon/error.h"
+#include "jose_jwk.h"
 #include "kbs.h"
 
 #define KBS_PROTOCOL_VERSION "0.4.0"
@@ -44,6 +45,10 @@ struct kbs_attestation {
 int kbs_rcar_parse_attestation(const uint8_t *body, size_t len, struct kbs_attestation *ret,
                                cc_error **err);
 void kbs_attestation_clear(struct kbs_attestation *a);
+
+/* cj_jwk_from_tee_pubkey with the KBS's own checks first: an RSA "n"
+ * must be minimal (no leading zero byte, RFC 7518 §6.3.1.1). */
+int kbs_tee_pubkey_parse(const json_t *k, cj_jwk **ret, cc_error **err);
 
 /* The runtime data the primary evidence binds (trustee.md §1.4):
  * {"tee-pubkey":..,"nonce":..,"additional-evidence":..}, or for device

@@ -2,6 +2,7 @@
  * runtime-data binding. Everything here reads bytes from the network: JSON
  * with duplicate names refused, members type-checked before use. */
 #include <errno.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -131,11 +132,31 @@ static int init_data_of(const json_t *init, struct kbs_attestation *a, cc_error 
 	return 0;
 }
 
+int kbs_tee_pubkey_parse(const json_t *k, cj_jwk **ret, cc_error **err)
+{
+	const char *kty = json_string_value(json_object_get(k, "kty"));
+	const json_t *n = json_object_get(k, "n");
+	if (kty != NULL && strcmp(kty, "RSA") == 0 && json_is_string(n)) {
+		uint8_t *b = NULL;
+		size_t len = 0;
+		int r = cj_b64url_decode(json_string_value(n), json_string_length(n), 4096, &b, &len,
+		                         "tee-pubkey n", err);
+		bool minimal = r == 0 && len > 0 && b[0] != 0;
+		free(b);
+		if (r < 0)
+			return r;
+		if (!minimal)
+			return cc_error_set(err, -EINVAL, "tee-pubkey: the RSA modulus \"n\" is not "
+			                                  "minimal (RFC 7518 §6.3.1.1)");
+	}
+	return cj_jwk_from_tee_pubkey(k, ret, err);
+}
+
 /* The key the resource will be encrypted to must be one the KBS can use. */
 static int tee_pubkey_ok(const json_t *k, cc_error **err)
 {
 	cj_jwk *jwk = NULL;
-	int r = cj_jwk_from_tee_pubkey(k, &jwk, err);
+	int r = kbs_tee_pubkey_parse(k, &jwk, err);
 	cj_jwk_free(jwk);
 	return r < 0 ? cc_error_wrap(err, "deserialize Attestation: runtime-data.tee-pubkey") : 0;
 }

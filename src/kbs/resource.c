@@ -118,17 +118,19 @@ static int answer(struct kbs_worker *w, const json_t *claims, const char *path,
 	if (r < 0)
 		return kbs_fail_err(rep, KBS_E_PLUGIN_INTERNAL, "reading the resource", e);
 	const struct kbs_config *c = &w->ctx->cfg;
-	cj_jwk *k = NULL;
+	const json_t *pub = NULL;
+	const cj_jwk *k = NULL;
 	char *jwe = NULL;
 	size_t jwe_len = 0;
-	r = kbs_token_teekey(claims, c->extra_teekey_paths, c->n_extra_teekey_paths, &k, &e);
+	r = kbs_token_teekey_json(claims, c->extra_teekey_paths, c->n_extra_teekey_paths, &pub, &e);
+	if (r == 0 && (r = kbs_worker_teekey(w, pub, &k, &e)) < 0)
+		cc_error_wrap(&e, "Failed to extract Tee public key from claims");
 	if (r < 0) {
 		kbs_store_value_free(val, len);
 		return kbs_fail_err(rep, KBS_E_TOKEN_VERIFIER, NULL, e);
 	}
 	r = cj_jwe_encrypt(k, val, len, &jwe, &jwe_len, NULL, &e);
 	kbs_store_value_free(val, len);
-	cj_jwk_free(k);
 	if (r < 0)
 		return kbs_fail_err(rep, KBS_E_JWE, NULL, e);
 	r = cc_buf_add(&rep->body, jwe, jwe_len);
@@ -156,7 +158,8 @@ void kbs_resource_get(kbs_ctx *ctx, const struct kbs_request *req, const char *p
 		return;
 	}
 	json_t *claims = NULL;
-	r = cj_verifier_verify(ctx->token_verifier, token, strlen(token), &claims, &e);
+	r = kbs_token_verify(ctx->token_verifier, ctx->signer, ctx->signer_x, ctx->signer_y, token,
+	                     strlen(token), kbs_ctx_now(ctx), &claims, &e);
 	cj_free_secret(token, strlen(token));
 	if (r < 0) {
 		kbs_fail_err(rep, KBS_E_TOKEN_VERIFIER, NULL, e);

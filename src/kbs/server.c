@@ -81,7 +81,10 @@ static int store_init(kbs_ctx *ctx, cc_error **err)
 		ctx->store_path = NULL;
 		return cc_error_set(err, -ENOMEM, "out of memory");
 	}
-	int r = kbs_store_sqlite_open(ctx->store_path, NULL, &ctx->store, err);
+	struct kbs_store_sqlite_options o;
+	kbs_store_sqlite_options_default(&o);
+	o.relaxed_sessions = true;
+	int r = kbs_store_sqlite_open(ctx->store_path, &o, &ctx->store, err);
 	if (r == 0)
 		r = kbs_as_policy_install_defaults(ctx->store, err);
 	if (r == 0)
@@ -91,6 +94,21 @@ static int store_init(kbs_ctx *ctx, cc_error **err)
 		r = count_sessions(ctx->store, &live, err);
 	atomic_store(&ctx->live_sessions, live);
 	return r;
+}
+
+/* The signer's x and y, which its tokens' header jwk carries. */
+static int signer_coords(kbs_ctx *ctx, cc_error **err)
+{
+	json_t *j = NULL;
+	int r = cj_jwk_to_json(ctx->signer, 0, &j, err);
+	if (r < 0)
+		return r;
+	ctx->signer_x = strdup(json_string_value(json_object_get(j, "x")));
+	ctx->signer_y = strdup(json_string_value(json_object_get(j, "y")));
+	json_decref(j);
+	return ctx->signer_x != NULL && ctx->signer_y != NULL
+	               ? 0
+	               : cc_error_set(err, -ENOMEM, "out of memory");
 }
 
 int kbs_ctx_init(kbs_ctx *ctx, struct kbs_config *cfg, const char *state_dir, cc_log *log,
@@ -113,6 +131,8 @@ int kbs_ctx_init(kbs_ctx *ctx, struct kbs_config *cfg, const char *state_dir, cc
 	if (r == 0)
 		r = kbs_keys_signer(&ctx->cfg, ctx->state_fd, ctx->state_dir, &ctx->signer, err);
 	if (r == 0)
+		r = signer_coords(ctx, err);
+	if (r == 0)
 		r = kbs_token_verifier_new(&ctx->cfg, ctx->signer, &ctx->token_verifier, err);
 	if (r == 0)
 		r = kbs_verifiers_new(&ctx->cfg, &ctx->verifiers, err);
@@ -127,6 +147,8 @@ void kbs_ctx_fini(kbs_ctx *ctx)
 	kbs_verifiers_free(ctx->verifiers);
 	cj_verifier_free(ctx->token_verifier);
 	cj_jwk_free(ctx->signer);
+	free(ctx->signer_x);
+	free(ctx->signer_y);
 	kbs_admin_free(ctx->admin);
 	kbs_store_free(ctx->store);
 	kbs_metrics_free(ctx->metrics);

@@ -7,6 +7,7 @@
 #include "jose_util.h"
 #include "kbs_util.h"
 #include "keys.h"
+#include "rcar.h"
 #include "token.h"
 
 static int add_file(cj_verifier *v, const char *uri, bool jwks, cc_error **err)
@@ -45,6 +46,47 @@ int kbs_token_verifier_new(const struct kbs_config *c, const cj_jwk *signer, cj_
 	}
 	cj_verifier_set_insecure_header_jwk(v, c->insecure_header_jwk);
 	*ret = v;
+	return 0;
+}
+
+/* Whether the header names our signer: "jwk" with its kty, crv, x, y. */
+static bool own_signer(const json_t *hdr, const char *x, const char *y)
+{
+	const json_t *k = json_object_get(hdr, "jwk");
+	const char *kty = json_string_value(json_object_get(k, "kty"));
+	const char *crv = json_string_value(json_object_get(k, "crv"));
+	const char *kx = json_string_value(json_object_get(k, "x"));
+	const char *ky = json_string_value(json_object_get(k, "y"));
+	return kty != NULL && crv != NULL && kx != NULL && ky != NULL && strcmp(kty, "EC") == 0 &&
+	       strcmp(crv, "P-256") == 0 && strcmp(kx, x) == 0 && strcmp(ky, y) == 0;
+}
+
+int kbs_token_verify(const cj_verifier *v, const cj_jwk *signer, const char *signer_x,
+                     const char *signer_y, const char *token, size_t len, int64_t now,
+                     json_t **ret, cc_error **err)
+{
+	json_t *hdr = NULL;
+	if (cj_jws_peek_header(token, len, &hdr, NULL) < 0 || !own_signer(hdr, signer_x, signer_y)) {
+		json_decref(hdr);
+		return cj_verifier_verify(v, token, len, ret, err);
+	}
+	json_decref(hdr);
+	char *pl = NULL;
+	size_t n = 0;
+	json_t *claims = NULL;
+	int r = cj_jws_verify(signer, token, len, NULL, &pl, &n, err);
+	if (r == 0)
+		r = cj_json_parse(pl, n, CC_JOSE_MAX_TOKEN_BYTES, &claims, "jwt claims", err);
+	free(pl);
+	if (r == 0 && !json_is_object(claims))
+		r = cc_error_set(err, -EINVAL, "jwt: the claims are not a JSON object");
+	if (r == 0)
+		r = cj_jwt_check_claims(claims, now, 0, 0, err);
+	if (r < 0) {
+		json_decref(claims);
+		return r;
+	}
+	*ret = claims;
 	return 0;
 }
 
@@ -87,8 +129,8 @@ const json_t *kbs_json_pointer(const json_t *doc, const char *ptr)
 	return cur;
 }
 
-int kbs_token_teekey(const json_t *claims, char *const *extra, size_t n_extra, cj_jwk **ret,
-                     cc_error **err)
+int kbs_token_teekey_json(const json_t *claims, char *const *extra, size_t n_extra,
+                          const json_t **ret, cc_error **err)
 {
 	static const char *const paths[] = {
 		"/tdx/attester_runtime_data/tee-pubkey",
@@ -105,6 +147,16 @@ int kbs_token_teekey(const json_t *claims, char *const *extra, size_t n_extra, c
 	if (!json_is_object(k))
 		return cc_error_set(err, -ENOENT, "Failed to extract Tee public key from claims: no "
 		                                  "tee-pubkey in the token");
-	int r = cj_jwk_from_tee_pubkey(k, ret, err);
+	*ret = k;
+	return 0;
+}
+
+int kbs_token_teekey(const json_t *claims, char *const *extra, size_t n_extra, cj_jwk **ret,
+                     cc_error **err)
+{
+	const json_t *k = NULL;
+	int r = kbs_token_teekey_json(claims, extra, n_extra, &k, err);
+	if (r == 0)
+		r = kbs_tee_pubkey_parse(k, ret, err);
 	return r < 0 ? cc_error_wrap(err, "Failed to extract Tee public key from claims") : 0;
 }

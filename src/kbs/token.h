@@ -18,6 +18,16 @@
 int kbs_token_verifier_new(const struct kbs_config *c, const cj_jwk *signer, cj_verifier **ret,
                            cc_error **err);
 
+/* Verifies a token for a resource request and returns its claims: a
+ * token whose header "jwk" is this KBS's own signer is verified with that
+ * key directly (signature, then "exp"/"nbf"); any other goes through v
+ * (trust anchors, JWK sets, PEM keys, header-jwk mode). Either way the
+ * token is verified in full on every call. signer_x/signer_y are the
+ * signer's public coordinates (base64url). */
+int kbs_token_verify(const cj_verifier *v, const cj_jwk *signer, const char *signer_x,
+                     const char *signer_y, const char *token, size_t len, int64_t now,
+                     json_t **ret, cc_error **err);
+
 /* The TEE public key in verified claims: the first of extra_teekey_paths,
  * then Trustee's pointers (/tdx/attester_runtime_data/tee-pubkey,
  * /tdx/attester_user_data/tee-pubkey,
@@ -26,6 +36,9 @@ int kbs_token_verifier_new(const struct kbs_config *c, const cj_jwk *signer, cj_
  * /tee-pubkey) that holds an object. */
 int kbs_token_teekey(const json_t *claims, char *const *extra, size_t n_extra, cj_jwk **ret,
                      cc_error **err);
+/* The same, returning the tee-pubkey object itself (borrowed). */
+int kbs_token_teekey_json(const json_t *claims, char *const *extra, size_t n_extra,
+                          const json_t **ret, cc_error **err);
 
 /* RFC 6901 JSON pointer lookup; NULL when absent or malformed. */
 const json_t *kbs_json_pointer(const json_t *doc, const char *ptr);

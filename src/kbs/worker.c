@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "rcar.h"
 #include "worker.h"
 
 int kbs_rego_compile(const char *name, const char *src, size_t len, rego_host_fn host,
@@ -38,6 +39,10 @@ static void worker_free(void *p)
 		return;
 	kbs_store_free(w->store);
 	rego_engine_free(w->res_engine);
+	for (size_t i = 0; i < KBS_TEEKEY_CACHE; i++) {
+		free(w->teekeys[i].json);
+		cj_jwk_free(w->teekeys[i].key);
+	}
 	for (size_t i = 0; i < CC_KBS_MAX_CACHED_POLICIES; i++) {
 		free(w->as[i].policy_id);
 		rego_engine_free(w->as[i].engine);
@@ -71,6 +76,33 @@ void kbs_worker_key_delete(kbs_ctx *ctx)
 	ctx->worker_key_made = false;
 }
 
+int kbs_worker_teekey(struct kbs_worker *w, const json_t *pub, const cj_jwk **ret,
+                      cc_error **err)
+{
+	char *text = json_dumps(pub, JSON_COMPACT | JSON_SORT_KEYS);
+	if (text == NULL)
+		return cc_error_set(err, -ENOMEM, "out of memory");
+	for (size_t i = 0; i < KBS_TEEKEY_CACHE; i++)
+		if (w->teekeys[i].json != NULL && strcmp(w->teekeys[i].json, text) == 0) {
+			free(text);
+			*ret = w->teekeys[i].key;
+			return 0;
+		}
+	cj_jwk *k = NULL;
+	int r = kbs_tee_pubkey_parse(pub, &k, err);
+	if (r < 0) {
+		free(text);
+		return r;
+	}
+	struct kbs_teekey *slot = &w->teekeys[w->teekey_next++ % KBS_TEEKEY_CACHE];
+	free(slot->json);
+	cj_jwk_free(slot->key);
+	slot->json = text;
+	slot->key = k;
+	*ret = k;
+	return 0;
+}
+
 int kbs_worker_get(kbs_ctx *ctx, struct kbs_worker **ret, cc_error **err)
 {
 	struct kbs_worker *w = pthread_getspecific(ctx->worker_key);
@@ -82,7 +114,13 @@ int kbs_worker_get(kbs_ctx *ctx, struct kbs_worker **ret, cc_error **err)
 	if (w == NULL)
 		return cc_error_set(err, -ENOMEM, "out of memory");
 	w->ctx = ctx;
-	int r = kbs_store_sqlite_open(ctx->store_path, NULL, &w->store, err);
+	/* Sessions commit with synchronous=NORMAL: they survive a crash of the
+	 * server, not a power loss (a lost one costs the guest a new RCAR);
+	 * resources, policies and reference values stay FULL. */
+	struct kbs_store_sqlite_options o;
+	kbs_store_sqlite_options_default(&o);
+	o.relaxed_sessions = true;
+	int r = kbs_store_sqlite_open(ctx->store_path, &o, &w->store, err);
 	if (r == 0 && pthread_setspecific(ctx->worker_key, w) != 0)
 		r = cc_error_set(err, -ENOMEM, "pthread_setspecific failed");
 	if (r < 0) {

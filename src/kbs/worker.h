@@ -17,16 +17,33 @@ struct kbs_as_engine {
 	uint64_t gen;
 };
 
+/* TEE keys parsed from tokens, kept by their JSON text: a guest asks for
+ * several resources with one token, and parsing (with OpenSSL 3's point
+ * checks) is a good part of a request's cost. */
+#define KBS_TEEKEY_CACHE 8u
+
+struct kbs_teekey {
+	char *json;
+	cj_jwk *key;
+};
+
 struct kbs_worker {
 	kbs_ctx *ctx;
 	kbs_store *store;
 	rego_engine *res_engine; /* the resource policy, compiled */
 	uint64_t res_gen;
 	struct kbs_as_engine as[CC_KBS_MAX_CACHED_POLICIES];
+	struct kbs_teekey teekeys[KBS_TEEKEY_CACHE];
+	unsigned teekey_next;
 };
 
 /* The calling thread's worker for ctx, made on first use. */
 int kbs_worker_get(kbs_ctx *ctx, struct kbs_worker **ret, cc_error **err);
+
+/* The parsed TEE key of tee-pubkey object pub (cj_jwk_from_tee_pubkey),
+ * from the worker's cache; *ret is borrowed until the next call. */
+int kbs_worker_teekey(struct kbs_worker *w, const json_t *pub, const cj_jwk **ret,
+                      cc_error **err);
 
 /* Creates ctx->worker_key (kbs_worker_get needs it) / deletes it. */
 int kbs_worker_key_create(kbs_ctx *ctx, cc_error **err);

@@ -128,6 +128,11 @@ static void attestation_parse(void **state)
 		 "\"tee-evidence\":{\"primary_evidence\":{}}}",
 		 "tee-pubkey"},
 		{"{\"runtime-data\":{\"nonce\":\"n\",\"tee-pubkey\":{}},\"tee-evidence\":[]}", "tee-evidence"},
+		/* a leading zero byte in n (lib/jose looped on it) */
+		{"{\"runtime-data\":{\"nonce\":\"n\",\"tee-pubkey\":{\"kty\":\"RSA\",\"alg\":"
+		 "\"RSA-OAEP-256\",\"n\":\"AMPD\",\"e\":\"AQAB\"}},\"tee-evidence\":"
+		 "{\"primary_evidence\":{}}}",
+		 "not minimal"},
 		{"{\"runtime-data\":[],\"tee-evidence\":{}}", "runtime-data"},
 	};
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {

@@ -377,7 +377,13 @@ def bad_rcar_input(env):
                        (b'{"runtime-data":{"nonce":"x"},"tee-evidence":{}}', "tee-pubkey"),
                        (json.dumps({"runtime-data": {"nonce": nonce, "tee-pubkey": {}},
                                     "tee-evidence": {"primary_evidence": {}}}).encode(),
-                        "tee-pubkey")]:
+                        "tee-pubkey"),
+                       # an RSA modulus with a leading zero byte (a worker hang before)
+                       (json.dumps({"runtime-data": {"nonce": nonce, "tee-pubkey": {
+                           "kty": "RSA", "alg": "RSA-OAEP-256", "e": "AQAB",
+                           "n": b64url(b"\x00" + b"\xc3" * 255)}},
+                           "tee-evidence": {"primary_evidence": {}}}).encode(),
+                        "not minimal")]:
         expect_error(c.request("POST", "/kbs/v0/attest", body), 401, "AttestationError", word)
     assert snapshot(env.state, sessions=True) == before
     # a foreign nonce
