@@ -175,7 +175,7 @@ static void initdata_fixture(void **state)
 {
 	(void)state;
 	size_t len;
-	char *toml = slurp(TRUSTEE_DIR "/integration-tests__tests__init-data-with-policy.toml", &len);
+	char *toml = slurp(KBSSRV_DATA "/init-data-with-policy.toml", &len);
 	struct kbs_initdata d;
 	assert_int_equal(kbs_initdata_parse("toml", toml, len, &d, NULL), 0);
 	unsigned char want[32];

@@ -3,7 +3,8 @@
 (kbsclient.py: http.client, its own JCS, python3-jwcrypto), docs/kbs.md
 "Tests".
 
-Usage: test_kbs_server.py COCOON_KBS TRUSTEE_VECTORS_DIR [TEST...]
+Usage: test_kbs_server.py COCOON_KBS DATA_DIR [TEST...]
+(DATA_DIR: tests/kbssrv/data, Trustee's fixtures; see its README.md)
 Exit 0 iff every test passed. Each test starts its own server(s) in a
 fresh temporary state directory and stops them by PID.
 """
@@ -27,7 +28,7 @@ from jwcrypto import jwk as jjwk  # noqa: E402
 from jwcrypto import jws as jjws  # noqa: E402
 
 EXE = None
-VECTORS = None
+DATA = None
 HERE = os.path.dirname(os.path.abspath(__file__))
 POLICIES = os.path.join(HERE, "..", "..", "src", "kbs", "policies")
 TESTS = []
@@ -309,7 +310,7 @@ def attestation_policy_set_by_admin(env):
 @test
 def init_data_trustee_fixture(env):
     srv = env.server()
-    with open(os.path.join(VECTORS, "integration-tests__tests__init-data-with-policy.toml")) as f:
+    with open(os.path.join(DATA, "init-data-with-policy.toml")) as f:
         toml = f.read()
     c = srv.client()
     _, claims = ear_verify(c.rcar(init_data=toml), env.signer_pem())
@@ -696,10 +697,9 @@ def https_and_passport_with_trustee_signer_fixture(env):
     """KBS A signs EARs with Trustee's AS fixture key and cert (x5c in the
     header equals expected-jwks.json); KBS B, a resource-only KBS trusting
     the fixture certificate, serves a resource for A's token over HTTPS."""
-    key = os.path.join(VECTORS, "attestation-service__tests__fixtures__jwk__signing-key.pem")
-    chain = os.path.join(VECTORS, "attestation-service__tests__fixtures__jwk__cert-chain.pem")
-    with open(os.path.join(VECTORS,
-                           "attestation-service__tests__fixtures__jwk__expected-jwks.json")) as f:
+    key = os.path.join(DATA, "as-signing-key.pem")
+    chain = os.path.join(DATA, "as-cert-chain.pem")
+    with open(os.path.join(DATA, "as-expected-jwks.json")) as f:
         want = json.load(f)["keys"][0]
     srv = env.server()  # makes the admin key
     srv.stop()
@@ -836,8 +836,8 @@ def sigterm_with_requests_in_flight(env):
 
 
 def main():
-    global EXE, VECTORS
-    EXE, VECTORS = sys.argv[1], sys.argv[2]
+    global EXE, DATA
+    EXE, DATA = sys.argv[1], sys.argv[2]
     only = set(sys.argv[3:])
     passed = failed = 0
     for t in TESTS:
