@@ -24,6 +24,7 @@
 #include "resource.h"
 #include "router.h"
 #include "sample_verifier.h"
+#include "session.h"
 #include "token.h"
 
 static void expect_err(int r, cc_error *e, int code, const char *word)
@@ -360,6 +361,56 @@ static void json_pointers(void **state)
 	json_decref(d);
 }
 
+/* ---- sessions ------------------------------------------------------------------ */
+
+static void sessions(void **state)
+{
+	(void)state;
+	json_t *req = json_pack("{s:s,s:s,s:s}", "version", "0.4.0", "tee", "sample",
+	                        "extra-params", "");
+	struct kbs_session s, p;
+	assert_int_equal(kbs_session_new(req, "sample", 1795400000, 300, &s, NULL), 0);
+	assert_int_equal(strlen(s.id), 32);
+	assert_int_equal(s.id[12], '4'); /* UUIDv4 */
+	assert_int_equal(strlen(s.nonce), 44);
+	char *cookie = kbs_session_cookie(&s);
+	assert_string_equal(cookie + 47, "; Expires=Mon, 23 Nov 2026 02:18:20 GMT");
+	assert_memory_equal(cookie, "kbs-session-id=", 15);
+	free(cookie);
+	/* the stored form (Trustee's SessionStatus) parses back */
+	const char *authed = "{\"Authed\":{\"request\":{\"version\":\"0.4.0\",\"tee\":\"tpm\","
+	                     "\"extra-params\":\"\"},\"challenge\":{\"nonce\":\"bm9uY2U=\","
+	                     "\"extra-params\":\"\"},\"id\":\"0123456789abcdef0123456789abcdef\","
+	                     "\"timeout\":\"2026-11-22T02:38:20Z\"}}";
+	assert_int_equal(kbs_session_parse((const uint8_t *)authed, strlen(authed), &p, NULL), 0);
+	assert_false(p.attested);
+	assert_string_equal(p.tee, "tpm");
+	assert_string_equal(p.nonce, "bm9uY2U=");
+	assert_int_equal(p.expires, 1795315100);
+	assert_int_equal(kbs_session_attest(&p, "a.b.c", NULL), 0);
+	assert_true(p.attested);
+	assert_null(p.nonce);
+	kbs_session_clear(&p);
+	const char *bad[] = {
+		"{}", "{\"Authed\":{},\"Attested\":{}}",
+		"{\"Attested\":{\"token\":\"t\",\"id\":\"0123\",\"timeout\":\"2026-11-22T02:38:20Z\"}}",
+		"{\"Attested\":{\"token\":\"t\",\"id\":\"0123456789abcdef0123456789ABCDEF\","
+		"\"timeout\":\"2026-11-22T02:38:20Z\"}}",
+		"{\"Attested\":{\"token\":\"t\",\"id\":\"0123456789abcdef0123456789abcdef\","
+		"\"timeout\":\"yesterday\"}}",
+		"{\"Attested\":{\"id\":\"0123456789abcdef0123456789abcdef\","
+		"\"timeout\":\"2026-11-22T02:38:20Z\"}}",
+	};
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		memset(&p, 0, sizeof(p));
+		EXPECT_ERR(-EINVAL, "session", kbs_session_parse((const uint8_t *)bad[i], strlen(bad[i]),
+		                                                 &p, &err_));
+		assert_null(p.token);
+	}
+	kbs_session_clear(&s);
+	json_decref(req);
+}
+
 /* ---- configuration ------------------------------------------------------------- */
 
 static void config_defaults(void **state)
@@ -460,7 +511,7 @@ int main(void)
 		cmocka_unit_test(ear_tiers_and_appraisal), cmocka_unit_test(resource_paths),
 		cmocka_unit_test(query_strings),           cmocka_unit_test(json_pointers),
 		cmocka_unit_test(config_defaults),         cmocka_unit_test(config_full),
-		cmocka_unit_test(config_errors),
+		cmocka_unit_test(config_errors),           cmocka_unit_test(sessions),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -336,6 +336,39 @@ def init_data_trustee_fixture(env):
     assert ae["init_data"] == b64(hashlib.sha384(small.encode()).digest())
 
 
+@test
+def additional_device_evidence(env):
+    """Device evidence in additional_evidence binds {"tee-pubkey","nonce"};
+    the primary binds the additional_evidence string (trustee.md §1.4)."""
+    srv = env.server()
+    c = srv.client()
+    nonce = c.auth().json()["nonce"]
+    dev_rd = {"tee-pubkey": c.tee_pubkey(), "nonce": nonce}
+    dev = {"svn": "7", "report_data": b64(hashlib.sha384(jcs(dev_rd).encode()).digest())}
+    add = json.dumps({"sample": dev})
+    body = c.attestation(nonce, {"svn": "1", "report_data": b64(c.report_data(nonce,
+                                                                             additional=add))})
+    body["tee-evidence"]["additional_evidence"] = add
+    r = c.attest(body=body)
+    assert r.status == 200, r
+    _, claims = ear_verify(r.json()["token"], env.signer_pem())
+    subs = claims["submods"]
+    assert sorted(subs) == ["cpu0", "cpu1"], subs
+    assert subs["cpu1"]["ear.veraison.annotated-evidence"]["sample"]["svn"] == "7"
+    assert subs["cpu1"]["ear.veraison.annotated-evidence"]["runtime_data_claims"] == dev_rd
+    assert subs["cpu0"]["ear.veraison.annotated-evidence"]["runtime_data_claims"][
+        "additional-evidence"] == add
+    # device evidence bound to the primary's runtime data does not verify
+    c2 = srv.client()
+    nonce = c2.auth().json()["nonce"]
+    bad_dev = {"svn": "7", "report_data": b64(c2.report_data(nonce))}
+    add = json.dumps({"sample": bad_dev})
+    body = c2.attestation(nonce, {"svn": "1", "report_data": b64(c2.report_data(
+        nonce, additional=add))})
+    body["tee-evidence"]["additional_evidence"] = add
+    expect_error(c2.attest(body=body), 401, "AttestationError", "additional evidence sample")
+
+
 # ---- bad input: the right 4xx, a clear message, nothing stored changes --------------------
 
 
