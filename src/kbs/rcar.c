@@ -3,6 +3,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <openssl/crypto.h>
+
 #include "as.h"
 #include "cocoon/limits.h"
 #include "errors.h"
@@ -76,7 +78,7 @@ static bool same_nonce(const char *a, const char *b)
 
 /* Verifies the evidence and turns the session Attested. */
 static int attest(struct kbs_worker *w, struct kbs_session *s, const struct kbs_attestation *a,
-                  struct kbs_reply *rep, cc_error **err)
+                  struct kbs_reply *rep, bool *ret_failed, cc_error **err)
 {
 	kbs_ctx *ctx = w->ctx;
 	char *token = NULL;
@@ -87,9 +89,15 @@ static int attest(struct kbs_worker *w, struct kbs_session *s, const struct kbs_
 	rep->tee = kbs_metrics_tee_label(s->tee);
 	int r = kbs_as_evaluate(w, s->tee, a, &token, err);
 	if (r < 0) {
+		*ret_failed = true; /* counted as a failure of the tee, not an error */
 		kbs_metrics_tee(ctx->metrics, KBS_M_ATTESTATION_FAILURES, s->tee);
 		/* a nonce is good for one attempt: a failed one ends the session */
-		kbs_store_delete(w->store, KBS_NS_SESSION, s->id, KBS_SESSION_ID_LEN, NULL, NULL);
+		bool existed = false;
+		kbs_store_delete(w->store, KBS_NS_SESSION, s->id, KBS_SESSION_ID_LEN, &existed, NULL);
+		uint_fast64_t live = atomic_load(&ctx->live_sessions);
+		while (existed && live > 0 &&
+		       !atomic_compare_exchange_weak(&ctx->live_sessions, &live, live - 1))
+			;
 		return cc_error_wrap(err, "verify TEE evidence failed");
 	}
 	kbs_metrics_tee(ctx->metrics, KBS_M_ATTESTATION_SUCCESSES, s->tee);
@@ -106,6 +114,7 @@ void kbs_rcar_attest(kbs_ctx *ctx, const struct kbs_request *req, struct kbs_rep
 	struct kbs_attestation a = {0};
 	struct kbs_session s = {0};
 	struct kbs_worker *w = NULL;
+	bool failed = false;
 	kbs_metrics_inc(ctx->metrics, KBS_M_ATTESTATION_REQUESTS);
 	int r = req->session_id != NULL
 	                ? 0
@@ -120,7 +129,7 @@ void kbs_rcar_attest(kbs_ctx *ctx, const struct kbs_request *req, struct kbs_rep
 		                    &e);
 	/* an attested session answers with its token, as Trustee does */
 	if (r == 0 && !s.attested)
-		r = attest(w, &s, &a, rep, &e);
+		r = attest(w, &s, &a, rep, &failed, &e);
 	if (r == 0) {
 		r = json_reply(rep, json_pack("{s:s}", "token", s.token));
 		if (r == 0)
@@ -131,7 +140,8 @@ void kbs_rcar_attest(kbs_ctx *ctx, const struct kbs_request *req, struct kbs_rep
 	kbs_attestation_clear(&a);
 	kbs_session_clear(&s);
 	if (r < 0) {
-		kbs_metrics_inc(ctx->metrics, KBS_M_ATTESTATION_ERRORS);
+		if (!failed)
+			kbs_metrics_inc(ctx->metrics, KBS_M_ATTESTATION_ERRORS);
 		kbs_fail_err(rep, KBS_E_ATTESTATION, "RCAR handshake Attest failed", e);
 	}
 }
