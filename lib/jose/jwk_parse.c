@@ -117,6 +117,12 @@ static const char *const rsa_params[] = {
 
 static int rsa_check_public(const unsigned char *const *v, const size_t *len, cc_error **err)
 {
+	/* RFC 7518 6.3.1: n and e are minimal big-endian integers; a leading
+	 * zero byte would also stop the bit count below from ending */
+	if (len[0] == 0 || v[0][0] == 0 || len[1] == 0 || v[1][0] == 0)
+		return cc_error_set(err, -EINVAL, "jwk: RSA \"%s\" has a leading zero byte (not a "
+		                                  "minimal integer)",
+		                    len[0] == 0 || v[0][0] == 0 ? "n" : "e");
 	size_t bits = len[0] * 8;
 	for (unsigned char top = v[0][0]; !(top & 0x80); top = (unsigned char)(top << 1))
 		bits--;

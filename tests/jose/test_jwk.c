@@ -160,6 +160,20 @@ static void strict_rsa_okp(void **state)
 	cj_jwk *out = NULL;
 	jt_expect_err(cj_jwk_from_json(bad, &out, &e), e, -EINVAL, "minimal");
 	cc_error_free(e), e = NULL;
+	json_decref(bad);
+	/* the same as a public key (a tee-pubkey): refused, not a hang (the
+	 * bit count never ended; found by fuzz_kbs_token) */
+	bad = json_pack("{s:s,s:s,s:s}", "kty", "RSA", "e", "AQAB", "n", zn);
+	jt_expect_err(cj_jwk_from_json(bad, &out, &e), e, -EINVAL, "minimal");
+	cc_error_free(e), e = NULL;
+	json_decref(bad);
+	bad = json_pack("{s:s,s:s,s:s}", "kty", "RSA", "e", "AQAB", "n", "AA"); /* n = 0 */
+	jt_expect_err(cj_jwk_from_json(bad, &out, &e), e, -EINVAL, "leading zero");
+	cc_error_free(e), e = NULL;
+	json_decref(bad);
+	bad = json_pack("{s:s,s:s,s:s}", "kty", "RSA", "e", "AAEAAQ", "n", n64);
+	jt_expect_err(cj_jwk_from_json(bad, &out, &e), e, -EINVAL, "minimal");
+	cc_error_free(e), e = NULL;
 	/* a private key without its CRT members */
 	json_decref(bad);
 	bad = json_deep_copy(j);
