@@ -207,7 +207,7 @@ static int walk_header(struct tp *p, const struct key *k, size_t n, toml_value *
 	for (size_t i = 0; i < n; i++) {
 		size_t len;
 		const char *part = kpart(k, i, &len);
-		toml_value *c;
+		toml_value *c = NULL;
 		int r = child_table(p, *t, part, len, &c);
 		if (r < 0)
 			return r;
