@@ -494,6 +494,15 @@
  * paths are counted under resource_path="other". */
 #define CC_KBS_MAX_METRIC_PATHS 1024u
 
+/* Verified tokens each worker thread keeps (src/kbs/token_cache.c): a
+ * guest fetches several resources with one token, and a full check costs
+ * an ECDSA verify. At most ENTRIES tokens and BYTES of token text in all;
+ * a token longer than MAX_TOKEN_BYTES (an EAR is a few KiB) is verified
+ * on every request. Worst case a few MiB of parsed claims per worker. */
+#define CC_KBS_TOKEN_CACHE_ENTRIES 64u
+#define CC_KBS_TOKEN_CACHE_BYTES (1u * 1024u * 1024u)
+#define CC_KBS_TOKEN_CACHE_MAX_TOKEN_BYTES (64u * 1024u)
+
 /* ---- TPM attester and verifier (lib/attest/tpm_*.c, docs/attest-tpm.md) - */
 
 /* Largest TPM evidence JSON text read as a whole (the tools and the fuzz

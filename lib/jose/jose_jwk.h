@@ -64,6 +64,11 @@ int cj_jwk_from_pem(const char *pem, size_t len, const char *alg, cj_jwk **ret,
 /* A fresh private key of the given kind; alg as for cj_jwk_from_pkey. */
 int cj_jwk_generate(enum cj_keygen kind, const char *alg, cj_jwk **ret, cc_error **err);
 
+/* A second cj_jwk for the same key: it shares k's EVP_PKEY (a new
+ * reference) and copies alg, kid, x5c and whether the public key was
+ * already checked when it was read, so the copy costs no key check. */
+int cj_jwk_dup(const cj_jwk *k, cj_jwk **ret, cc_error **err);
+
 /* Frees k; NULL is a no-op. */
 void cj_jwk_free(cj_jwk *k);
 

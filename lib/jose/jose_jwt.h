@@ -93,5 +93,14 @@ int cj_verifier_check_jwk(const cj_verifier *v, const cj_jwk *jwk, cc_error **er
  * -EINVAL malformed or refused algorithm, -E2BIG over the caps. */
 int cj_verifier_verify(const cj_verifier *v, const char *token, size_t len, json_t **ret,
                        cc_error **err);
+/* cj_verifier_verify, also giving in *ret_until the unix time until which
+ * the key's endorsement holds: the earliest notAfter of the x5c chain
+ * (leaf to trust anchor) that vouched for a header jwk, INT64_MAX when no
+ * certificate was involved (JWK set, PEM key, insecure header jwk),
+ * INT64_MIN when a notAfter could not be read. A cache of verified tokens
+ * must not serve one at or past that time (nor past the claims' own
+ * exp/nbf, which the caller checks again on each use). */
+int cj_verifier_verify_until(const cj_verifier *v, const char *token, size_t len,
+                             json_t **ret, int64_t *ret_until, cc_error **err);
 
 #endif

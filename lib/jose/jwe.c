@@ -22,10 +22,11 @@ static int gcm(bool seal, const unsigned char *cek, const unsigned char *iv, con
                size_t aad_len, const unsigned char *in, size_t n, unsigned char *out,
                unsigned char *tag)
 {
-	EVP_CIPHER_CTX *c = EVP_CIPHER_CTX_new();
+	const EVP_CIPHER *aes = cj_alg_aes256_gcm();
+	EVP_CIPHER_CTX *c = aes != NULL ? EVP_CIPHER_CTX_new() : NULL;
 	int len = 0, fin = 0;
 	bool ok = c != NULL && n <= INT32_MAX && aad_len <= INT32_MAX &&
-	          EVP_CipherInit_ex(c, EVP_aes_256_gcm(), NULL, NULL, NULL, seal) == 1 &&
+	          EVP_CipherInit_ex(c, aes, NULL, NULL, NULL, seal) == 1 &&
 	          EVP_CIPHER_CTX_ctrl(c, EVP_CTRL_GCM_SET_IVLEN, CJ_GCM_IV, NULL) == 1 &&
 	          EVP_CipherInit_ex(c, NULL, NULL, cek, iv, seal) == 1 &&
 	          EVP_CipherUpdate(c, NULL, &len, (const unsigned char *)aad, (int)aad_len) == 1 &&

@@ -6,6 +6,8 @@
 #include <stddef.h>
 
 #include <jansson.h>
+#include <openssl/evp.h>
+#include <openssl/kdf.h>
 
 #include "cocoon/error.h"
 #include "jose_jwk.h"
@@ -37,5 +39,13 @@ int cj_key_wrap(enum cj_kalg a, const cj_jwk *to, const unsigned char *cek, unsi
  * §11.5), so that the failure only shows as a bad tag. */
 int cj_key_unwrap(enum cj_kalg a, const cj_jwk *k, const json_t *hdr, const unsigned char *ek,
                   size_t ek_len, unsigned char *cek, cc_error **err);
+
+/* AES-256-GCM, AES-256-WRAP (RFC 3394) and SSKDF (the Concat KDF),
+ * fetched from the default provider once per process (jwe_algs.c) and
+ * shared by every thread; NULL if OpenSSL does not have one (the caller
+ * then fails as the operation would). */
+const EVP_CIPHER *cj_alg_aes256_gcm(void);
+const EVP_CIPHER *cj_alg_aes256_wrap(void);
+EVP_KDF *cj_alg_sskdf(void);
 
 #endif

@@ -48,8 +48,12 @@ static void be32(unsigned char *p, uint32_t v)
 	p[3] = (unsigned char)v;
 }
 
-/* The 32-byte KEK from ECDH(priv, peer) and the Concat KDF. */
-static int ecdh_kek(EVP_PKEY *priv, EVP_PKEY *peer, unsigned char kek[32])
+/* The 32-byte KEK from ECDH(priv, peer) and the Concat KDF. peer_checked:
+ * the peer's public key already passed EVP_PKEY_public_check when it was
+ * read (cj_jwk.checked), so the derive does not repeat it (OpenSSL's
+ * check includes a full scalar multiplication by the group order); any
+ * other peer key is checked here. The curves must match either way. */
+static int ecdh_kek(EVP_PKEY *priv, EVP_PKEY *peer, bool peer_checked, unsigned char kek[32])
 {
 	static const char algid[] = "ECDH-ES+A256KW";
 	const size_t alen = sizeof(algid) - 1;
@@ -57,16 +61,16 @@ static int ecdh_kek(EVP_PKEY *priv, EVP_PKEY *peer, unsigned char kek[32])
 	size_t zlen = sizeof(z);
 	EVP_PKEY_CTX *c = EVP_PKEY_CTX_new_from_pkey(NULL, priv, NULL);
 	bool ok = c != NULL && EVP_PKEY_derive_init(c) == 1 &&
-	          EVP_PKEY_derive_set_peer(c, peer) == 1 && EVP_PKEY_derive(c, z, &zlen) == 1;
+	          EVP_PKEY_derive_set_peer_ex(c, peer, peer_checked ? 0 : 1) == 1 &&
+	          EVP_PKEY_derive(c, z, &zlen) == 1;
 	EVP_PKEY_CTX_free(c);
 	be32(info, (uint32_t)alen);
 	memcpy(info + 4, algid, alen);
 	be32(info + 4 + alen, 0);      /* PartyUInfo: empty */
 	be32(info + 8 + alen, 0);      /* PartyVInfo: empty */
 	be32(info + 12 + alen, 256);   /* SuppPubInfo: keydatalen in bits */
-	EVP_KDF *kdf = ok ? EVP_KDF_fetch(NULL, "SSKDF", NULL) : NULL;
+	EVP_KDF *kdf = ok ? cj_alg_sskdf() : NULL;
 	EVP_KDF_CTX *kc = kdf ? EVP_KDF_CTX_new(kdf) : NULL;
-	EVP_KDF_free(kdf);
 	OSSL_PARAM params[] = {
 		OSSL_PARAM_construct_utf8_string(OSSL_KDF_PARAM_DIGEST, (char *)"SHA256", 0),
 		OSSL_PARAM_construct_octet_string(OSSL_KDF_PARAM_KEY, z, zlen),
@@ -84,10 +88,11 @@ static int ecdh_kek(EVP_PKEY *priv, EVP_PKEY *peer, unsigned char kek[32])
 static int aes_kw(const unsigned char kek[32], bool wrap, const unsigned char *in, size_t n,
                   unsigned char *out, size_t *out_len)
 {
-	EVP_CIPHER_CTX *c = EVP_CIPHER_CTX_new();
+	const EVP_CIPHER *kw = cj_alg_aes256_wrap();
+	EVP_CIPHER_CTX *c = kw != NULL ? EVP_CIPHER_CTX_new() : NULL;
 	int a = 0, b = 0;
 	bool ok = c != NULL && n <= 64 &&
-	          EVP_CipherInit_ex(c, EVP_aes_256_wrap(), NULL, kek, NULL, wrap) == 1 &&
+	          EVP_CipherInit_ex(c, kw, NULL, kek, NULL, wrap) == 1 &&
 	          EVP_CipherUpdate(c, out, &a, in, (int)n) == 1 &&
 	          EVP_CipherFinal_ex(c, out + a, &b) == 1;
 	EVP_CIPHER_CTX_free(c);
@@ -96,26 +101,53 @@ static int aes_kw(const unsigned char kek[32], bool wrap, const unsigned char *i
 	return ok ? 0 : -EBADMSG;
 }
 
+/* A fresh key pair on the curve of `to`: keygen with `to` as the template,
+ * so that OpenSSL copies its group instead of building the curve again
+ * from its name for every JWE. */
+static EVP_PKEY *ephemeral_key(const cj_jwk *to)
+{
+	EVP_PKEY_CTX *c = EVP_PKEY_CTX_new_from_pkey(NULL, cj_jwk_pkey(to), NULL);
+	EVP_PKEY *eph = NULL;
+	if (c == NULL || EVP_PKEY_keygen_init(c) != 1 || EVP_PKEY_generate(c, &eph) != 1) {
+		EVP_PKEY_free(eph);
+		eph = NULL;
+	}
+	EVP_PKEY_CTX_free(c);
+	return eph;
+}
+
+/* The "epk" member: {"crv","kty":"EC","x","y"} (serde's sorted order), the
+ * coordinates from the uncompressed point, each exactly the curve's size. */
+static json_t *epk_json(EVP_PKEY *eph, const struct cj_curve *cv)
+{
+	unsigned char pt[1 + 2 * 66];
+	size_t n = 0;
+	if (EVP_PKEY_get_octet_string_param(eph, OSSL_PKEY_PARAM_ENCODED_PUBLIC_KEY, pt,
+	                                    sizeof(pt), &n) != 1 ||
+	    n != 1 + 2 * cv->len || pt[0] != 0x04)
+		return NULL;
+	char *x = cj_b64url_encode(pt + 1, cv->len);
+	char *y = cj_b64url_encode(pt + 1 + cv->len, cv->len);
+	json_t *o = x && y ? json_pack("{s:s,s:s,s:s,s:s}", "crv", cv->jwk_name, "kty", "EC", "x",
+	                               x, "y", y)
+	                   : NULL;
+	free(x);
+	free(y);
+	return o;
+}
+
 static int ecdh_wrap(const cj_jwk *to, const unsigned char *cek, unsigned char **ek,
                      size_t *ek_len, json_t **epk, cc_error **err)
 {
-	EVP_PKEY *eph = EVP_PKEY_Q_keygen(NULL, NULL, "EC", to->curve->ossl_name);
-	cj_jwk *ej = NULL;
+	EVP_PKEY *eph = ephemeral_key(to);
 	unsigned char kek[32], *out = malloc(CJ_CEK_LEN + 8);
 	size_t n = 0;
 	int r = eph && out ? 0 : -ENOMEM;
-	if (r == 0 && (r = ecdh_kek(eph, cj_jwk_pkey(to), kek)) == 0)
+	if (r == 0 && (r = ecdh_kek(eph, cj_jwk_pkey(to), to->checked, kek)) == 0)
 		r = aes_kw(kek, true, cek, CJ_CEK_LEN, out, &n);
-	json_t *full = NULL;
-	if (r == 0 && cj_jwk_from_pkey(eph, NULL, &ej, NULL) == 0 &&
-	    cj_jwk_to_json(ej, 0, &full, NULL) == 0)
-		*epk = json_pack("{s:O,s:O,s:O,s:O}", "crv", json_object_get(full, "crv"), "kty",
-		                 json_object_get(full, "kty"), "x", json_object_get(full, "x"), "y",
-		                 json_object_get(full, "y"));
-	if (r == 0 && *epk == NULL)
+	json_t *e = r == 0 ? epk_json(eph, to->curve) : NULL;
+	if (r == 0 && e == NULL)
 		r = -ENOMEM;
-	json_decref(full);
-	cj_jwk_free(ej);
 	EVP_PKEY_free(eph);
 	OPENSSL_cleanse(kek, sizeof(kek));
 	ERR_clear_error();
@@ -123,6 +155,7 @@ static int ecdh_wrap(const cj_jwk *to, const unsigned char *cek, unsigned char *
 		free(out);
 		return cc_error_set(err, r, "jwe: ECDH-ES+A256KW key wrap failed");
 	}
+	*epk = e;
 	*ek = out;
 	*ek_len = n;
 	return 0;
@@ -150,7 +183,7 @@ static int ecdh_unwrap(const cj_jwk *k, const json_t *hdr, const unsigned char *
 		return cc_error_wrap(err, "jwe: \"epk\"");
 	unsigned char kek[32], out[CJ_CEK_LEN + 8];
 	size_t n = 0;
-	r = ecdh_kek(cj_jwk_pkey(k), cj_jwk_pkey(peer), kek);
+	r = ecdh_kek(cj_jwk_pkey(k), cj_jwk_pkey(peer), peer->checked, kek);
 	if (r < 0)
 		r = cc_error_set(err, r, "jwe: ECDH failed");
 	else if (aes_kw(kek, false, ek, ek_len, out, &n) < 0 || n != CJ_CEK_LEN)

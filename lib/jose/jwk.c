@@ -219,6 +219,25 @@ int cj_jwk_generate(enum cj_keygen kind, const char *alg, cj_jwk **ret, cc_error
 	return r;
 }
 
+int cj_jwk_dup(const cj_jwk *k, cj_jwk **ret, cc_error **err)
+{
+	cj_jwk *d = calloc(1, sizeof(*d));
+	if (d == NULL)
+		return cc_error_set(err, -ENOMEM, "out of memory");
+	*d = *k;
+	d->alg = k->alg ? strdup(k->alg) : NULL;
+	d->kid = k->kid ? strdup(k->kid) : NULL;
+	d->x5c = k->x5c ? json_deep_copy(k->x5c) : NULL;
+	if ((k->alg && !d->alg) || (k->kid && !d->kid) || (k->x5c && !d->x5c) ||
+	    EVP_PKEY_up_ref(k->pkey) != 1) {
+		d->pkey = NULL;
+		cj_jwk_free(d);
+		return cc_error_set(err, -ENOMEM, "out of memory");
+	}
+	*ret = d;
+	return 0;
+}
+
 void cj_jwk_free(cj_jwk *k)
 {
 	if (k == NULL)

@@ -260,6 +260,8 @@ int cj_jwk_from_json(const json_t *o, cj_jwk **ret, cc_error **err)
 	cj_jwk *k = NULL;
 	if (r == 0 && (r = cj_jwk_wrap(pkey, &k, err)) < 0)
 		EVP_PKEY_free(pkey);
+	if (r == 0) /* EC and RSA keys went through fromdata()'s public check */
+		k->checked = k->kty != CJ_KTY_OKP;
 	if (r == 0)
 		r = cj_jwk_set_alg(k, json_string_value(json_object_get(o, "alg")), err);
 	if (r == 0)

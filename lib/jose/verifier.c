@@ -152,7 +152,25 @@ static X509 *x5c_cert(const json_t *s)
 	return cert;
 }
 
-static int chain_verify(const cj_verifier *v, X509 *leaf, STACK_OF(X509) *chain, cc_error **err)
+/* The earliest notAfter of the certificates in chain, as unix time
+ * (INT64_MAX if none can be read). */
+static int64_t chain_not_after(STACK_OF(X509) *chain)
+{
+	int64_t until = INT64_MAX;
+	for (int i = 0; i < sk_X509_num(chain); i++) {
+		struct tm tm;
+		const ASN1_TIME *t = X509_get0_notAfter(sk_X509_value(chain, i));
+		if (t == NULL || ASN1_TIME_to_tm(t, &tm) != 1)
+			return INT64_MIN; /* unreadable: never cache past now */
+		time_t u = timegm(&tm);
+		if ((int64_t)u < until)
+			until = (int64_t)u;
+	}
+	return until;
+}
+
+static int chain_verify(const cj_verifier *v, X509 *leaf, STACK_OF(X509) *chain,
+                        int64_t *ret_until, cc_error **err)
 {
 	X509_STORE_CTX *ctx = X509_STORE_CTX_new();
 	if (ctx == NULL || X509_STORE_CTX_init(ctx, v->store, leaf, chain) != 1) {
@@ -163,6 +181,8 @@ static int chain_verify(const cj_verifier *v, X509 *leaf, STACK_OF(X509) *chain,
 		X509_VERIFY_PARAM_set_time(X509_STORE_CTX_get0_param(ctx), (time_t)v->now);
 	int ok = X509_verify_cert(ctx);
 	int e = X509_STORE_CTX_get_error(ctx);
+	if (ok == 1)
+		*ret_until = chain_not_after(X509_STORE_CTX_get0_chain(ctx));
 	X509_STORE_CTX_free(ctx);
 	ERR_clear_error();
 	if (ok != 1)
@@ -171,7 +191,10 @@ static int chain_verify(const cj_verifier *v, X509 *leaf, STACK_OF(X509) *chain,
 	return 0;
 }
 
-int cj_verifier_check_jwk(const cj_verifier *v, const cj_jwk *jwk, cc_error **err)
+/* cj_verifier_check_jwk, also giving the verified chain's earliest
+ * notAfter. */
+static int check_jwk_until(const cj_verifier *v, const cj_jwk *jwk, int64_t *ret_until,
+                           cc_error **err)
 {
 	const json_t *x5c = cj_jwk_x5c(jwk);
 	size_t n = json_array_size(x5c);
@@ -197,11 +220,17 @@ int cj_verifier_check_jwk(const cj_verifier *v, const cj_jwk *jwk, cc_error **er
 		}
 	}
 	if (r == 0)
-		r = chain_verify(v, leaf, chain, err);
+		r = chain_verify(v, leaf, chain, ret_until, err);
 	X509_free(leaf);
 	sk_X509_pop_free(chain, X509_free);
 	ERR_clear_error();
 	return r;
+}
+
+int cj_verifier_check_jwk(const cj_verifier *v, const cj_jwk *jwk, cc_error **err)
+{
+	int64_t until;
+	return check_jwk_until(v, jwk, &until, err);
 }
 
 /* ---- tokens ------------------------------------------------------------------ */
@@ -209,14 +238,14 @@ int cj_verifier_check_jwk(const cj_verifier *v, const cj_jwk *jwk, cc_error **er
 /* The key named by the header (jwk or kid); *owned is set when the caller
  * must free it. */
 static int header_key(const cj_verifier *v, const json_t *hdr, const cj_jwk **ret,
-                      cj_jwk **owned, cc_error **err)
+                      cj_jwk **owned, int64_t *until, cc_error **err)
 {
 	const json_t *hjwk = json_object_get(hdr, "jwk");
 	if (hjwk != NULL) {
 		int r = cj_jwk_from_json(hjwk, owned, err);
 		if (r < 0)
 			return cc_error_wrap(err, "token header");
-		if (!v->insecure && (r = cj_verifier_check_jwk(v, *owned, err)) < 0)
+		if (!v->insecure && (r = check_jwk_until(v, *owned, until, err)) < 0)
 			return r;
 		*ret = *owned;
 	} else {
@@ -250,20 +279,24 @@ static int payload_claims(const char *p, size_t n, json_t **ret, cc_error **err)
 
 /* Signature with the header's key, or else with each trusted PEM key. */
 static int verify_sig(const cj_verifier *v, const char *token, size_t len, const json_t *hdr,
-                      char **pl, size_t *pl_len, cc_error **err)
+                      char **pl, size_t *pl_len, int64_t *ret_until, cc_error **err)
 {
 	const cj_jwk *key = NULL;
 	cj_jwk *owned = NULL;
 	cc_error *herr = NULL;
-	int r = header_key(v, hdr, &key, &owned, &herr);
+	int64_t until = INT64_MAX;
+	int r = header_key(v, hdr, &key, &owned, &until, &herr);
 	if (r == 0)
 		r = cj_jws_verify(key, token, len, NULL, pl, pl_len, &herr);
 	cj_jwk_free(owned);
+	if (r == 0)
+		*ret_until = until;
 	if (r == 0 || v->npem == 0) {
 		cc_error_move(err, &herr);
 		return r;
 	}
 	cc_error_free(herr);
+	*ret_until = INT64_MAX;
 	for (size_t i = 0; i < v->npem; i++)
 		if (cj_jws_verify(v->pem_keys[i], token, len, NULL, pl, pl_len, NULL) == 0)
 			return 0;
@@ -273,12 +306,20 @@ static int verify_sig(const cj_verifier *v, const char *token, size_t len, const
 int cj_verifier_verify(const cj_verifier *v, const char *token, size_t len, json_t **ret,
                        cc_error **err)
 {
+	int64_t until;
+	return cj_verifier_verify_until(v, token, len, ret, &until, err);
+}
+
+int cj_verifier_verify_until(const cj_verifier *v, const char *token, size_t len,
+                             json_t **ret, int64_t *ret_until, cc_error **err)
+{
 	json_t *hdr = NULL, *claims = NULL;
 	char *pl = NULL;
 	size_t pl_len = 0;
+	int64_t until = INT64_MAX;
 	int r = cj_jws_peek_header(token, len, &hdr, err);
 	if (r == 0)
-		r = verify_sig(v, token, len, hdr, &pl, &pl_len, err);
+		r = verify_sig(v, token, len, hdr, &pl, &pl_len, &until, err);
 	json_decref(hdr);
 	if (r == 0)
 		r = payload_claims(pl, pl_len, &claims, err);
@@ -291,5 +332,6 @@ int cj_verifier_verify(const cj_verifier *v, const char *token, size_t len, json
 		return r;
 	}
 	*ret = claims;
+	*ret_until = until;
 	return 0;
 }

@@ -49,6 +49,10 @@ typedef struct kbs_ctx {
 	/* Bumped when a policy is stored, so every worker recompiles. */
 	atomic_uint_fast64_t res_policy_gen;
 	atomic_uint_fast64_t as_policy_gen;
+	/* Bumped when token_verifier, signer or extra_teekey_paths change, so
+	 * every worker empties its token cache (token_cache.h). All three
+	 * are fixed at start today; whatever replaces one must bump this. */
+	atomic_uint_fast64_t token_trust_gen;
 	/* Sessions this process knows to be live (sweeps recount them). */
 	atomic_uint_fast64_t live_sessions;
 	/* Tests: a fixed clock (0 = the real one). */

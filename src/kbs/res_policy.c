@@ -57,6 +57,9 @@ static int engine(struct kbs_worker *w, rego_engine **ret, cc_error **err)
 	}
 	rego_engine_free(w->res_engine);
 	w->res_engine = NULL;
+	w->res_input_id = 0;
+	free(w->res_data);
+	w->res_data = NULL;
 	uint8_t *src = NULL;
 	size_t len = 0;
 	int r = kbs_store_get(w->store, KBS_NS_KBS, KBS_RES_POLICY_KEY, strlen(KBS_RES_POLICY_KEY),
@@ -73,21 +76,38 @@ static int engine(struct kbs_worker *w, rego_engine **ret, cc_error **err)
 	return 0;
 }
 
-int kbs_res_policy_eval(struct kbs_worker *w, const char *claims_json, const char *data_json,
-                        bool *ret_allow, cc_error **err)
+/* Sets the data document unless the engine holds this very text. */
+static int set_data(struct kbs_worker *w, rego_engine *e, const char *data, cc_error **err)
+{
+	if (w->res_data != NULL && strcmp(w->res_data, data) == 0)
+		return 0;
+	free(w->res_data);
+	w->res_data = NULL;
+	int r = rego_engine_set_data_json(e, data, strlen(data), err);
+	if (r == 0 && (w->res_data = strdup(data)) == NULL)
+		r = cc_error_set(err, -ENOMEM, "out of memory");
+	return r;
+}
+
+int kbs_res_policy_eval(struct kbs_worker *w, uint64_t input_id, const char *claims_json,
+                        size_t claims_len, const char *data_json, bool *ret_allow,
+                        cc_error **err)
 {
 	rego_engine *e;
 	const rego_result *res;
 	int r = engine(w, &e, err);
 	if (r == 0)
-		r = rego_engine_set_data_json(e, data_json, strlen(data_json), err);
-	if (r == 0)
-		r = rego_engine_set_input_json(e, claims_json, strlen(claims_json), err);
+		r = set_data(w, e, data_json, err);
+	if (r == 0 && (input_id == 0 || input_id != w->res_input_id)) {
+		w->res_input_id = 0;
+		r = rego_engine_set_input_json(e, claims_json, claims_len, err);
+		if (r == 0)
+			w->res_input_id = input_id;
+	}
 	if (r == 0)
 		r = rego_engine_eval(e, "data.policy.allow", &res, err);
 	if (r == 0)
 		*ret_allow = rego_result_is_true(res);
-	rego_engine_clear_input(e);
 	return r;
 }
 

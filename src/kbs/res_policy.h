@@ -20,10 +20,14 @@ int kbs_res_policy_install(const struct kbs_config *c, kbs_store *st, cc_error *
 /* Compiles src without storing it (ParsePolicyError when it does not). */
 int kbs_res_policy_check(const char *src, size_t len, cc_error **err);
 
-/* Evaluates the stored policy: *ret_allow true only when
- * data.policy.allow is exactly true. */
-int kbs_res_policy_eval(struct kbs_worker *w, const char *claims_json, const char *data_json,
-                        bool *ret_allow, cc_error **err);
+/* Evaluates the stored policy, compiled once per worker and policy
+ * generation: *ret_allow true only when data.policy.allow is exactly
+ * true. input_id names the claims (kbs_token_entry_id, or 0): when the
+ * worker's engine already holds the input of that id, or the same data
+ * text, it is not parsed again. */
+int kbs_res_policy_eval(struct kbs_worker *w, uint64_t input_id, const char *claims_json,
+                        size_t claims_len, const char *data_json, bool *ret_allow,
+                        cc_error **err);
 
 /* POST /kbs/v0/resource-policy {"policy":"<base64url rego>"} and GET (the
  * policy ids, ["resource-policy"], as Trustee's code answers); admin

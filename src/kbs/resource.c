@@ -75,21 +75,23 @@ static json_t *policy_data(const char *path, const json_t *query)
 	                 s2 + 1, "query", q);
 }
 
-/* data.policy.allow for these claims and this request. */
-static int authorize(struct kbs_worker *w, const json_t *claims, const char *path,
+/* data.policy.allow for the token's claims and this request. */
+static int authorize(struct kbs_worker *w, struct kbs_token_entry *tok, const char *path,
                      const json_t *query, struct kbs_reply *rep)
 {
 	struct kbs_metrics *m = w->ctx->metrics;
 	cc_error *e = NULL;
 	json_t *data = policy_data(path, query);
-	char *cj = json_dumps(claims, JSON_COMPACT);
 	char *dj = data != NULL ? json_dumps(data, JSON_COMPACT) : NULL;
 	json_decref(data);
+	const char *cj = NULL;
+	size_t cj_len = 0;
 	bool allow = false;
 	kbs_metrics_inc(m, KBS_M_POLICY_EVALUATIONS);
-	int r = cj != NULL && dj != NULL ? kbs_res_policy_eval(w, cj, dj, &allow, &e)
-	                                 : cc_error_set(&e, -ENOMEM, "out of memory");
-	free(cj);
+	int r = dj != NULL ? kbs_token_entry_input(tok, &cj, &cj_len, &e)
+	                   : cc_error_set(&e, -ENOMEM, "out of memory");
+	if (r == 0)
+		r = kbs_res_policy_eval(w, kbs_token_entry_id(tok), cj, cj_len, dj, &allow, &e);
 	free(dj);
 	if (r < 0) {
 		kbs_metrics_inc(m, KBS_M_POLICY_ERRORS);
@@ -103,8 +105,34 @@ static int authorize(struct kbs_worker *w, const json_t *claims, const char *pat
 	return 0;
 }
 
+/* The TEE key of the token's claims: the entry's, or parsed (through the
+ * worker's cache of parsed keys) and kept in the entry. */
+static int teekey(struct kbs_worker *w, struct kbs_token_entry *tok, const cj_jwk **ret,
+                  cc_error **err)
+{
+	const cj_jwk *k = kbs_token_entry_teekey(tok);
+	if (k != NULL) {
+		*ret = k;
+		return 0;
+	}
+	const struct kbs_config *c = &w->ctx->cfg;
+	const json_t *pub = NULL;
+	cj_jwk *own = NULL;
+	int r = kbs_token_teekey_json(kbs_token_entry_claims(tok), c->extra_teekey_paths,
+	                              c->n_extra_teekey_paths, &pub, err);
+	if (r < 0)
+		return r;
+	if ((r = kbs_worker_teekey(w, pub, &k, err)) < 0)
+		return cc_error_wrap(err, "Failed to extract Tee public key from claims");
+	if ((r = cj_jwk_dup(k, &own, err)) < 0)
+		return r;
+	kbs_token_entry_set_teekey(tok, own);
+	*ret = own;
+	return 0;
+}
+
 /* The resource encrypted to the token's TEE key. */
-static int answer(struct kbs_worker *w, const json_t *claims, const char *path,
+static int answer(struct kbs_worker *w, struct kbs_token_entry *tok, const char *path,
                   struct kbs_reply *rep)
 {
 	cc_error *e = NULL;
@@ -117,14 +145,10 @@ static int answer(struct kbs_worker *w, const json_t *claims, const char *path,
 	}
 	if (r < 0)
 		return kbs_fail_err(rep, KBS_E_PLUGIN_INTERNAL, "reading the resource", e);
-	const struct kbs_config *c = &w->ctx->cfg;
-	const json_t *pub = NULL;
 	const cj_jwk *k = NULL;
 	char *jwe = NULL;
 	size_t jwe_len = 0;
-	r = kbs_token_teekey_json(claims, c->extra_teekey_paths, c->n_extra_teekey_paths, &pub, &e);
-	if (r == 0 && (r = kbs_worker_teekey(w, pub, &k, &e)) < 0)
-		cc_error_wrap(&e, "Failed to extract Tee public key from claims");
+	r = teekey(w, tok, &k, &e);
 	if (r < 0) {
 		kbs_store_value_free(val, len);
 		return kbs_fail_err(rep, KBS_E_TOKEN_VERIFIER, NULL, e);
@@ -142,6 +166,33 @@ static int answer(struct kbs_worker *w, const json_t *claims, const char *path,
 	return 0;
 }
 
+/* The verified claims of token: from the worker's cache when this very
+ * token verified before and its times still hold (checked again here),
+ * else verified in full and cached. */
+static int verified(struct kbs_worker *w, const char *token, size_t len,
+                    struct kbs_token_entry **ret, cc_error **err)
+{
+	kbs_ctx *ctx = w->ctx;
+	uint8_t digest[KBS_TOKEN_DIGEST_LEN];
+	uint64_t gen = atomic_load(&ctx->token_trust_gen);
+	int64_t now = kbs_ctx_now(ctx);
+	int r = kbs_token_cache_digest(w->tokens, token, len, digest, err);
+	if (r < 0)
+		return r;
+	struct kbs_token_entry *tok = kbs_token_cache_get(w->tokens, digest, gen, now);
+	if (tok != NULL) {
+		*ret = tok;
+		return 0;
+	}
+	json_t *claims = NULL;
+	int64_t until = INT64_MAX;
+	r = kbs_token_verify(ctx->token_verifier, ctx->signer, ctx->signer_x, ctx->signer_y, token,
+	                     len, now, &claims, &until, err);
+	if (r < 0)
+		return r;
+	return kbs_token_cache_put(w->tokens, digest, gen, len, claims, until, now, ret, err);
+}
+
 void kbs_resource_get(kbs_ctx *ctx, const struct kbs_request *req, const char *path,
                       const json_t *query, struct kbs_reply *rep)
 {
@@ -157,17 +208,16 @@ void kbs_resource_get(kbs_ctx *ctx, const struct kbs_request *req, const char *p
 		kbs_fail(rep, KBS_E_TOKEN_NOT_FOUND, "%s", "");
 		return;
 	}
-	json_t *claims = NULL;
-	r = kbs_token_verify(ctx->token_verifier, ctx->signer, ctx->signer_x, ctx->signer_y, token,
-	                     strlen(token), kbs_ctx_now(ctx), &claims, &e);
-	cj_free_secret(token, strlen(token));
+	struct kbs_token_entry *tok = NULL;
+	size_t len = strlen(token);
+	r = verified(w, token, len, &tok, &e);
+	cj_free_secret(token, len);
 	if (r < 0) {
 		kbs_fail_err(rep, KBS_E_TOKEN_VERIFIER, NULL, e);
 		return;
 	}
-	if (authorize(w, claims, path, query, rep) == 0)
-		answer(w, claims, path, rep);
-	json_decref(claims);
+	if (authorize(w, tok, path, query, rep) == 0)
+		answer(w, tok, path, rep);
 }
 
 void kbs_resource_post(kbs_ctx *ctx, const struct kbs_request *req, const char *path,

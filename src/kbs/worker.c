@@ -39,6 +39,8 @@ static void worker_free(void *p)
 		return;
 	kbs_store_free(w->store);
 	rego_engine_free(w->res_engine);
+	free(w->res_data);
+	kbs_token_cache_free(w->tokens);
 	for (size_t i = 0; i < KBS_TEEKEY_CACHE; i++) {
 		free(w->teekeys[i].json);
 		cj_jwk_free(w->teekeys[i].key);
@@ -121,6 +123,8 @@ int kbs_worker_get(kbs_ctx *ctx, struct kbs_worker **ret, cc_error **err)
 	kbs_store_sqlite_options_default(&o);
 	o.relaxed_sessions = true;
 	int r = kbs_store_sqlite_open(ctx->store_path, &o, &w->store, err);
+	if (r == 0)
+		r = kbs_token_cache_new(&w->tokens, err);
 	if (r == 0 && pthread_setspecific(ctx->worker_key, w) != 0)
 		r = cc_error_set(err, -ENOMEM, "pthread_setspecific failed");
 	if (r < 0) {

@@ -1,7 +1,8 @@
 /* What each thread that serves requests keeps for itself (worker.c): its
- * own store handle (SQLite reads then run in parallel), and the Rego
- * engines of the resource policy and the attestation policies it compiled,
- * recompiled when a policy changes (the ctx's generation counters move).
+ * own store handle (SQLite reads then run in parallel), the Rego engines
+ * of the resource policy and the attestation policies it compiled,
+ * recompiled when a policy changes (the ctx's generation counters move),
+ * and the tokens it verified (token_cache.h).
  * Rego engines are not thread-safe, hence one set per thread. Freed when
  * the thread exits (a pthread key destructor) or with the ctx. */
 #ifndef COCOON_KBS_WORKER_H
@@ -10,6 +11,7 @@
 #include "cocoon/limits.h"
 #include "cocoon/rego.h"
 #include "kbs.h"
+#include "token_cache.h"
 
 struct kbs_as_engine {
 	char *policy_id;
@@ -32,6 +34,12 @@ struct kbs_worker {
 	kbs_store *store;
 	rego_engine *res_engine; /* the resource policy, compiled */
 	uint64_t res_gen;
+	/* What res_engine holds from the last evaluation, so that the next
+	 * one with the same token (kbs_token_entry_id; 0 = none) or the same
+	 * data text does not parse it again. */
+	uint64_t res_input_id;
+	char *res_data;
+	kbs_token_cache *tokens; /* verified tokens (token_cache.h) */
 	struct kbs_as_engine as[CC_KBS_MAX_CACHED_POLICIES];
 	struct kbs_teekey teekeys[KBS_TEEKEY_CACHE];
 	unsigned teekey_next;
