@@ -86,6 +86,34 @@ static void round_trips(void **state)
 	}
 }
 
+/* cj_jwk_dup: the same key and metadata, independent of the original. */
+static void dup(void **state)
+{
+	(void)state;
+	size_t kl = 0, cl = 0;
+	char *pem = jt_read("as-signing-key.pem", &kl);
+	char *chain = jt_read("as-cert-chain.pem", &cl);
+	cj_jwk *k = NULL, *d = NULL;
+	assert_int_equal(cj_jwk_from_pem(pem, kl, "ES256", &k, NULL), 0);
+	assert_int_equal(cj_jwk_set_kid(k, "as-1", NULL), 0);
+	assert_int_equal(cj_jwk_set_x5c_pem(k, chain, cl, NULL), 0);
+	json_t *want = NULL, *got = NULL;
+	assert_int_equal(cj_jwk_to_json(k, CJ_JWK_PRIVATE, &want, NULL), 0);
+	assert_int_equal(cj_jwk_dup(k, &d, NULL), 0);
+	cj_jwk_free(k);
+	assert_true(cj_jwk_is_private(d));
+	assert_string_equal(cj_jwk_alg(d), "ES256");
+	assert_string_equal(cj_jwk_kid(d), "as-1");
+	assert_int_equal(json_array_size(cj_jwk_x5c(d)), 1);
+	assert_int_equal(cj_jwk_to_json(d, CJ_JWK_PRIVATE, &got, NULL), 0);
+	assert_true(json_equal(want, got));
+	json_decref(want);
+	json_decref(got);
+	cj_jwk_free(d);
+	free(pem);
+	free(chain);
+}
+
 /* A valid P-256 public key (RFC 7515 A.3) to derive bad ones from. */
 #define EC_X "f83OJ3D2xF1Bg8vub9tLe1gHMzV76e8Tus9uPHvRVEU"
 #define EC_Y "x_FEzRu9m36HLN_tue659LNpXW6pCyStikYjKIWI5a0"
@@ -394,10 +422,11 @@ static void pem_keys(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(round_trips),     cmocka_unit_test(strict_ec),
-		cmocka_unit_test(strict_rsa_okp),  cmocka_unit_test(tee_pubkey),
-		cmocka_unit_test(as_jwks_fixture), cmocka_unit_test(x5c_scenarios),
-		cmocka_unit_test(jwks_sets),       cmocka_unit_test(pem_keys),
+		cmocka_unit_test(round_trips),     cmocka_unit_test(dup),
+		cmocka_unit_test(strict_ec),       cmocka_unit_test(strict_rsa_okp),
+		cmocka_unit_test(tee_pubkey),      cmocka_unit_test(as_jwks_fixture),
+		cmocka_unit_test(x5c_scenarios),   cmocka_unit_test(jwks_sets),
+		cmocka_unit_test(pem_keys),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

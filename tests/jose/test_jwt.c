@@ -117,6 +117,12 @@ static void ear_header(void **state)
 	                    "CoCo-Attestation-Service");
 	json_decref(c);
 	c = NULL;
+	/* the endorsement lasts until the chain's notAfter (2034-01-01) */
+	int64_t until = 0;
+	assert_int_equal(cj_verifier_verify_until(v, t, strlen(t), &c, &until, NULL), 0);
+	assert_int_equal(until, 2019686400);
+	json_decref(c);
+	c = NULL;
 	/* expired: at exp exactly, and with the leeway configured */
 	cj_verifier_set_time(v, NOW + 300);
 	jt_expect_err(cj_verifier_verify(v, t, strlen(t), &c, &e), e, -EKEYEXPIRED, "expired");
@@ -258,7 +264,10 @@ static void verifier_modes(void **state)
 	jt_expect_err(cj_verifier_verify(v, embedded, strlen(embedded), &c, &e), e, -EPERM, NULL);
 	cc_error_free(e), e = NULL;
 	cj_verifier_set_insecure_header_jwk(v, true);
-	assert_int_equal(cj_verifier_verify(v, embedded, strlen(embedded), &c, NULL), 0);
+	int64_t until = 0;
+	assert_int_equal(cj_verifier_verify_until(v, embedded, strlen(embedded), &c, &until, NULL),
+	                 0);
+	assert_true(until == INT64_MAX); /* no certificate involved */
 	json_decref(c), c = NULL;
 	/* kid in a JWK set */
 	jt_expect_err(cj_verifier_verify(v, bykid, strlen(bykid), &c, &e), e, -EPERM, "JWK set");
@@ -268,7 +277,9 @@ static void verifier_modes(void **state)
 	set = json_pack("{s:[O]}", "keys", pub);
 	char *text = json_dumps(set, 0);
 	assert_int_equal(cj_verifier_add_jwks(v, text, strlen(text), NULL), 0);
-	assert_int_equal(cj_verifier_verify(v, bykid, strlen(bykid), &c, NULL), 0);
+	until = 0;
+	assert_int_equal(cj_verifier_verify_until(v, bykid, strlen(bykid), &c, &until, NULL), 0);
+	assert_true(until == INT64_MAX);
 	json_decref(c), c = NULL;
 	free(text);
 	json_decref(set);
@@ -296,7 +307,9 @@ static void verifier_modes(void **state)
 	long pl = BIO_get_mem_data(bio, &pem);
 	assert_int_equal(cj_verifier_add_pem_key(v, pem, (size_t)pl, NULL), 0);
 	BIO_free(bio);
-	assert_int_equal(cj_verifier_verify(v, unknown, strlen(unknown), &c, NULL), 0);
+	until = 0;
+	assert_int_equal(cj_verifier_verify_until(v, unknown, strlen(unknown), &c, &until, NULL), 0);
+	assert_true(until == INT64_MAX);
 	json_decref(c), c = NULL;
 	/* claims that are not an object */
 	char *arr = NULL;

@@ -526,6 +526,89 @@ def bad_tokens(env):
     expect_error(r, 401, "TokenNotFound")
 
 
+ONE_WORKER = """
+[http_server]
+sockets = ["127.0.0.1:0"]
+insecure_http = true
+worker_count = 1
+
+[[plugins]]
+name = "resource"
+"""
+
+# Allows tag "1" only, and only to tokens whose "iss" is "cache-test".
+PATH_AND_ISS_POLICY = """package policy
+
+default allow = false
+
+allow if {
+	data["resource-path"][2] == "1"
+	input.iss == "cache-test"
+}
+"""
+
+
+@test
+def token_cache(env):
+    """The worker's cache of verified tokens (docs/kbs.md, "Token cache"), one
+    worker so that every request meets the same cache: a token's exp still
+    ends it while it is cached, a new policy and other claims or paths apply
+    to the very next GET, and a token with the same claims but another
+    signature is verified in full, not served from the cache."""
+    srv = env.server(config=env.write("one.toml", ONE_WORKER))
+    admin = srv.client(admin_token=env.admin_token())
+    admin_setup(admin)
+    assert admin.admin("POST", "/kbs/v0/resource/default/key/2", b"two").status == 200
+    c = srv.client()
+    token = c.rcar()
+    _, claims = ear_verify(token, env.signer_pem())
+    with open(os.path.join(env.state, "token-signer.pem"), "rb") as f:
+        signer = jjwk.JWK.from_pem(f.read())
+    c2 = srv.client(tee_key=c.key)
+
+    def get(tok, tag="1"):
+        return c2.get_resource("default/key/" + tag, bearer=tok)
+
+    # exp: served (and cached) while valid, refused once it has passed
+    end = int(time.time()) + 3
+    short = sign(signer, dict(claims, exp=end))
+    for _ in range(3):
+        r = get(short)
+        assert r.status == 200 and c2.decrypt(r) == b"the secret", r
+    while time.time() < end + 0.2:
+        time.sleep(0.1)
+    expect_error(get(short), 401, "TokenVerifierError", "expired")
+    # nbf in the future: refused, and still refused on the next request
+    later = sign(signer, dict(claims, nbf=int(time.time()) + 3600))
+    for _ in range(2):
+        expect_error(get(later), 401, "TokenVerifierError", "not valid before")
+    # the same claims with another signature: verified in full every time
+    assert get(token).status == 200
+    h, p, sig = token.split(".")
+    raw = bytearray(b64url_dec(sig))
+    raw[5] ^= 1
+    flipped = h + "." + p + "." + b64url(bytes(raw))
+    other = jjwk.JWK.generate(kty="EC", crv="P-256")
+    by_other = h + "." + p + "." + sign(other, claims).split(".")[2]
+    for forged in (flipped, by_other, flipped):
+        expect_error(get(forged), 401, "TokenVerifierError")
+        assert get(token).status == 200
+    # a policy change applies to the next GET of a cached token
+    r = admin.admin("POST", "/kbs/v0/resource-policy", policy_body(policy("deny_all.rego")))
+    assert r.status == 200, r
+    expect_error(get(token), 401, "PolicyDeny")
+    r = admin.admin("POST", "/kbs/v0/resource-policy", policy_body(PATH_AND_ISS_POLICY))
+    assert r.status == 200, r
+    # claims and path change between requests: each GET is judged on its own
+    mine = sign(signer, dict(claims, iss="cache-test"))
+    for _ in range(2):
+        assert get(mine).status == 200
+        expect_error(get(mine, "2"), 401, "PolicyDeny")
+        expect_error(get(token), 401, "PolicyDeny")
+        assert get(mine).status == 200
+        expect_error(get(token, "2"), 401, "PolicyDeny")
+
+
 @test
 def bad_resource_paths(env):
     srv = env.server()
