@@ -10,8 +10,11 @@
 # Then the image service (scripts/demo_image.sh): an owner encrypts an image
 # while pushing it to a local docker-registry; a pull without the key is
 # refused, a pull with it unpacks an OCI bundle under a signature policy.
-# Last, a pod (scripts/demo_pod.sh): containerd runs a container through
+# Then a pod (scripts/demo_pod.sh): containerd runs a container through
 # containerd-shim-cocoon-v2 in a QEMU microVM; its image is pulled in the guest.
+# Last, an attested secret release (scripts/demo_kbs.sh): cocoon-kbs on its
+# zero-config defaults refuses a secret to a TEE whose reference values are
+# not registered and releases it, JWE-encrypted, once they are.
 #
 # Usage: bash scripts/demo.sh [SCENARIO]   (default pod-exec; any directory
 #        under tests/rego/kata/ with policy.rego, inputs.txt, outputs.json)
@@ -21,7 +24,7 @@ cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
 scenario=${1:-pod-exec}
 case $scenario in -h | --help)
-	sed -n '2,14p' "$0" | sed 's/^# \{0,1\}//'
+	sed -n '2,20p' "$0" | sed 's/^# \{0,1\}//'
 	exit 0
 	;;
 esac
@@ -126,3 +129,9 @@ echo
 echo "==> summary: containerd ran the container in a microVM through the cocoon shim;"
 echo "    the image was pulled in the guest (the host's content store stayed empty)"
 echo "    and nothing was left running. Files: $out/pod/"
+
+bash scripts/demo_kbs.sh build "$out/kbs"
+echo
+echo "==> summary: cocoon-kbs released the secret only after attestation with the"
+echo "    reference values registered (EAR status affirming), encrypted to the TEE's"
+echo "    key. Files: $out/kbs/"
