@@ -20,8 +20,8 @@ struct cj_jwk {
 	enum cj_kty kty;
 	const struct cj_curve *curve; /* NULL for RSA */
 	bool priv;
-	/* The public key passed EVP_PKEY_public_check when it was read from
-	 * JSON (jwk_parse.c): ECDH then need not check it again. */
+	/* The public key passed the public key check when it was read from
+	 * JSON (jwk_parse.c's fromdata()): ECDH then need not check it again. */
 	bool checked;
 	char *alg;
 	char *kid;
