@@ -12,6 +12,8 @@
  * Usage: rcar_bench URL PATH EXPECTED N        -> one line per phase:
  *          "<phase> n=N median_us=.. p99_us=.. min_us=.. max_us=.."
  *        rcar_bench URL PATH EXPECTED --token  -> prints one EAR token
+ *        rcar_bench URL PATH EXPECTED --tokens N -> N EAR tokens of N
+ *          sessions (the same TEE key), one a line
  * Built by bench/run_kbs.sh against the release tree's lib/jose. */
 #include <curl/curl.h>
 #include <stdio.h>
@@ -159,8 +161,8 @@ static void one(CURL *c, const char *base, const char *path, const char *want, c
 
 int main(int argc, char **argv)
 {
-	if (argc != 5)
-		die("usage: rcar_bench URL PATH EXPECTED N|--token");
+	if (argc != 5 && !(argc == 6 && strcmp(argv[4], "--tokens") == 0))
+		die("usage: rcar_bench URL PATH EXPECTED N|--token|--tokens N");
 	cj_jwk *key = NULL;
 	json_t *pub = NULL;
 	if (cj_jwk_generate(CJ_GEN_P256, "ECDH-ES+A256KW", &key, NULL) < 0 ||
@@ -173,16 +175,21 @@ int main(int argc, char **argv)
 	struct curl_slist *h = curl_slist_append(NULL, "Content-Type: application/json");
 	curl_easy_setopt(c, CURLOPT_HTTPHEADER, h);
 	double t[4];
+	char *end;
+	long n = strtol(argv[argc - 1], &end, 10);
 	if (strcmp(argv[4], "--token") == 0) {
-		char *tok = NULL;
-		one(c, argv[1], argv[2], argv[3], key, pub, t, &tok);
-		printf("%s\n", tok);
-		free(tok);
+		n = 1;
+	} else if (*end != '\0' || n < 1 || n > 1000000) {
+		die("N must be 1..1000000");
+	}
+	if (strncmp(argv[4], "--token", 7) == 0) {
+		for (long i = 0; i < n; i++) {
+			char *tok = NULL;
+			one(c, argv[1], argv[2], argv[3], key, pub, t, &tok);
+			printf("%s\n", tok);
+			free(tok);
+		}
 	} else {
-		char *end;
-		long n = strtol(argv[4], &end, 10);
-		if (*end != '\0' || n < 1 || n > 1000000)
-			die("N must be 1..1000000");
 		one(c, argv[1], argv[2], argv[3], key, pub, t, NULL); /* warm-up */
 		double *v[4];
 		for (int p = 0; p < 4; p++)

@@ -20,8 +20,9 @@ struct kbs_token_entry {
 	uint8_t digest[KBS_TOKEN_DIGEST_LEN];
 	uint64_t id;
 	uint64_t last_use;
-	size_t len;    /* the token's bytes */
-	int64_t until; /* its key's endorsement ends (x5c notAfter) */
+	size_t len;      /* the token's bytes */
+	int64_t until;   /* its key's endorsement ends (x5c notAfter) */
+	int64_t expires; /* min(until, exp): for eviction only, get checks in full */
 	json_t *claims;
 	char *input; /* claims as compact JSON, made on first use */
 	size_t input_len;
@@ -130,13 +131,27 @@ struct kbs_token_entry *kbs_token_cache_get(kbs_token_cache *c,
 	return NULL;
 }
 
+/* When an entry stops being good at the latest: its chain's end or its
+ * exp (INT64_MIN when exp is not a number: a lookup would drop it). Only
+ * for choosing what to evict; lookups check the claims in full. */
+static int64_t expires(const json_t *claims, int64_t until)
+{
+	const json_t *exp = json_object_get(claims, "exp");
+	int64_t t = INT64_MIN;
+	if (json_is_integer(exp))
+		t = json_integer_value(exp);
+	else if (json_is_real(exp) && json_real_value(exp) > -9.2e18 && json_real_value(exp) < 9.2e18)
+		t = (int64_t)json_real_value(exp);
+	return t < until ? t : until;
+}
+
 /* A slot for a token of len bytes: expired entries go first, then the
  * least recently used until both caps hold. */
 static struct kbs_token_entry *make_room(kbs_token_cache *c, size_t len, int64_t now)
 {
 	if (c->count == CC_KBS_TOKEN_CACHE_ENTRIES || c->bytes + len > CC_KBS_TOKEN_CACHE_BYTES)
 		for (size_t i = 0; i < CC_KBS_TOKEN_CACHE_ENTRIES; i++)
-			if (c->e[i].used && !still_good(&c->e[i], now))
+			if (c->e[i].used && now >= c->e[i].expires)
 				entry_clear(c, &c->e[i]);
 	while (c->count == CC_KBS_TOKEN_CACHE_ENTRIES || c->bytes + len > CC_KBS_TOKEN_CACHE_BYTES) {
 		struct kbs_token_entry *lru = NULL;
@@ -176,6 +191,7 @@ int kbs_token_cache_put(kbs_token_cache *c, const uint8_t digest[KBS_TOKEN_DIGES
 	e->last_use = ++c->tick;
 	e->len = len;
 	e->until = until;
+	e->expires = expires(claims, until);
 	e->claims = claims;
 	*ret = e;
 	return 0;
