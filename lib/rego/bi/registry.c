@@ -7,6 +7,9 @@
 
 static const struct rbi *const groups[] = {
     rbi_group_core,
+#ifdef COCOON_REGO_BI_JWT
+    rbi_group_jwt,
+#endif
 #ifdef COCOON_REGO_BI_STRINGS
     rbi_group_strings,
 #endif
