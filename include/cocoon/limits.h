@@ -107,6 +107,11 @@
 /* Longest test.sleep: a policy must not stall the agent. */
 #define CC_REGO_MAX_SLEEP_NS 1000000000LL
 
+/* io.jwt.*: longest key text (PEM, JWK or JWK set) a call reads, and most
+ * keys in one JWK set (each may cost a signature check). */
+#define CC_REGO_JWT_MAX_KEY_BYTES (1u << 20)
+#define CC_REGO_JWT_MAX_KEYS 64u
+
 /* Deepest value the JSON/YAML writers descend into (they recurse). */
 #define CC_REGO_MAX_ENCODE_DEPTH 10000
 
