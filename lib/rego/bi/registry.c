@@ -7,8 +7,8 @@
 
 static const struct rbi *const groups[] = {
     rbi_group_core,
-#ifdef COCOON_REGO_BI_JSONSCHEMA
-    rbi_group_jsonschema,
+#ifdef COCOON_REGO_BI_CRYPTO
+    rbi_group_crypto,
 #endif
 #ifdef COCOON_REGO_BI_JWT
     rbi_group_jwt,
