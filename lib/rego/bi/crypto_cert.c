@@ -13,6 +13,7 @@
 #include <openssl/objects.h>
 #include <openssl/x509v3.h>
 
+#include "../hex.h"
 #include "../rctx.h"
 #include "crypto_int.h"
 
@@ -156,15 +157,38 @@ static const rv *ip_value(rarena *a, const ASN1_OCTET_STRING *ip)
 	return rv_cstr(a, hex);
 }
 
-/* url.URL as Go marshals it (the fields of url.Parse's result). */
+/* Percent-decoded copy of [p, p+n) (url.PathUnescape); a bad escape is
+ * kept as it is. */
+static const rv *unescape(rarena *a, const char *p, size_t n)
+{
+	char *o = rarena_alloc(a, n + 1);
+	if (o == NULL)
+		return NULL;
+	size_t k = 0;
+	for (size_t i = 0; i < n; i++) {
+		int hi = i + 2 < n && p[i] == '%' ? rhex_digit((unsigned char)p[i + 1]) : -1;
+		int lo = hi >= 0 ? rhex_digit((unsigned char)p[i + 2]) : -1;
+		if (lo >= 0) {
+			o[k++] = (char)(hi << 4 | lo);
+			i += 2;
+		} else {
+			o[k++] = p[i];
+		}
+	}
+	return rv_str(a, o, k);
+}
+
+/* url.URL as Go marshals it (the fields of url.Parse's result; User is
+ * a *Userinfo with unexported fields, so {} when present). */
 static const rv *url_value(rarena *a, const char *s, size_t n)
 {
 	const char *end = s + n, *p = s;
 	const rv *scheme = rv_empty_str(), *opaque = rv_empty_str(), *host = rv_empty_str();
 	const rv *path = rv_empty_str(), *query = rv_empty_str(), *frag = rv_empty_str();
+	const rv *user = rv_null();
 	const char *hash = memchr(s, '#', n);
 	if (hash) {
-		frag = rv_str(a, hash + 1, (size_t)(end - hash - 1));
+		frag = unescape(a, hash + 1, (size_t)(end - hash - 1));
 		end = hash;
 	}
 	const char *colon = memchr(s, ':', (size_t)(end - s));
@@ -181,22 +205,31 @@ static const rv *url_value(rarena *a, const char *s, size_t n)
 		p += 2;
 		const char *slash = memchr(p, '/', (size_t)(end - p));
 		const char *he = slash ? slash : end;
+		const char *at = NULL;
+		for (const char *c = p; c < he; c++)
+			if (*c == '@')
+				at = c;
+		if (at) {
+			user = rv_empty_obj();
+			p = at + 1;
+		}
 		host = rv_str(a, p, (size_t)(he - p));
 		p = he;
-		path = rv_str(a, p, (size_t)(end - p));
+		path = unescape(a, p, (size_t)(end - p));
 	} else if (colon && p < end && *p != '/') {
 		opaque = rv_str(a, p, (size_t)(end - p));
 	} else {
-		path = rv_str(a, p, (size_t)(end - p));
+		path = unescape(a, p, (size_t)(end - p));
 	}
 	struct rcr_ob o;
 	rcr_ob_init(&o, a);
 	rcr_ob_put(&o, "Scheme", scheme);
 	rcr_ob_put(&o, "Opaque", opaque);
-	rcr_ob_put(&o, "User", rv_null());
+	rcr_ob_put(&o, "User", user);
 	rcr_ob_put(&o, "Host", host);
 	rcr_ob_put(&o, "Path", path);
 	rcr_ob_put(&o, "RawPath", rv_empty_str());
+	rcr_ob_put(&o, "OmitHost", rv_false());
 	rcr_ob_put(&o, "ForceQuery", rv_false());
 	rcr_ob_put(&o, "RawQuery", query);
 	rcr_ob_put(&o, "Fragment", frag);
@@ -489,6 +522,42 @@ const rv *rcr_cert_value(rarena *a, X509 *x)
 	return rcr_ob_done(&o);
 }
 
+/* CertificateRequest.Attributes as Go's parseRawAttributes reads them:
+ * only an extension request parses as [][]AttributeTypeAndValue (each
+ * extension's id and value; one with a critical flag does not fit, and
+ * Go then drops the attribute); other attributes are dropped. */
+static const rv *csr_attributes(rarena *a, const STACK_OF(X509_EXTENSION) *exts)
+{
+	int n = sk_X509_EXTENSION_num(exts);
+	if (n <= 0)
+		return rv_null();
+	rvec l;
+	rvec_init(&l, a);
+	bool bad = false;
+	for (int i = 0; i < n && i < CERT_MAX_ITEMS; i++) {
+		X509_EXTENSION *e = sk_X509_EXTENSION_value(exts, i);
+		if (X509_EXTENSION_get_critical(e) > 0)
+			return rv_null();
+		const ASN1_OCTET_STRING *d = X509_EXTENSION_get_data(e);
+		struct rcr_ob tv;
+		rcr_ob_init(&tv, a);
+		rcr_ob_put(&tv, "Type", rcr_oid(a, X509_EXTENSION_get_object(e)));
+		rcr_ob_put(&tv, "Value", rcr_bytes(a, ASN1_STRING_get0_data(d), (size_t)ASN1_STRING_length(d)));
+		list_add(&l, rcr_ob_done(&tv), &bad);
+	}
+	if (bad)
+		return NULL;
+	const rv *set = rvec_to_arr(&l);
+	const rv *sets = set ? rv_arr(a, &set, 1) : NULL;
+	ASN1_OBJECT *req = OBJ_nid2obj(NID_ext_req);
+	struct rcr_ob o;
+	rcr_ob_init(&o, a);
+	rcr_ob_put(&o, "Type", rcr_oid(a, req));
+	rcr_ob_put(&o, "Value", sets);
+	const rv *attr = rcr_ob_done(&o);
+	return attr ? rv_arr(a, &attr, 1) : NULL;
+}
+
 const rv *rcr_csr_value(rarena *a, X509_REQ *req)
 {
 	struct rcr_ob o;
@@ -511,8 +580,8 @@ const rv *rcr_csr_value(rarena *a, X509_REQ *req)
 	X509_REQ_get0_signature(req, &sig, &alg);
 	put_sig_key(&o, sig, X509_REQ_get_signature_nid(req), NID_undef, X509_REQ_get0_pubkey(req));
 	rcr_ob_put(&o, "Subject", name_value(a, X509_REQ_get_subject_name(req)));
-	rcr_ob_put(&o, "Attributes", rv_null());
 	STACK_OF(X509_EXTENSION) *exts = X509_REQ_get_extensions(req);
+	rcr_ob_put(&o, "Attributes", csr_attributes(a, exts));
 	rcr_ob_put(&o, "Extensions", exts_value(a, exts));
 	rcr_ob_put(&o, "ExtraExtensions", rv_null());
 	GENERAL_NAMES *sans = X509V3_get_d2i(exts, NID_subject_alt_name, NULL, NULL);

@@ -36,39 +36,6 @@ static const rv *bn_param(rarena *a, const EVP_PKEY *pk, const char *name, bool 
 	return v;
 }
 
-/* The curve of an ECDSA key as Go 1.19 marshals elliptic.Curve: P-256
- * is a struct embedding *CurveParams; the other curves have unexported
- * fields only, hence {}. */
-static const rv *curve_value(rarena *a, const EVP_PKEY *pk)
-{
-	char name[64];
-	if (!EVP_PKEY_get_utf8_string_param(pk, OSSL_PKEY_PARAM_GROUP_NAME, name, sizeof(name), NULL) ||
-	    strcmp(name, "prime256v1") != 0)
-		return rv_empty_obj();
-	EC_GROUP *g = EC_GROUP_new_by_curve_name(NID_X9_62_prime256v1);
-	BIGNUM *bp = BN_new(), *bb = BN_new(), *gx = BN_new(), *gy = BN_new();
-	const rv *v = NULL;
-	if (g && bp && bb && gx && gy && EC_GROUP_get_curve(g, bp, NULL, bb, NULL) &&
-	    EC_POINT_get_affine_coordinates(g, EC_GROUP_get0_generator(g), gx, gy, NULL)) {
-		struct rcr_ob o;
-		rcr_ob_init(&o, a);
-		rcr_ob_put(&o, "P", rcr_bn(a, bp));
-		rcr_ob_put(&o, "N", rcr_bn(a, EC_GROUP_get0_order(g)));
-		rcr_ob_put(&o, "B", rcr_bn(a, bb));
-		rcr_ob_put(&o, "Gx", rcr_bn(a, gx));
-		rcr_ob_put(&o, "Gy", rcr_bn(a, gy));
-		rcr_ob_put(&o, "BitSize", rv_int(a, 256));
-		rcr_ob_put(&o, "Name", rv_cstr(a, "P-256"));
-		v = rcr_ob_done(&o);
-	}
-	BN_free(bp);
-	BN_free(bb);
-	BN_free(gx);
-	BN_free(gy);
-	EC_GROUP_free(g);
-	return v;
-}
-
 static const rv *raw_key(rarena *a, const EVP_PKEY *pk, bool priv)
 {
 	unsigned char buf[64];
@@ -90,7 +57,9 @@ static const rv *raw_key(rarena *a, const EVP_PKEY *pk, bool priv)
 /* Fills the members of an EC key Go's ecdsa.PublicKey has. */
 static void ec_public(struct rcr_ob *o, const EVP_PKEY *pk)
 {
-	rcr_ob_put(o, "Curve", curve_value(o->a, pk));
+	/* elliptic.Curve values have unexported fields only (Go >= 1.20,
+	 * which the OPA v0.47 oracle shows): {}. */
+	rcr_ob_put(o, "Curve", rv_empty_obj());
 	rcr_ob_put(o, "X", bn_param(o->a, pk, OSSL_PKEY_PARAM_EC_PUB_X, false));
 	rcr_ob_put(o, "Y", bn_param(o->a, pk, OSSL_PKEY_PARAM_EC_PUB_Y, false));
 }
@@ -163,20 +132,11 @@ static const rv *jwk_value(rarena *a, const EVP_PKEY *pk)
 		rcr_ob_put(&o, "dq", bn_param(a, pk, OSSL_PKEY_PARAM_RSA_EXPONENT2, true));
 		rcr_ob_put(&o, "qi", bn_param(a, pk, OSSL_PKEY_PARAM_RSA_COEFFICIENT1, true));
 		return rcr_ob_done(&o);
-	case EVP_PKEY_EC: {
-		char name[64];
-		if (!EVP_PKEY_get_utf8_string_param(pk, OSSL_PKEY_PARAM_GROUP_NAME, name, sizeof(name), NULL))
-			return NULL;
-		const char *crv = strcmp(name, "prime256v1") == 0 ? "P-256"
-		                  : strcmp(name, "secp384r1") == 0 ? "P-384"
-		                  : strcmp(name, "secp521r1") == 0 ? "P-521" : name;
+	case EVP_PKEY_EC:
+		/* OPA's internal jwx marshals an EC private key as its key
+		 * type only (its ecdsa key type has no JSON members). */
 		rcr_ob_put(&o, "kty", rv_cstr(a, "EC"));
-		rcr_ob_put(&o, "crv", rv_cstr(a, crv));
-		rcr_ob_put(&o, "x", bn_param(a, pk, OSSL_PKEY_PARAM_EC_PUB_X, true));
-		rcr_ob_put(&o, "y", bn_param(a, pk, OSSL_PKEY_PARAM_EC_PUB_Y, true));
-		rcr_ob_put(&o, "d", bn_param(a, pk, OSSL_PKEY_PARAM_PRIV_KEY, true));
 		return rcr_ob_done(&o);
-	}
 	default:
 		return NULL;
 	}
