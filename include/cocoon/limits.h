@@ -107,8 +107,19 @@
 /* Longest test.sleep: a policy must not stall the agent. */
 #define CC_REGO_MAX_SLEEP_NS 1000000000LL
 
+/* io.jwt.*: longest key text (PEM, JWK or JWK set) a call reads, and most
+ * keys in one JWK set (each may cost a signature check). */
+#define CC_REGO_JWT_MAX_KEY_BYTES (1u << 20)
+#define CC_REGO_JWT_MAX_KEYS 64u
+
 /* Deepest value the JSON/YAML writers descend into (they recurse). */
 #define CC_REGO_MAX_ENCODE_DEPTH 10000
+
+/* json.match_schema / json.verify_schema: nesting of schemas (compile and
+ * validation recursion, so a $ref cycle that consumes no input ends here)
+ * and sub-validations per call (anyOf/oneOf over $ref can be exponential). */
+#define CC_REGO_MAX_SCHEMA_DEPTH 256u
+#define CC_REGO_MAX_SCHEMA_STEPS 1000000u
 
 /* ---- image service (lib/image, docs/image.md) ------------------------ */
 /* Each part of lib/image keeps its caps in its own block below. */

@@ -283,7 +283,7 @@ static int decode_header(const struct compact *c, json_t **ret, cc_error **err)
 
 int cj_jws_peek_header(const char *token, size_t len, json_t **ret, cc_error **err)
 {
-	struct compact c;
+	struct compact c = {0};
 	int r = split(token, len, &c, err);
 	return r < 0 ? r : decode_header(&c, ret, err);
 }
@@ -291,7 +291,7 @@ int cj_jws_peek_header(const char *token, size_t len, json_t **ret, cc_error **e
 int cj_jws_verify(const cj_jwk *key, const char *token, size_t len, json_t **ret_header,
                   char **ret_payload, size_t *ret_payload_len, cc_error **err)
 {
-	struct compact c;
+	struct compact c = {0};
 	json_t *hdr = NULL;
 	const struct sigalg *a = NULL;
 	unsigned char *sig = NULL, *pl = NULL;

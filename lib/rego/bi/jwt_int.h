@@ -13,11 +13,11 @@
 #include <openssl/evp.h>
 
 #include "../rctx.h"
+#include "cocoon/limits.h"
 
-/* The longest JWK/JWKS or PEM text a policy may hand to a JWT builtin, and
- * the most keys in one JWKS (bounds the work of one verification). */
-#define RJWT_MAX_KEY_TEXT (1u << 20)
-#define RJWT_MAX_KEYS 64u
+/* Caps: docs/limits.md. */
+#define RJWT_MAX_KEY_TEXT CC_REGO_JWT_MAX_KEY_BYTES
+#define RJWT_MAX_KEYS CC_REGO_JWT_MAX_KEYS
 
 /* One verification or signing key. pk is NULL for an "oct" key (secret). */
 struct rjwt_key {

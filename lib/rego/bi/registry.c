@@ -7,6 +7,9 @@
 
 static const struct rbi *const groups[] = {
     rbi_group_core,
+#ifdef COCOON_REGO_BI_JSONSCHEMA
+    rbi_group_jsonschema,
+#endif
 #ifdef COCOON_REGO_BI_CRYPTO
     rbi_group_crypto,
 #endif
