@@ -112,6 +112,14 @@
 #define CC_REGO_JWT_MAX_KEY_BYTES (1u << 20)
 #define CC_REGO_JWT_MAX_KEYS 64u
 
+/* crypto.* / crypto.x509.*: longest input (PEM, or base64 of PEM/DER) a
+ * call reads, most certificates or private keys in one input, and most
+ * items of one certificate list field (SANs, extensions, name entries). */
+#define CC_REGO_CRYPTO_MAX_INPUT_BYTES (1u << 20)
+#define CC_REGO_CRYPTO_MAX_CERTS 64u
+#define CC_REGO_CRYPTO_MAX_KEYS 64u
+#define CC_REGO_CRYPTO_MAX_CERT_ITEMS 1024u
+
 /* Deepest value the JSON/YAML writers descend into (they recurse). */
 #define CC_REGO_MAX_ENCODE_DEPTH 10000
 

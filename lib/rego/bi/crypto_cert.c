@@ -18,7 +18,7 @@
 #include "crypto_int.h"
 
 /* Most items one list field of a certificate takes (SANs, extensions). */
-#define CERT_MAX_ITEMS 1024
+#define CERT_MAX_ITEMS ((int)CC_REGO_CRYPTO_MAX_CERT_ITEMS)
 
 const rv *rcr_oid(rarena *a, const ASN1_OBJECT *obj)
 {
@@ -64,7 +64,7 @@ static const rv *asn1_text(rarena *a, const ASN1_STRING *s)
 /* Appends v to a list (created on first use; Go's nil slice is null). */
 static void list_add(rvec *l, const rv *v, bool *bad)
 {
-	if (v == NULL || l->n >= CERT_MAX_ITEMS || rvec_push(l, v) < 0)
+	if (v == NULL || l->n >= (size_t)CERT_MAX_ITEMS || rvec_push(l, v) < 0)
 		*bad = true;
 }
 

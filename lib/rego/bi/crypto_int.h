@@ -13,9 +13,10 @@
 #include <openssl/x509.h>
 
 #include "../bi.h"
+#include "cocoon/limits.h"
 
 /* Largest PEM/DER input a crypto builtin reads (bytes). */
-#define RCR_MAX_INPUT ((size_t)1 << 20)
+#define RCR_MAX_INPUT ((size_t)CC_REGO_CRYPTO_MAX_INPUT_BYTES)
 /* Most fields of one Go struct the builders hold. */
 #define RCR_OB_MAX 64
 
@@ -79,7 +80,7 @@ const rv *rcr_privkey_value(rarena *a, const EVP_PKEY *pk);
  * getPrivateKeysFromPEMData does (RSA PRIVATE KEY, PRIVATE KEY, EC PRIVATE
  * KEY blocks; others skipped). Fills keys[] (caller frees each with
  * EVP_PKEY_free), sets *nkeys; returns 0 or a builtin error. */
-#define RCR_MAX_KEYS 64
+#define RCR_MAX_KEYS ((int)CC_REGO_CRYPTO_MAX_KEYS)
 /* A private key from DER (structure "type-specific" with type "RSA"/"EC",
  * "PrivateKeyInfo", or NULL for any); NULL if it is not one. */
 EVP_PKEY *rcr_decode_key(const unsigned char *der, size_t len, const char *structure, const char *type);

@@ -162,6 +162,8 @@ EVP_PKEY *rcr_decode_key(const unsigned char *der, size_t len, const char *struc
 
 int rcr_read_private_keys(rctx *cx, const char *p, size_t n, EVP_PKEY **keys, size_t *nkeys)
 {
+	if (n > RCR_MAX_INPUT)
+		return rbi_err(cx, "input is larger than %zu bytes", RCR_MAX_INPUT);
 	/* Base64 of PEM is accepted too (getPrivateKeysFromPEMData). */
 	unsigned char *dec;
 	size_t decn, bad;

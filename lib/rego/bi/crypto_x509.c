@@ -16,7 +16,7 @@
 #include "crypto_int.h"
 
 /* Most certificates one input may hold. */
-#define X509_MAX_CERTS 64
+#define X509_MAX_CERTS ((int)CC_REGO_CRYPTO_MAX_CERTS)
 
 static bool has_begin(const char *s, size_t n)
 {
