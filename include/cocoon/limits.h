@@ -129,6 +129,11 @@
 #define CC_REGO_MAX_SCHEMA_DEPTH 256u
 #define CC_REGO_MAX_SCHEMA_STEPS 1000000u
 
+/* strings.render_template: output bytes and executed template nodes
+ * (nested ranges over a large object multiply). */
+#define CC_REGO_MAX_TEMPLATE_OUTPUT (16u * 1024u * 1024u)
+#define CC_REGO_MAX_TEMPLATE_STEPS 1000000u
+
 /* ---- image service (lib/image, docs/image.md) ------------------------ */
 /* Each part of lib/image keeps its caps in its own block below. */
 

@@ -108,6 +108,7 @@ const struct rbi *rbi_at(size_t i);
 /* Group tables (defined in lib/rego/bi/<group>.c). */
 extern const struct rbi rbi_group_core[];
 extern const struct rbi rbi_group_jsonschema[];
+extern const struct rbi rbi_group_template[];
 extern const struct rbi rbi_group_crypto[];
 extern const struct rbi rbi_group_jwt[];
 extern const struct rbi rbi_group_strings[];

@@ -10,6 +10,9 @@ static const struct rbi *const groups[] = {
 #ifdef COCOON_REGO_BI_JSONSCHEMA
     rbi_group_jsonschema,
 #endif
+#ifdef COCOON_REGO_BI_TEMPLATE
+    rbi_group_template,
+#endif
 #ifdef COCOON_REGO_BI_CRYPTO
     rbi_group_crypto,
 #endif
