@@ -2,6 +2,8 @@
  * texts, base64url errors, header and constraint checks, and sign/verify
  * round trips for every algorithm family with JWK and PEM keys (the OPA
  * conformance cases cover the fixed vectors). */
+#include <errno.h>
+
 #include "bi_test.h"
 #include "rego/bi/jwt_int.h"
 
@@ -143,6 +145,20 @@ static void test_key_errors(void **state)
 	   ERR "io.jwt.encode_sign_raw: failed to parse jwk key: invalid JWK");
 	EQ("io.jwt.encode_sign_raw", "[\"{}\", \"{}\", \"{\\\"keys\\\":[]}\"]",
 	   ERR "io.jwt.encode_sign_raw: no keys found in JWK set");
+	/* An RSA modulus over OpenSSL's 16384 bits is refused (private
+	 * operations on it would not end in bounded time). */
+	static char big[8192];
+	int m = snprintf(big, sizeof(big), "{\"kty\":\"RSA\",\"e\":\"AQAB\",\"n\":\"B");
+	for (int i = 0; i < 2740; i++)
+		big[m++] = 'A';
+	m += snprintf(big + m, sizeof(big) - (size_t)m, "\",\"d\":\"AQAB\"}");
+	struct rjwt_keys *ks = calloc(1, sizeof(*ks));
+	assert_non_null(ks);
+	t_cx.fname = "f";
+	assert_int_equal(rjwt_key_from_jwk_text(&t_cx, big, (size_t)m, ks), -EINVAL);
+	assert_string_equal(cc_error_message(t_cx.err), "f: failed to parse jwk key: invalid JWK");
+	assert_int_equal(ks->n, 0);
+	free(ks);
 }
 
 static void test_decode_verify(void **state)

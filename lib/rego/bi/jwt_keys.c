@@ -15,6 +15,7 @@
 #include <openssl/err.h>
 #include <openssl/param_build.h>
 #include <openssl/pem.h>
+#include <openssl/rsa.h>
 #include <openssl/x509.h>
 
 #include "jwt_int.h"
@@ -122,6 +123,11 @@ static int jwk_rsa(const json_t *o, EVP_PKEY **ret)
 		r = push_bn(bld, o, members[i], params[i], i < 2, &keep[i]);
 	}
 	bool priv = keep[2] != NULL;
+	/* OpenSSL refuses public operations past OPENSSL_RSA_MAX_MODULUS_BITS but
+	 * not private ones: a huge "n" and "d" would make encode_sign run for
+	 * hours. */
+	if (r >= 0 && BN_num_bits(keep[0]) > OPENSSL_RSA_MAX_MODULUS_BITS)
+		r = -EINVAL;
 	EVP_PKEY *pk = r >= 0 ? from_params("RSA", bld, priv) : NULL;
 	for (size_t i = 0; i < 8; i++)
 		BN_clear_free(keep[i]);
