@@ -45,7 +45,11 @@ count_fail() {
 setup_dir() {
 	local dir=$1 stamp=$1/.cocoon-cc
 	shift
-	if [[ -f $dir/meson-private/coredata.dat && $(cat "$stamp" 2>/dev/null) == "${CC:-default}" ]]; then
+	# meson keeps an existing directory's option values on --reconfigure, so
+	# a default that meson_options.txt changed (a new builtin group) would
+	# not reach it: such a directory starts fresh
+	if [[ -f $dir/meson-private/coredata.dat && $(cat "$stamp" 2>/dev/null) == "${CC:-default}" &&
+		! meson_options.txt -nt $dir/meson-private/coredata.dat ]]; then
 		meson setup --reconfigure "$dir" "$@" || meson setup --wipe "$dir" "$@" || return 1
 	else
 		rm -rf "$dir"
