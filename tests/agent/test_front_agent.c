@@ -91,8 +91,14 @@ static void agent_spawn(struct agent *a, bool listen, const char *const *args)
 		fail_msg("the agent does not accept on %s", a->sock);
 }
 
+static void agent_cleanup(struct agent *a);
+
+/* A fresh directory for the next agent; the previous agent's (a test that
+ * starts several) is removed first, so no run leaves one behind. */
 static void agent_dirs(struct agent *a)
 {
+	if (a->dir[0] != '\0')
+		agent_cleanup(a);
 	snprintf(a->dir, sizeof(a->dir), "/tmp/cocoon-agent-test.XXXXXX");
 	assert_non_null(mkdtemp(a->dir));
 	snprintf(a->sock, sizeof(a->sock), "%s/agent.sock", a->dir);
@@ -1004,6 +1010,8 @@ static void test_config_sources(void **state)
 	(void)state;
 	struct agent a = {0};
 	agent_dirs(&a);
+	char dir0[sizeof(a.dir)]; /* holds cmdline and conf to the end */
+	memcpy(dir0, a.dir, sizeof(dir0));
 	char cmdline[400], conf[400], cmd_text[1200];
 	snprintf(cmdline, sizeof(cmdline), "%s/cmdline", a.dir);
 	snprintf(conf, sizeof(conf), "%s/agent.json", a.dir);
@@ -1070,6 +1078,7 @@ static void test_config_sources(void **state)
 	unlink(cmdline);
 	unlink(conf);
 	agent_cleanup(&a);
+	rmdir(dir0);
 }
 
 /* The agent with its real runtime, as a normal process (--no-guest, its
