@@ -89,6 +89,10 @@ int rbi_type_err(rctx *cx, int argn, unsigned accepted, const rv *got);
 int rbi_type_errf(rctx *cx, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* eval_builtin_error "<fname>: <message>". Returns a negative code. */
 int rbi_err(rctx *cx, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* A builtin's own cap (result size, integer size, regex match limit):
+ * eval_builtin_error "<fname>: <message>" with code -E2BIG, returned.
+ * The evaluator never turns it into "undefined", strict or not. */
+int rbi_limit(rctx *cx, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* Out of memory / over the evaluation memory limit. */
 int rbi_oom(rctx *cx);
 

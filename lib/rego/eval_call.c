@@ -53,7 +53,7 @@ static int builtin_failed(struct ev *ev, const ast_term *call, int rc)
 	ev->cx.err = NULL;
 	const char *kind = cc_error_kind(e);
 	/* Limits are never a builtin's error to swallow (non-strict mode). */
-	bool fatal = rc == -ENOMEM || (kind && (strcmp(kind, "eval_memory_limit_error") == 0 ||
+	bool fatal = rc == -ENOMEM || rc == -E2BIG || (kind && (strcmp(kind, "eval_memory_limit_error") == 0 ||
 	                                        strcmp(kind, "eval_cancel_error") == 0));
 	if (fatal || ev->o->strict) {
 		int code = ev_errf(ev, rc, kind ? kind : "eval_builtin_error", call->loc, "%s",

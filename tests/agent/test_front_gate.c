@@ -238,6 +238,39 @@ static void test_pb_requests(void **state)
 	agent_gate_free(g);
 }
 
+/* A CreateContainerRequest rule that hits an engine limit denies with an
+ * INTERNAL error, never allows: under `not` (regorus once made a regex
+ * limit "undefined", so `not regex.match` allowed), with a default, in a
+ * function. The agent's settings are non-strict, where an ordinary
+ * builtin error is undefined; a limit is not. */
+static void test_limit_denies(void **state)
+{
+	(void)state;
+	agent_gate *g = gate_with("package agent_policy\n"
+	                          "default CreateContainerRequest := false\n"
+	                          "CreateContainerRequest { not regex.match(\"^(a+)+$\", input.s) }\n"
+	                          "default ExecProcessRequest := true\n"
+	                          "ExecProcessRequest := false { big(input.n) > 0 }\n"
+	                          "big(n) := bits.lsh(1, n)\n");
+	char in[256];
+	int k = snprintf(in, sizeof(in), "{\"s\": \"");
+	for (int i = 0; i < 64; i++)
+		in[k++] = 'a';
+	snprintf(in + k, sizeof(in) - (size_t)k, "!\"}");
+	const char *msg = NULL;
+	assert_int_equal(ask(g, "CreateContainerRequest", in, &msg), -EPROTO);
+	assert_non_null(strstr(msg, "CreateContainerRequest: internal error"));
+	assert_non_null(strstr(msg, "match limit"));
+	/* a short subject decides normally */
+	assert_int_equal(ask(g, "CreateContainerRequest", "{\"s\": \"b\"}", NULL), 1);
+	assert_int_equal(ask(g, "CreateContainerRequest", "{\"s\": \"aa\"}", NULL), 0);
+	/* an integer over the cap, in a function, under a default true */
+	assert_int_equal(ask(g, "ExecProcessRequest", "{\"n\": 100000000}", &msg), -EPROTO);
+	assert_non_null(strstr(msg, "ExecProcessRequest: internal error"));
+	assert_int_equal(ask(g, "ExecProcessRequest", "{\"n\": 3}", NULL), 0);
+	agent_gate_free(g);
+}
+
 /* Many threads ask at once (the gate serializes, as Kata's mutex does);
  * each sees its own answer and the state counts every allowed request. */
 struct worker {
@@ -291,7 +324,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_answers),         cmocka_unit_test(test_state_ops),
 	    cmocka_unit_test(test_replace_and_failing), cmocka_unit_test(test_pb_requests),
-	    cmocka_unit_test(test_threads),
+	    cmocka_unit_test(test_threads),         cmocka_unit_test(test_limit_denies),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -75,7 +75,7 @@ static int bn_fold(rctx *cx, const rv *x, bool mul, const rv **ret)
 			goto out;
 		}
 		if (mul && (unsigned)BN_num_bits(acc) + (unsigned)BN_num_bits(e) > RNUM_MAX_BITS + 1) {
-			rc = rbi_err(cx, "integer result too large (more than %u bits)", RNUM_MAX_BITS);
+			rc = rbi_limit(cx, "integer result too large (more than %u bits)", RNUM_MAX_BITS);
 			goto out;
 		}
 		if (!(mul ? BN_mul(acc, acc, e, ctx) : BN_add(acc, acc, e))) {

@@ -14,7 +14,7 @@ static int ret_val(rctx *cx, const rv *v, const rv **ret)
 
 static int too_many(rctx *cx)
 {
-	return rbi_err(cx, "result has more than %u elements", CC_REGO_MAX_BUILTIN_ELEMS);
+	return rbi_limit(cx, "result has more than %u elements", CC_REGO_MAX_BUILTIN_ELEMS);
 }
 
 static int bi_concat(rctx *cx, const rv *const *args, const rv **ret)

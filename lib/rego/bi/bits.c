@@ -187,7 +187,7 @@ static int bn_lsh(rctx *cx, const rv *x, uint64_t s, const rv **ret)
 	int r = load_bn(cx, x, &a);
 	if (r == 0 && !BN_is_zero(a) &&
 	    (s > RNUM_MAX_BITS || (uint64_t)BN_num_bits(a) + s > RNUM_MAX_BITS))
-		r = rbi_err(cx, "integer result too large (more than %u bits)", RNUM_MAX_BITS);
+		r = rbi_limit(cx, "integer result too large (more than %u bits)", RNUM_MAX_BITS);
 	else if (r == 0)
 		r = BN_is_zero(a) || BN_lshift(a, a, (int)s) ? rnum_ret_bn(cx, a, ret) : rbi_oom(cx);
 	BN_free(a);

@@ -153,14 +153,14 @@ const rv *rnum_from_bn(rarena *a, const BIGNUM *bn)
 int rnum_bn_err(rctx *cx, int r)
 {
 	if (r == -E2BIG)
-		return rbi_err(cx, "integer too large (more than %u digits)", RNUM_MAX_DIGITS);
+		return rbi_limit(cx, "integer too large (more than %u digits)", RNUM_MAX_DIGITS);
 	return rbi_oom(cx);
 }
 
 int rnum_ret_bn(rctx *cx, const BIGNUM *bn, const rv **ret)
 {
 	if (BN_num_bits(bn) > (int)RNUM_MAX_BITS)
-		return rbi_err(cx, "integer result too large (more than %u bits)", RNUM_MAX_BITS);
+		return rbi_limit(cx, "integer result too large (more than %u bits)", RNUM_MAX_BITS);
 	*ret = rnum_from_bn(rctx_arena(cx), bn);
 	return *ret ? 0 : rbi_oom(cx);
 }
@@ -374,7 +374,7 @@ static int bn_arith(rctx *cx, enum arith_op op, const rv *x, const rv *y, const 
 		goto out;
 	}
 	if (op == OP_MUL && (unsigned)BN_num_bits(a) + (unsigned)BN_num_bits(b) > RNUM_MAX_BITS + 1) {
-		rc = rbi_err(cx, "integer result too large (more than %u bits)", RNUM_MAX_BITS);
+		rc = rbi_limit(cx, "integer result too large (more than %u bits)", RNUM_MAX_BITS);
 		goto out;
 	}
 	int ok = op == OP_ADD ? BN_add(r, a, b) : op == OP_SUB ? BN_sub(r, a, b) : BN_mul(r, a, b, ctx);
@@ -896,7 +896,7 @@ static int bi_template_string(rctx *cx, const rv *const *args, const rv **ret)
 	else if (r == -ENOMEM)
 		r = rbi_oom(cx);
 	else if (r == -E2BIG)
-		r = rbi_err(cx, "result longer than %u bytes", CC_REGO_MAX_BUILTIN_ELEMS);
+		r = rbi_limit(cx, "result longer than %u bytes", CC_REGO_MAX_BUILTIN_ELEMS);
 	else if (r == 0)
 		r = ret_val(cx, rv_str(rctx_arena(cx), out.p ? out.p : "", out.len), ret);
 	cc_buf_free(&out);

@@ -302,7 +302,7 @@ static int bi_cidr_expand(rctx *cx, const rv *const *args, const rv **ret)
 		return rbi_err(cx, "invalid CIDR address: %s", s);
 	int host = 128 - net.prefix;
 	if (host > 62 || ((uint64_t)1 << host) > CC_REGO_MAX_BUILTIN_ELEMS)
-		return rbi_err(cx, "%s holds more than %u addresses", s, CC_REGO_MAX_BUILTIN_ELEMS);
+		return rbi_limit(cx, "%s holds more than %u addresses", s, CC_REGO_MAX_BUILTIN_ELEMS);
 	uint64_t count = (uint64_t)1 << host;
 	rarena *a = rctx_arena(cx);
 	rvec out;

@@ -91,7 +91,7 @@ static int bi_floor(rctx *cx, const rv *const *args, const rv **ret)
 
 static int too_many(rctx *cx)
 {
-	return rbi_err(cx, "result has more than %u elements", CC_REGO_MAX_BUILTIN_ELEMS);
+	return rbi_limit(cx, "result has more than %u elements", CC_REGO_MAX_BUILTIN_ELEMS);
 }
 
 /* Inclusive range from x towards y by step (> 0) on machine integers. */

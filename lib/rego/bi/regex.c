@@ -137,7 +137,7 @@ static int match_at(struct matcher *m, size_t start)
 	if (r == PCRE2_ERROR_NOMATCH)
 		return 0;
 	if (r == PCRE2_ERROR_MATCHLIMIT || r == PCRE2_ERROR_DEPTHLIMIT || r == PCRE2_ERROR_HEAPLIMIT)
-		return rbi_err(m->cx, "regular expression match limit exceeded");
+		return rbi_limit(m->cx, "regular expression match limit exceeded");
 	if (r == PCRE2_ERROR_NOMEMORY)
 		return rbi_oom(m->cx);
 	PCRE2_UCHAR msg[256];

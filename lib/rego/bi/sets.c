@@ -50,7 +50,7 @@ static int bi_union(rctx *cx, const rv *const *args, const rv **ret)
 	for (size_t i = 0; i < s->u.a.n; i++) {
 		const rv *e = s->u.a.v[i];
 		if (all.n + e->u.a.n > CC_REGO_MAX_BUILTIN_ELEMS)
-			return rbi_err(cx, "result has more than %u elements", CC_REGO_MAX_BUILTIN_ELEMS);
+			return rbi_limit(cx, "result has more than %u elements", CC_REGO_MAX_BUILTIN_ELEMS);
 		for (size_t j = 0; j < e->u.a.n; j++)
 			if (rvec_push(&all, e->u.a.v[j]) < 0)
 				return rbi_oom(cx);

@@ -78,18 +78,24 @@ void *rctx_state(rctx *cx, enum rbi_state_id id, void *(*new_fn)(void),
 	return cx->st->slot[id];
 }
 
-__attribute__((format(printf, 3, 0))) static int verr(rctx *cx, const char *kind, const char *fmt,
-                                                       va_list ap)
+__attribute__((format(printf, 4, 0))) static int verr_code(rctx *cx, int code, const char *kind,
+                                                            const char *fmt, va_list ap)
 {
 	char *msg = NULL;
 	if (vasprintf(&msg, fmt, ap) < 0)
 		msg = NULL;
 	cc_error_free(cx->err);
 	cx->err = NULL;
-	cc_error_set_at(&cx->err, -EINVAL, kind, NULL, 0, 0, "%s: %s", rctx_fname(cx),
+	cc_error_set_at(&cx->err, code, kind, NULL, 0, 0, "%s: %s", rctx_fname(cx),
 	                msg ? msg : "out of memory");
 	free(msg);
-	return -EINVAL;
+	return code;
+}
+
+__attribute__((format(printf, 3, 0))) static int verr(rctx *cx, const char *kind, const char *fmt,
+                                                       va_list ap)
+{
+	return verr_code(cx, -EINVAL, kind, fmt, ap);
 }
 
 int rbi_err(rctx *cx, const char *fmt, ...)
@@ -97,6 +103,15 @@ int rbi_err(rctx *cx, const char *fmt, ...)
 	va_list ap;
 	va_start(ap, fmt);
 	int r = verr(cx, "eval_builtin_error", fmt, ap);
+	va_end(ap);
+	return r;
+}
+
+int rbi_limit(rctx *cx, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	int r = verr_code(cx, -E2BIG, "eval_builtin_error", fmt, ap);
 	va_end(ap);
 	return r;
 }
