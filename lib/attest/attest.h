@@ -36,6 +36,28 @@ struct attest_attester {
 	const attest_attester_ops *ops;
 };
 
+/* What a verifier is built with besides its TEE (attest_registry.h). Zero and
+ * NULL fields mean the defaults; a backend ignores the fields that do not
+ * concern its TEE. Paths are read at construction. */
+typedef struct attest_verifier_opts {
+	int64_t at;             /* Unix seconds for every validity check (certificates,
+	                         * CRLs, collateral); 0: the clock at each check */
+	const char *vcek;       /* snp: VCEK or VLEK (PEM or DER), used instead of the
+	                         * evidence's certificate table and the store */
+	const char *cert_chain; /* snp: PEM file, ASK (or ASVK) then ARK; the ARK must
+	                         * equal the built-in one for the product */
+	const char *collateral; /* tdx, sgx, az-tdx-vtpm: collateral JSON (PCS/PCCS bodies
+	                         * or dcap-qvl's QuoteCollateralV3) */
+	const char *cache_dir;  /* offline VCEK/CRL/collateral store; NULL: none */
+	int allow_fetch;        /* nonzero: fetch what the store lacks from AMD KDS or
+	                         * Intel PCS/PCCS (never by default) */
+	const char *pccs_url;   /* NULL: Intel PCS */
+	const char *trusted_ak_dir; /* tpm: trusted AK public keys (tpm.h) */
+	const uint8_t *nonce;   /* tpm: compared byte for byte with the quote's qualifying
+	                         * data (the CLI's --nonce); NULL: not checked that way */
+	size_t nonce_len;
+} attest_verifier_opts;
+
 typedef struct attest_verifier_ops {
 	const char *tee;       /* kbs-types tee name */
 	const char *tee_class; /* Trustee's class: "cpu", "gpu", ... */
@@ -46,6 +68,11 @@ typedef struct attest_verifier_ops {
 	int (*evaluate)(attest_verifier *v, const json_t *evidence, const uint8_t *report_data,
 	                size_t report_data_len, const uint8_t *init_data, size_t init_data_len,
 	                json_t **ret_claims, cc_error **err);
+	/* Optional (NULL: this TEE's evidence is JSON only). Wraps a raw
+	 * report or quote (the bytes a TEE device returns) into the evidence
+	 * JSON evaluate() takes, as `cocoon evidence verify` needs. */
+	int (*wrap_raw)(attest_verifier *v, const uint8_t *raw, size_t len, json_t **ret_evidence,
+	                cc_error **err);
 	void (*free)(attest_verifier *v);
 } attest_verifier_ops;
 
@@ -89,6 +116,10 @@ static inline int attest_verifier_evaluate(attest_verifier *v, const json_t *evi
 	return v->ops->evaluate(v, evidence, report_data, report_data_len, init_data,
 	                        init_data_len, ret_claims, err);
 }
+
+/* -ENOTSUP (with a message) when the TEE has no raw form. */
+int attest_verifier_wrap_raw(attest_verifier *v, const uint8_t *raw, size_t len,
+                             json_t **ret_evidence, cc_error **err);
 
 /* NULL is a no-op. */
 static inline void attest_verifier_free(attest_verifier *v)

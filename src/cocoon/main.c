@@ -14,6 +14,7 @@ static void usage(FILE *f)
 	      "  policy    evaluate, check and test Rego policies (cocoon policy --help)\n"
 	      "  image     copy, pull and unpack container images (cocoon image --help)\n"
 	      "  kbs       attest to a KBS, fetch resources, administer it (cocoon kbs --help)\n"
+	      "  evidence  verify TEE evidence, replay event logs (cocoon evidence --help)\n"
 	      "\n"
 	      "Options:\n"
 	      "  -h, --help     show this help\n"
@@ -42,6 +43,8 @@ int main(int argc, char **argv)
 		return cmd_image(argc - 1, argv + 1);
 	if (strcmp(cmd, "kbs") == 0)
 		return cmd_kbs(argc - 1, argv + 1);
+	if (strcmp(cmd, "evidence") == 0)
+		return cmd_evidence(argc - 1, argv + 1);
 	fprintf(stderr, "cocoon: unknown command '%s' (see cocoon --help)\n", cmd);
 	return 2;
 }

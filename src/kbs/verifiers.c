@@ -1,17 +1,16 @@
-/* The verifier registry (verifiers.h). Adding a TEE is one line here and
- * its constructor in lib/attest. */
+/* The verifier registry (verifiers.h): every TEE of lib/attest's table
+ * (attest_registry.h), built with the KBS configuration's options. */
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "sample_verifier.h"
-#include "tpm.h"
+#include "attest_registry.h"
 #include "verifiers.h"
 
-#define N_VERIFIERS 2
+#define MAX_VERIFIERS 16
 
 struct kbs_verifiers {
-	attest_verifier *v[N_VERIFIERS];
+	attest_verifier *v[MAX_VERIFIERS];
 };
 
 int kbs_verifiers_new(const struct kbs_config *c, struct kbs_verifiers **ret, cc_error **err)
@@ -19,9 +18,12 @@ int kbs_verifiers_new(const struct kbs_config *c, struct kbs_verifiers **ret, cc
 	struct kbs_verifiers *vs = calloc(1, sizeof(*vs));
 	if (vs == NULL)
 		return cc_error_set(err, -ENOMEM, "out of memory");
-	int r = sample_verifier_new(&vs->v[0], err);
-	if (r == 0 && (r = tpm_verifier_new(c->tpm_trusted_ak_keys_dir, &vs->v[1], err)) < 0)
-		cc_error_wrap(err, "tpm_verifier.trusted_ak_keys_dir");
+	const attest_verifier_opts opts = {.trusted_ak_dir = c->tpm_trusted_ak_keys_dir};
+	int r = 0;
+	const char *tee;
+	for (size_t i = 0; r == 0 && i < MAX_VERIFIERS && (tee = attest_verifier_tee_at(i)); i++)
+		if ((r = attest_verifier_new_for(tee, &opts, &vs->v[i], err)) < 0)
+			cc_error_wrap(err, "%s_verifier", tee);
 	if (r < 0) {
 		kbs_verifiers_free(vs);
 		return r;
@@ -32,7 +34,7 @@ int kbs_verifiers_new(const struct kbs_config *c, struct kbs_verifiers **ret, cc
 
 attest_verifier *kbs_verifiers_get(const struct kbs_verifiers *vs, const char *tee)
 {
-	for (size_t i = 0; i < N_VERIFIERS; i++)
+	for (size_t i = 0; i < MAX_VERIFIERS; i++)
 		if (vs->v[i] != NULL && strcmp(attest_verifier_tee(vs->v[i]), tee) == 0)
 			return vs->v[i];
 	return NULL;
@@ -42,7 +44,7 @@ void kbs_verifiers_free(struct kbs_verifiers *vs)
 {
 	if (vs == NULL)
 		return;
-	for (size_t i = 0; i < N_VERIFIERS; i++)
+	for (size_t i = 0; i < MAX_VERIFIERS; i++)
 		attest_verifier_free(vs->v[i]);
 	free(vs);
 }
