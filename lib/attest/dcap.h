@@ -1,0 +1,78 @@
+/* Intel DCAP quote verification, split in two halves that meet here:
+ * the quote side (tdx_*.c, sgx_*.c: quote layouts, the attestation key's
+ * signature, the QE report's signature by the PCK key and its binding to
+ * the attestation key) and the collateral side (dcap_*.c: collateral JSON,
+ * the PCK chain to the pinned Intel SGX Root CA with its CRLs, the
+ * signatures and validity windows of TCB info and QE identity, the QE
+ * identity match and Intel's TCB level matching). docs/attest-tdx.md. */
+#ifndef COCOON_ATTEST_DCAP_H
+#define COCOON_ATTEST_DCAP_H
+
+#include <jansson.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "cocoon/error.h"
+
+/* The fields of the QE's SGX report (REPORT body, 384 bytes) that the QE
+ * identity check reads; the quote side fills it from the quote. */
+struct dcap_qe_report {
+	uint8_t cpusvn[16];
+	uint32_t miscselect;
+	uint8_t attributes[16];
+	uint8_t mrenclave[32];
+	uint8_t mrsigner[32];
+	uint16_t isvprodid;
+	uint16_t isvsvn;
+	uint8_t report_data[64];
+};
+
+/* The PCK leaf certificate's Intel SGX extensions
+ * (OID 1.2.840.113741.1.13.1), as the collateral side parsed them. */
+struct dcap_pck_ext {
+	uint8_t fmspc[6];
+	uint8_t pceid[2];
+	uint8_t cpusvn[16];          /* SGX TCB component SVNs 1..16 */
+	uint16_t pcesvn;
+	int processor_ca;            /* 1: issued by the Processor CA, 0: Platform CA */
+};
+
+struct dcap_verify_in {
+	int64_t at;                  /* Unix seconds for every validity check; 0: now */
+	const char *pck_chain_pem;   /* the quote's certification data type 5: PCK
+	                              * leaf, intermediate CA, root (PEM, as sent) */
+	size_t pck_chain_len;
+	const struct dcap_qe_report *qe;
+	int is_tdx;                  /* 0: SGX quote (no TDX components) */
+	const uint8_t *tee_tcb_svn;  /* TDX: TEE_TCB_SVN (16 bytes) of the TD report */
+	const uint8_t *mr_signer_seam;  /* TDX: MRSIGNERSEAM (48 bytes) */
+	const uint8_t *seam_attributes; /* TDX: SEAMATTRIBUTES (8 bytes) */
+};
+
+struct dcap_verify_out {
+	/* Intel's names: "UpToDate", "SWHardeningNeeded", "ConfigurationNeeded",
+	 * "ConfigurationAndSWHardeningNeeded", "OutOfDate",
+	 * "OutOfDateConfigurationNeeded" (never "Revoked": that is a failure) */
+	char tcb_status[40];
+	char qe_tcb_status[40];      /* the QE identity's level status */
+	json_t *advisory_ids;        /* array of strings (new reference; caller decrefs) */
+	int64_t tcb_date;            /* the matched level's tcbDate, Unix seconds */
+	struct dcap_pck_ext pck;
+};
+
+typedef struct dcap_collateral dcap_collateral;
+
+/* Parses collateral JSON: PCS/PCCS bodies ({"tcb_info": ..., "qe_identity":
+ * ..., CRLs, issuer chains}) or dcap-qvl's QuoteCollateralV3 shape. */
+int dcap_collateral_parse(const char *json, size_t len, dcap_collateral **ret, cc_error **err);
+void dcap_collateral_free(dcap_collateral *c);
+
+/* All collateral-side checks, in Intel QVL's order; on failure the
+ * message starts with the check's name ("PCK chain", "CRL expired",
+ * "certificate revoked", "tcb_info signature", "qe_identity signature",
+ * "collateral expired", "QE identity", "no matching TCB level",
+ * "TCB revoked", ...). out->advisory_ids is set only on success. */
+int dcap_verify(const dcap_collateral *c, const struct dcap_verify_in *in,
+                struct dcap_verify_out *out, cc_error **err);
+
+#endif
