@@ -19,6 +19,7 @@
 #include "cocoon/error.h"
 
 typedef struct attest_attester attest_attester;
+struct attest_snp_policy; /* snp.h */
 typedef struct attest_verifier attest_verifier;
 
 typedef struct attest_attester_ops {
@@ -56,6 +57,7 @@ typedef struct attest_verifier_opts {
 	const uint8_t *nonce;   /* tpm: compared byte for byte with the quote's qualifying
 	                         * data (the CLI's --nonce); NULL: not checked that way */
 	size_t nonce_len;
+	const struct attest_snp_policy *snp; /* snp: policy checks (snp.h); NULL: Trustee's */
 } attest_verifier_opts;
 
 typedef struct attest_verifier_ops {
