@@ -549,6 +549,16 @@
  * time is an error, not a loop. */
 #define CC_TPM_QUOTE_ATTEMPTS 3u
 
+/* ---- Event logs (lib/attest/eventlog*.c, docs/attest-eventlog.md) ----- */
+
+/* Largest event log read (TCG2/legacy TPM log or CCEL area; Trustee's
+ * CCEL_data vector is a 1 MiB area), records in it, one record's event
+ * data, and digests (banks) per record or in the Spec ID header. */
+#define CC_EVENTLOG_MAX_BYTES (16u * 1024u * 1024u)
+#define CC_EVENTLOG_MAX_EVENTS 16384u
+#define CC_EVENTLOG_MAX_EVENT_BYTES (1u * 1024u * 1024u)
+#define CC_EVENTLOG_MAX_BANKS 8u
+
 /* ---- HTTP server (lib/httpd, docs/httpd.md) ---------------------------- */
 
 /* Largest request body: Trustee's `payload_request_size` default (2 MiB).

@@ -14,6 +14,7 @@
 #include "cocoon/limits.h"
 #include "kbs_client.h"
 #include "attest_registry.h"
+#include "evidence_eventlog.h"
 
 /* The largest evidence file read (Azure vTPM evidence with its certificate
  * tables and a TDX quote with its PCK chain stay far below). */
@@ -27,6 +28,7 @@ static void usage_evidence(FILE *f)
 	      "\n"
 	      "Commands:\n"
 	      "  verify           verify a TEE's evidence and print its claims\n"
+	      "  replay-eventlog  replay a TCG2, legacy SHA-1 or CCEL event log\n"
 	      "\n"
 	      "Run 'cocoon evidence COMMAND --help' for a command's options.\n",
 	      f);
@@ -310,6 +312,8 @@ int cmd_evidence(int argc, char **argv)
 	}
 	if (strcmp(sub, "verify") == 0)
 		return cmd_verify(argc - 1, argv + 1);
+	if (strcmp(sub, "replay-eventlog") == 0)
+		return cmd_replay_eventlog(argc - 1, argv + 1);
 	fprintf(stderr, "cocoon evidence: unknown command '%s' (see cocoon evidence --help)\n", sub);
 	return 2;
 }
