@@ -549,6 +549,24 @@
  * time is an error, not a loop. */
 #define CC_TPM_QUOTE_ATTEMPTS 3u
 
+/* ---- Azure vTPM verifiers (lib/attest/az_*.c, docs/attest-azure.md) -- */
+
+/* Largest az-snp-vtpm/az-tdx-vtpm evidence JSON read whole (tools, fuzz
+ * target). Upstream's largest vector, v0 with byte arrays (a 5 KiB TD
+ * quote as up to 4 characters a byte), is 36 KiB. */
+#define CC_AZ_MAX_EVIDENCE_BYTES (256u * 1024u)
+/* Largest HCL report: the vTPM NV index holds 2600 bytes (a 1236-byte
+ * fixed part and about 1.2 KiB of JSON variable data). */
+#define CC_AZ_MAX_HCL_REPORT_BYTES (8u * 1024u)
+/* Largest VCEK (DER; real ones are 1.3-1.4 KiB) and TD quote in the
+ * evidence (real: 5 KiB; the tdx verifier has its own cap). */
+#define CC_AZ_MAX_VCEK_BYTES (8u * 1024u)
+#define CC_AZ_MAX_TD_QUOTE_BYTES (64u * 1024u)
+/* The HCLAkPub RSA modulus: at least 2048 bits (the vTPM's AK is
+ * RSA-2048), at most 1024 bytes (RSA-8192) decoded. */
+#define CC_AZ_MIN_AK_BITS 2048u
+#define CC_AZ_MAX_AK_BYTES 1024u
+
 /* ---- Event logs (lib/attest/eventlog*.c, docs/attest-eventlog.md) ----- */
 
 /* Largest event log read (TCG2/legacy TPM log or CCEL area; Trustee's

@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "attest_registry.h"
+#include "az.h"
 #include "sample_verifier.h"
 #include "tpm.h"
 
@@ -23,6 +24,7 @@ static const struct {
 } verifiers[] = {
 	{"sample", new_sample},
 	{"tpm", new_tpm},
+	{"az-snp-vtpm", az_snp_vtpm_verifier_new},
 };
 
 #define N_VERIFIERS (sizeof(verifiers) / sizeof(verifiers[0]))
