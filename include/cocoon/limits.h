@@ -134,6 +134,15 @@
 #define CC_REGO_MAX_TEMPLATE_OUTPUT (16u * 1024u * 1024u)
 #define CC_REGO_MAX_TEMPLATE_STEPS 1000000u
 
+/* graphql.*: bytes of one query or schema text, nesting of selection
+ * sets, values and types (the parser recurses), definitions plus
+ * selections per document, and validation work per call (fragment
+ * spreads are followed once per operation). */
+#define CC_REGO_MAX_GRAPHQL_BYTES (1u * 1024u * 1024u)
+#define CC_REGO_MAX_GRAPHQL_DEPTH 128u
+#define CC_REGO_MAX_GRAPHQL_NODES 100000u
+#define CC_REGO_MAX_GRAPHQL_STEPS 1000000u
+
 /* ---- image service (lib/image, docs/image.md) ------------------------ */
 /* Each part of lib/image keeps its caps in its own block below. */
 
