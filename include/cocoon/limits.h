@@ -586,6 +586,22 @@
 #define CC_EVENTLOG_MAX_EVENT_BYTES (1u * 1024u * 1024u)
 #define CC_EVENTLOG_MAX_BANKS 8u
 
+/* ---- DCAP collateral (lib/attest/dcap_*.c, docs/attest-tdx.md) ------- */
+
+/* Largest collateral JSON (PCS/PCCS bodies or dcap-qvl's
+ * QuoteCollateralV3; the real TDX one is 16 KiB, a Processor-CA PCK CRL
+ * as hex is the big part), one CRL's DER, one issuer chain's PEM (PCK
+ * chain: 3 certificates, about 3.7 KiB), the PCK leaf's SGX extension,
+ * TCB levels in one tcbInfo or identity (real ones have under 30),
+ * TDX module identities, and advisory IDs on one level. */
+#define CC_DCAP_MAX_COLLATERAL_BYTES (2u * 1024u * 1024u)
+#define CC_DCAP_MAX_CRL_BYTES (512u * 1024u)
+#define CC_DCAP_MAX_CHAIN_PEM_BYTES (32u * 1024u)
+#define CC_DCAP_MAX_PCK_EXT_BYTES 4096u
+#define CC_DCAP_MAX_TCB_LEVELS 256u
+#define CC_DCAP_MAX_MODULE_IDENTITIES 32u
+#define CC_DCAP_MAX_ADVISORY_IDS 128u
+
 /* ---- HTTP server (lib/httpd, docs/httpd.md) ---------------------------- */
 
 /* Largest request body: Trustee's `payload_request_size` default (2 MiB).
