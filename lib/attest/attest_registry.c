@@ -3,8 +3,9 @@
 #include <string.h>
 
 #include "attest_registry.h"
-#include "az.h"
 #include "sample_verifier.h"
+#include "sgx.h"
+#include "tdx.h"
 #include "tpm.h"
 
 static int new_sample(const attest_verifier_opts *o, attest_verifier **ret, cc_error **err)
@@ -24,7 +25,8 @@ static const struct {
 } verifiers[] = {
 	{"sample", new_sample},
 	{"tpm", new_tpm},
-	{"az-snp-vtpm", az_snp_vtpm_verifier_new},
+	{"tdx", tdx_verifier_new},
+	{"sgx", sgx_verifier_new},
 };
 
 #define N_VERIFIERS (sizeof(verifiers) / sizeof(verifiers[0]))
