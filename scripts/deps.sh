@@ -30,6 +30,8 @@ packages=(
 	# lib/jose's interop test: an independent JOSE implementation
 	# (tests/jose/test_interop.py)
 	python3-jwcrypto
+	# the DCAP collateral tests' PKI (tests/attest/make_dcap_pki.py)
+	python3-cryptography
 	# time.* builtins read the IANA database from /usr/share/zoneinfo
 	tzdata
 	# bench/

@@ -134,6 +134,15 @@
 #define CC_REGO_MAX_TEMPLATE_OUTPUT (16u * 1024u * 1024u)
 #define CC_REGO_MAX_TEMPLATE_STEPS 1000000u
 
+/* graphql.*: bytes of one query or schema text, nesting of selection
+ * sets, values and types (the parser recurses), definitions plus
+ * selections per document, and validation work per call (fragment
+ * spreads are followed once per operation). */
+#define CC_REGO_MAX_GRAPHQL_BYTES (1u * 1024u * 1024u)
+#define CC_REGO_MAX_GRAPHQL_DEPTH 128u
+#define CC_REGO_MAX_GRAPHQL_NODES 100000u
+#define CC_REGO_MAX_GRAPHQL_STEPS 1000000u
+
 /* ---- image service (lib/image, docs/image.md) ------------------------ */
 /* Each part of lib/image keeps its caps in its own block below. */
 
@@ -563,6 +572,24 @@
  * time is an error, not a loop. */
 #define CC_TPM_QUOTE_ATTEMPTS 3u
 
+/* ---- Azure vTPM verifiers (lib/attest/az_*.c, docs/attest-azure.md) -- */
+
+/* Largest az-snp-vtpm/az-tdx-vtpm evidence JSON read whole (tools, fuzz
+ * target). Upstream's largest vector, v0 with byte arrays (a 5 KiB TD
+ * quote as up to 4 characters a byte), is 36 KiB. */
+#define CC_AZ_MAX_EVIDENCE_BYTES (256u * 1024u)
+/* Largest HCL report: the vTPM NV index holds 2600 bytes (a 1236-byte
+ * fixed part and about 1.2 KiB of JSON variable data). */
+#define CC_AZ_MAX_HCL_REPORT_BYTES (8u * 1024u)
+/* Largest VCEK (DER; real ones are 1.3-1.4 KiB) and TD quote in the
+ * evidence (real: 5 KiB; the tdx verifier has its own cap). */
+#define CC_AZ_MAX_VCEK_BYTES (8u * 1024u)
+#define CC_AZ_MAX_TD_QUOTE_BYTES (64u * 1024u)
+/* The HCLAkPub RSA modulus: at least 2048 bits (the vTPM's AK is
+ * RSA-2048), at most 1024 bytes (RSA-8192) decoded. */
+#define CC_AZ_MIN_AK_BITS 2048u
+#define CC_AZ_MAX_AK_BYTES 1024u
+
 /* ---- Event logs (lib/attest/eventlog*.c, docs/attest-eventlog.md) ----- */
 
 /* Largest event log read (TCG2/legacy TPM log or CCEL area; Trustee's
@@ -572,6 +599,22 @@
 #define CC_EVENTLOG_MAX_EVENTS 16384u
 #define CC_EVENTLOG_MAX_EVENT_BYTES (1u * 1024u * 1024u)
 #define CC_EVENTLOG_MAX_BANKS 8u
+
+/* ---- DCAP collateral (lib/attest/dcap_*.c, docs/attest-tdx.md) ------- */
+
+/* Largest collateral JSON (PCS/PCCS bodies or dcap-qvl's
+ * QuoteCollateralV3; the real TDX one is 16 KiB, a Processor-CA PCK CRL
+ * as hex is the big part), one CRL's DER, one issuer chain's PEM (PCK
+ * chain: 3 certificates, about 3.7 KiB), the PCK leaf's SGX extension,
+ * TCB levels in one tcbInfo or identity (real ones have under 30),
+ * TDX module identities, and advisory IDs on one level. */
+#define CC_DCAP_MAX_COLLATERAL_BYTES (2u * 1024u * 1024u)
+#define CC_DCAP_MAX_CRL_BYTES (512u * 1024u)
+#define CC_DCAP_MAX_CHAIN_PEM_BYTES (32u * 1024u)
+#define CC_DCAP_MAX_PCK_EXT_BYTES 4096u
+#define CC_DCAP_MAX_TCB_LEVELS 256u
+#define CC_DCAP_MAX_MODULE_IDENTITIES 32u
+#define CC_DCAP_MAX_ADVISORY_IDS 128u
 
 /* ---- HTTP server (lib/httpd, docs/httpd.md) ---------------------------- */
 

@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "attest_registry.h"
+#include "az.h"
 #include "sample_verifier.h"
 #include "sgx.h"
 #include "tdx.h"
@@ -27,6 +28,7 @@ static const struct {
 	{"tpm", new_tpm},
 	{"tdx", tdx_verifier_new},
 	{"sgx", sgx_verifier_new},
+	{"az-snp-vtpm", az_snp_vtpm_verifier_new},
 };
 
 #define N_VERIFIERS (sizeof(verifiers) / sizeof(verifiers[0]))

@@ -186,6 +186,18 @@ struct ast_rule {
 	                  * part of the key path below the group's node */
 };
 
+/* A `# METADATA` annotation block (lib/rego/annotations.c; only with the
+ * metadata builtin group). obj is the value rego.metadata.* gives for it
+ * (OPA's Annotations.toObject, scope filled in). */
+enum ast_annot_scope { AN_RULE = 1, AN_DOCUMENT, AN_PACKAGE, AN_SUBPACKAGES };
+
+typedef struct ast_annot {
+	const rv *obj;
+	ast_loc loc;         /* the `# METADATA` comment */
+	uint8_t scope;       /* enum ast_annot_scope */
+	const ast_rule *rule; /* AN_RULE, AN_DOCUMENT: the rule it is attached to */
+} ast_annot;
+
 typedef struct ast_import {
 	ast_term *path;    /* AT_REF starting at data or input (or future/rego) */
 	const char *alias; /* NULL if none */
@@ -200,6 +212,8 @@ struct ast_module {
 	ast_rule **rules;
 	size_t nrules;
 	bool v1;          /* parsed as Rego v1 (or v0 with import rego.v1) */
+	ast_annot *annots; /* METADATA blocks, in source order */
+	size_t nannots;
 };
 
 /* A parsed ad-hoc query (`opa eval QUERY`): a body. */

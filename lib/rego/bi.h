@@ -113,6 +113,7 @@ const struct rbi *rbi_at(size_t i);
 extern const struct rbi rbi_group_core[];
 extern const struct rbi rbi_group_jsonschema[];
 extern const struct rbi rbi_group_template[];
+extern const struct rbi rbi_group_graphql[];
 extern const struct rbi rbi_group_crypto[];
 extern const struct rbi rbi_group_jwt[];
 extern const struct rbi rbi_group_strings[];

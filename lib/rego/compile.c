@@ -6,6 +6,9 @@
 
 #include "cocoon/limits.h"
 #include "compile_int.h"
+#ifdef COCOON_REGO_BI_METADATA
+#include "annotations.h"
+#endif
 
 /* ---- packages ---- */
 
@@ -436,6 +439,12 @@ int rcompile(rarena *a, ast_module **mods, size_t nmods,
 	prog->root = rarena_zalloc(a, sizeof(*prog->root));
 	if (prog->root == NULL)
 		return -ENOMEM;
+#ifdef COCOON_REGO_BI_METADATA
+	/* rego.metadata.chain()/rule() become constants (annotations.h). */
+	int me = rmeta_rewrite(a, mods, nmods, err);
+	if (me < 0)
+		return me;
+#endif
 	struct cctx c = {.a = a, .prog = prog, .err = err};
 	struct cpkg **modpkg = rarena_nalloc(a, nmods + 1, sizeof(*modpkg));
 	if (modpkg == NULL)

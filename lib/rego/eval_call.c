@@ -52,9 +52,12 @@ static int builtin_failed(struct ev *ev, const ast_term *call, int rc)
 	cc_error *e = ev->cx.err;
 	ev->cx.err = NULL;
 	const char *kind = cc_error_kind(e);
-	/* Limits are never a builtin's error to swallow (non-strict mode). */
+	/* Limits are never a builtin's error to swallow (non-strict mode),
+	 * nor is OPA's eval_internal_error ("unsupported built-in"), which
+	 * OPA raises outside its builtin error handling. */
 	bool fatal = rc == -ENOMEM || rc == -E2BIG || (kind && (strcmp(kind, "eval_memory_limit_error") == 0 ||
-	                                        strcmp(kind, "eval_cancel_error") == 0));
+	                                        strcmp(kind, "eval_cancel_error") == 0 ||
+	                                        strcmp(kind, "eval_internal_error") == 0));
 	if (fatal || ev->o->strict) {
 		int code = ev_errf(ev, rc, kind ? kind : "eval_builtin_error", call->loc, "%s",
 		                   cc_error_message(e));

@@ -640,6 +640,14 @@ int rparse_module(rarena *a, const char *file, const char *src, size_t len,
 	parser_fini(&p);
 	if (m == NULL)
 		return fail_with(&p, p.s.err ? p.s.err : p.conv_err ? p.conv_err : &oom_err, err);
+#ifdef COCOON_REGO_BI_METADATA
+	/* METADATA comment blocks (OPA's ProcessAnnotation): annotations.c. */
+	if (opts == NULL || !opts->no_annotations) {
+		r = rannot_module(a, m, p.s.lx.src, p.s.lx.len, err);
+		if (r < 0)
+			return r;
+	}
+#endif
 	*ret = m;
 	return 0;
 }

@@ -19,7 +19,17 @@ struct rparse_opts {
 	size_t max_bytes;     /* 0 = CC_REGO_MAX_POLICY_BYTES */
 	size_t max_line;      /* 0 = CC_REGO_MAX_LINE_BYTES */
 	size_t max_lines;     /* 0 = CC_REGO_MAX_LINES */
+	bool no_annotations;  /* skip METADATA blocks (OPA's ParseModule without
+	                       * ProcessAnnotation, as rego.parse_module does) */
 };
+
+#ifdef COCOON_REGO_BI_METADATA
+/* Finds the `# METADATA` comment blocks of a parsed module's source, parses
+ * their YAML and attaches them to the package or rule that follows, as OPA
+ * does (lib/rego/annotations.c). A bad block is a rego_parse_error at the
+ * block's METADATA line. */
+int rannot_module(rarena *a, ast_module *m, const char *src, size_t len, cc_error **err);
+#endif
 
 /* Parses one module. `file` names the source in errors and rule
  * locations (copied into the arena). On success *ret points into arena a. */

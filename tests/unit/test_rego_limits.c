@@ -427,6 +427,16 @@ static void test_allocation_without_end(void **state)
 	                 NULL);
 }
 
+/* ---- builtins' own caps: never undefined ---- */
+
+static void test_builtin_caps(void **state)
+{
+	(void)state;
+	/* a number whose decimal expansion is beyond the integer cap: OPA
+	 * would print all 5,100 digits; cocoon stops with a limit error */
+	limit_everywhere(DEFAULTS, "x := 1e300 * 1e300 * 1e300 * 1e300 * 1e300 * 1e300 * 1e300 * 1e300 * 1e300 * 1e300 * 1e300 * 1e300 * 1e300 * 1e300 * 1e300 * 1e300 * 1e300\n", "format_int(x, 10) != \"\"", NULL);
+}
+
 /* ---- the regorus bug: `not regex.match` over a limit is an error ---- */
 
 static void test_not_regex_match_is_error(void **state)
@@ -461,6 +471,7 @@ int main(void)
 	    cmocka_unit_test(test_regex_backtracking),
 	    cmocka_unit_test(test_glob_bounded),
 	    cmocka_unit_test(test_allocation_without_end),
+	    cmocka_unit_test(test_builtin_caps),
 	    cmocka_unit_test(test_not_regex_match_is_error),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -10,6 +10,7 @@
 #include <string.h>
 #include <time.h>
 
+#include <openssl/err.h>
 #include <openssl/objects.h>
 #include <openssl/x509v3.h>
 
@@ -479,6 +480,54 @@ static void put_sig_key(struct rcr_ob *o, const ASN1_BIT_STRING *sig, int sig_ni
 	rcr_ob_put(o, "SignatureAlgorithm", rv_int(a, sig_alg(sig_nid, md_nid)));
 	rcr_ob_put(o, "PublicKeyAlgorithm", rv_int(a, pk ? rcr_pubkey_alg(pk) : 0));
 	rcr_ob_put(o, "PublicKey", pk ? rcr_pubkey_value(a, pk) : rv_null());
+}
+
+/* The first list field of x with more than CERT_MAX_ITEMS items, or NULL.
+ * The value builders above stop at the cap; a certificate over it is
+ * refused (a limit error) before, so that no item is silently dropped. */
+const char *rcr_cert_over_cap(X509 *x)
+{
+	int cap = CERT_MAX_ITEMS;
+	if (X509_NAME_entry_count(X509_get_subject_name(x)) > cap)
+		return "Subject";
+	if (X509_NAME_entry_count(X509_get_issuer_name(x)) > cap)
+		return "Issuer";
+	if (X509_get_ext_count(x) > cap)
+		return "Extensions";
+	static const struct {
+		int nid;
+		const char *name;
+	} lists[] = {
+		{NID_subject_alt_name, "SubjectAltName"}, {NID_ext_key_usage, "ExtKeyUsage"},
+		{NID_info_access, "AuthorityInfoAccess"}, {NID_crl_distribution_points, "CRLDistributionPoints"},
+		{NID_certificate_policies, "PolicyIdentifiers"},
+	};
+	for (size_t i = 0; i < sizeof(lists) / sizeof(lists[0]); i++) {
+		void *v = X509_get_ext_d2i(x, lists[i].nid, NULL, NULL);
+		if (v == NULL)
+			continue;
+		int n = sk_num((const OPENSSL_STACK *)v);
+		bool over = n > cap;
+		if (lists[i].nid == NID_crl_distribution_points)
+			for (int j = 0; !over && j < n; j++) {
+				DIST_POINT *dp = sk_DIST_POINT_value((STACK_OF(DIST_POINT) *)v, j);
+				const GENERAL_NAMES *g = dp->distpoint && dp->distpoint->type == 0
+				                             ? dp->distpoint->name.fullname
+				                             : NULL;
+				over = g != NULL && sk_GENERAL_NAME_num(g) > cap;
+			}
+		switch (lists[i].nid) {
+		case NID_subject_alt_name: GENERAL_NAMES_free(v); break;
+		case NID_ext_key_usage: EXTENDED_KEY_USAGE_free(v); break;
+		case NID_info_access: AUTHORITY_INFO_ACCESS_free(v); break;
+		case NID_crl_distribution_points: CRL_DIST_POINTS_free(v); break;
+		default: CERTIFICATEPOLICIES_free(v); break;
+		}
+		ERR_clear_error();
+		if (over)
+			return lists[i].name;
+	}
+	return NULL;
 }
 
 const rv *rcr_cert_value(rarena *a, X509 *x)

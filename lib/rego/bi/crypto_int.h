@@ -63,6 +63,8 @@ int rcr_pem_next(rctx *cx, const char *p, size_t n, size_t *off, struct rcr_pem 
 /* A certificate as Go's encoding/json marshals OPA's extended
  * x509.Certificate (with URIStrings); NULL on OOM (crypto_cert.c). */
 const rv *rcr_cert_value(rarena *a, X509 *x);
+/* The first list field over the per-field item cap, or NULL. */
+const char *rcr_cert_over_cap(X509 *x);
 /* A certificate request as Go marshals x509.CertificateRequest. */
 const rv *rcr_csr_value(rarena *a, X509_REQ *req);
 /* An OID as Go marshals asn1.ObjectIdentifier: an array of numbers. */

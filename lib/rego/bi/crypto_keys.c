@@ -163,7 +163,7 @@ EVP_PKEY *rcr_decode_key(const unsigned char *der, size_t len, const char *struc
 int rcr_read_private_keys(rctx *cx, const char *p, size_t n, EVP_PKEY **keys, size_t *nkeys)
 {
 	if (n > RCR_MAX_INPUT)
-		return rbi_err(cx, "input is larger than %zu bytes", RCR_MAX_INPUT);
+		return rbi_limit(cx, "input is larger than %zu bytes", RCR_MAX_INPUT);
 	/* Base64 of PEM is accepted too (getPrivateKeysFromPEMData). */
 	unsigned char *dec;
 	size_t decn, bad;
@@ -193,7 +193,7 @@ int rcr_read_private_keys(rctx *cx, const char *p, size_t n, EVP_PKEY **keys, si
 			continue;
 		}
 		if (k >= RCR_MAX_KEYS) {
-			r = rbi_err(cx, "more than %d private keys", RCR_MAX_KEYS);
+			r = rbi_limit(cx, "more than %d private keys", RCR_MAX_KEYS);
 			break;
 		}
 		EVP_PKEY *pk = rcr_decode_key(blk.der, blk.len, structure, type);

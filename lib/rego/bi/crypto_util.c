@@ -90,7 +90,7 @@ int rcr_b64_decode(rctx *cx, const char *s, size_t n, unsigned char **out, size_
 	if (r == -ENOMEM)
 		return rbi_oom(cx);
 	if (r == -E2BIG)
-		return rbi_err(cx, "input is larger than %zu bytes", RCR_MAX_INPUT);
+		return rbi_limit(cx, "input is larger than %zu bytes", RCR_MAX_INPUT);
 	if (r < 0)
 		return rbi_err(cx, "illegal base64 data at input byte %zu", bad);
 	return 0;

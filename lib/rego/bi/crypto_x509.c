@@ -28,12 +28,18 @@ static int parse_der_certs(rctx *cx, const unsigned char *p, size_t n, STACK_OF(
 {
 	while (n > 0) {
 		if (sk_X509_num(out) >= X509_MAX_CERTS)
-			return rbi_err(cx, "more than %d certificates", X509_MAX_CERTS);
+			return rbi_limit(cx, "more than %d certificates", X509_MAX_CERTS);
 		const unsigned char *q = p;
 		X509 *x = d2i_X509(NULL, &q, (long)n);
 		ERR_clear_error();
 		if (x == NULL)
 			return rbi_err(cx, "x509: malformed certificate");
+		const char *over = rcr_cert_over_cap(x);
+		if (over != NULL) {
+			X509_free(x);
+			return rbi_limit(cx, "certificate %s has more than %d items", over,
+			                 (int)CC_REGO_CRYPTO_MAX_CERT_ITEMS);
+		}
 		if (!sk_X509_push(out, x)) {
 			X509_free(x);
 			return rbi_oom(cx);
@@ -65,7 +71,7 @@ static int parse_pem_certs(rctx *cx, const char *s, size_t n, STACK_OF(X509) *ou
 static int read_certs(rctx *cx, const char *s, size_t n, STACK_OF(X509) *out)
 {
 	if (n > RCR_MAX_INPUT)
-		return rbi_err(cx, "input is larger than %zu bytes", RCR_MAX_INPUT);
+		return rbi_limit(cx, "input is larger than %zu bytes", RCR_MAX_INPUT);
 	if (has_begin(s, n))
 		return parse_pem_certs(cx, s, n, out);
 	unsigned char *der;
@@ -187,7 +193,7 @@ int rcr_x509_parse_csr(rctx *cx, const rv *const *args, const rv **ret)
 	if (r < 0)
 		return r;
 	if (n > RCR_MAX_INPUT)
-		return rbi_err(cx, "input is larger than %zu bytes", RCR_MAX_INPUT);
+		return rbi_limit(cx, "input is larger than %zu bytes", RCR_MAX_INPUT);
 	const unsigned char *der = (const unsigned char *)s;
 	size_t len = n;
 	if (n < sizeof(begin) - 1 || memcmp(s, begin, sizeof(begin) - 1) != 0) {
@@ -229,7 +235,7 @@ int rcr_x509_parse_csr(rctx *cx, const rv *const *args, const rv **ret)
 static int keypair_input(rctx *cx, const char *s, size_t n, const unsigned char **out, size_t *outn, bool *pem)
 {
 	if (n > RCR_MAX_INPUT)
-		return rbi_err(cx, "input is larger than %zu bytes", RCR_MAX_INPUT);
+		return rbi_limit(cx, "input is larger than %zu bytes", RCR_MAX_INPUT);
 	*out = (const unsigned char *)s;
 	*outn = n;
 	if (!has_begin(s, n)) {

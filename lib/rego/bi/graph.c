@@ -31,7 +31,7 @@ static int walk_node(struct walker *w, const rv *v, unsigned depth)
 {
 	rarena *a = rctx_arena(w->cx);
 	if (depth > WALK_MAX_DEPTH)
-		return rbi_err(w->cx, "value nested deeper than %u levels", WALK_MAX_DEPTH);
+		return rbi_limit(w->cx, "value nested deeper than %u levels", WALK_MAX_DEPTH);
 	const rv *pair[2] = {rv_arr(a, w->path.v, w->path.n), v};
 	const rv *out = pair[0] ? rv_arr(a, pair, 2) : NULL;
 	if (out == NULL)
@@ -154,7 +154,7 @@ struct frame {
 static int paths_commit(struct paths *p, const rv *extra)
 {
 	if (++p->work > CC_REGO_MAX_BUILTIN_ELEMS)
-		return rbi_err(p->cx, "too many paths");
+		return rbi_limit(p->cx, "too many paths");
 	rarena *a = rctx_arena(p->cx);
 	const rv *arr;
 	if (extra) {

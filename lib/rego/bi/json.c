@@ -24,7 +24,7 @@ static int out_finish(rctx *cx, cc_buf *b, int r, const rv **ret)
 		*ret = rv_str(rctx_arena(cx), b->p ? b->p : "", b->len);
 		r = *ret ? 0 : rbi_oom(cx);
 	} else if (r == -ELOOP) {
-		r = rbi_err(cx, "value nested too deeply");
+		r = rbi_limit(cx, "value nested too deeply");
 	} else {
 		r = rbi_oom(cx);
 	}

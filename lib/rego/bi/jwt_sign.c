@@ -119,7 +119,7 @@ int rjwt_bi_encode_sign(rctx *cx, const rv *const *args, const rv **ret)
 	for (int i = 0; i < 3 && r == 0; i++) {
 		r = rv_to_go_json(args[i], &b[i], "", NULL);
 		if (r == -ELOOP)
-			r = rbi_err(cx, "failed to marshal JWT %s: value nested too deeply",
+			r = rbi_limit(cx, "failed to marshal JWT %s: value nested too deeply",
 			            i == 0 ? "headers" : i == 1 ? "payload" : "signature");
 		else if (r < 0)
 			r = rbi_oom(cx);

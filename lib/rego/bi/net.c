@@ -275,7 +275,7 @@ static int bi_cidr_contains_matches(rctx *cx, const rv *const *args, const rv **
 			if (r < 0 || !in)
 				continue;
 			if (out.n >= CC_REGO_MAX_BUILTIN_ELEMS)
-				return rbi_err(cx, "too many matches");
+				return rbi_limit(cx, "too many matches");
 			const rv *pair[2] = {i1, i2};
 			const rv *p = rv_arr(ar, pair, 2);
 			if (p == NULL || rvec_push(&out, p) < 0)
@@ -407,7 +407,7 @@ static int range_to_cidrs(rctx *cx, u128 first, u128 last, rvec *out)
 		int k = block_bits(first, last, bits);
 		u_to_ip(first, ip);
 		if (out->n >= CC_REGO_MAX_BUILTIN_ELEMS)
-			return rbi_err(cx, "too many networks");
+			return rbi_limit(cx, "too many networks");
 		if (!push_text(cx, out, ip, 128 - k))
 			return rbi_oom(cx);
 		u128 span = k >= 128 ? ~(u128)0 : (((u128)1) << k) - 1;

@@ -386,7 +386,7 @@ int rre_globs_match(rctx *cx, const rv *const *args, const rv **ret)
 			ok = gi_normal(&g, g1 + l, (size_t)(r1 + 1 - l), g2 + l, (size_t)(r2 + 1 - l));
 	}
 	if (g.too_complex)
-		return rbi_err(cx, "glob intersection too complex");
+		return rbi_limit(cx, "glob intersection too complex");
 	*ret = rv_bool(ok);
 	return 0;
 }

@@ -13,6 +13,9 @@ static const struct rbi *const groups[] = {
 #ifdef COCOON_REGO_BI_TEMPLATE
     rbi_group_template,
 #endif
+#ifdef COCOON_REGO_BI_GRAPHQL
+    rbi_group_graphql,
+#endif
 #ifdef COCOON_REGO_BI_CRYPTO
     rbi_group_crypto,
 #endif

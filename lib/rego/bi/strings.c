@@ -880,11 +880,11 @@ static int bi_format_int(rctx *cx, const rv *const *args, const rv **ret)
 	/* big.Float (64-bit mantissa, like long double) truncated to an int. */
 	long double f = truncl(rv_num_ld(x));
 	if (isinf(f) || isnan(f))
-		return rbi_err(cx, "number too large");
+		return rbi_limit(cx, "number too large");
 	char dec[5000];
 	int k = snprintf(dec, sizeof(dec), "%.0Lf", f);
 	if (k < 0 || (size_t)k >= sizeof(dec))
-		return rbi_err(cx, "number too large");
+		return rbi_limit(cx, "number too large");
 	BIGNUM *bn = NULL;
 	const char *digits = dec[0] == '-' ? dec + 1 : dec;
 	if (BN_dec2bn(&bn, digits) == 0)
