@@ -23,4 +23,8 @@ struct eventlog {
 	uint8_t locality;
 };
 
+/* eventlog_devpath.c: {"device_paths": [...]} of an UEFI_IMAGE_LOAD_EVENT,
+ * {} without a path, NULL when malformed (or out of memory). */
+json_t *eventlog_device_paths(const uint8_t *p, size_t n);
+
 #endif

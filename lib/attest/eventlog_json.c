@@ -7,6 +7,7 @@
 #include <errno.h>
 #include <openssl/evp.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "eventlog_int.h"
@@ -177,6 +178,33 @@ static json_t *simple(const uint8_t *p, size_t n)
 	return details_string(json_stringn((const char *)p, n));
 }
 
+/* EV_PLATFORM_CONFIG_FLAGS: the data as UTF-8 ("" when it is not) with
+ * 0x10 read as a space and control characters (C0, DEL, C1) dropped. */
+static json_t *config_flags(const uint8_t *p, size_t n)
+{
+	json_t *valid = json_stringn((const char *)p, n);
+	if (valid == NULL)
+		return details_string(json_string(""));
+	json_decref(valid);
+	char *out = malloc(n + 1);
+	size_t o = 0;
+	if (out == NULL)
+		return NULL;
+	for (size_t i = 0; i < n; i++) {
+		if (p[i] == 0x10)
+			out[o++] = ' ';
+		else if (p[i] < 0x20 || p[i] == 0x7F)
+			continue;
+		else if (p[i] == 0xC2 && i + 1 < n && p[i + 1] >= 0x80 && p[i + 1] <= 0x9F)
+			i++; /* U+0080..U+009F */
+		else
+			out[o++] = (char)p[i];
+	}
+	json_t *d = details_string(json_stringn(out, o));
+	free(out);
+	return d;
+}
+
 /* EV_EFI_HANDOFF_TABLES2, EV_EFI_PLATFORM_FIRMWARE_BLOB2: a u8 size then
  * the description; upstream keeps its first size - 1 bytes. */
 static json_t *simple_string(const uint8_t *p, size_t n)
@@ -309,7 +337,10 @@ static json_t *details(const eventlog_event *e)
 		d = simple(e->data, e->data_len);
 		break;
 	case 0xA:
-		d = ipl(e->data, e->data_len);
+		d = config_flags(e->data, e->data_len);
+		break;
+	case 0x80000003:
+		d = eventlog_device_paths(e->data, e->data_len);
 		break;
 	case 0x8000000A: case 0x8000000B:
 		d = simple_string(e->data, e->data_len);
