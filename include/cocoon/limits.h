@@ -704,6 +704,21 @@
  * 2 hours). */
 #define CC_KBS_CLIENT_ADMIN_JWT_SECONDS 7200
 
+/* ---- SNP verifier (lib/attest/snp_*.c, docs/attest-snp.md) ------------- */
+
+/* Largest SNP evidence JSON read whole (CLI, fuzz target): the report and
+ * its certificate table as JSON integer arrays; upstream's Genoa evidence
+ * is 6.6 KiB. */
+#define CC_SNP_MAX_EVIDENCE_BYTES (256u * 1024u)
+/* Largest certificate (VCEK, VLEK, ASK, ARK; DER or PEM) or CRL read from
+ * the evidence, a file, the cache dir or KDS. A VCEK is 1.4 KiB, an ARK
+ * 1.6 KiB, AMD's CRLs under 2 KiB. */
+#define CC_SNP_MAX_CERT_BYTES (64u * 1024u)
+/* Entries of an evidence's cert_chain (the host's cert table holds 3-5). */
+#define CC_SNP_MAX_CERT_ENTRIES 16u
+/* Seconds a KDS fetch may take (only with allow_fetch). */
+#define CC_SNP_KDS_TIMEOUT_S 30
+
 /* ---- CLI --------------------------------------------------------------- */
 
 /* Deepest directory tree `cocoon policy -d DIR` walks for policies and data. */

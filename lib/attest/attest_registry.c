@@ -5,6 +5,7 @@
 #include "attest_registry.h"
 #include "az.h"
 #include "sample_verifier.h"
+#include "snp.h"
 #include "sgx.h"
 #include "tdx.h"
 #include "tpm.h"
@@ -26,6 +27,7 @@ static const struct {
 } verifiers[] = {
 	{"sample", new_sample},
 	{"tpm", new_tpm},
+	{"snp", snp_verifier_new},
 	{"tdx", tdx_verifier_new},
 	{"sgx", sgx_verifier_new},
 	{"az-snp-vtpm", az_snp_vtpm_verifier_new},

@@ -20,7 +20,7 @@ struct attest_snp_policy {
 	bool refuse_debug;     /* the guest policy's DEBUG bit set: refused */
 	bool refuse_smt;       /* the platform has SMT enabled: refused */
 	bool refuse_migration_agent; /* the guest policy allows a migration agent */
-	int vmpl_max;          /* < 0 or > 3: any VMPL; else report.vmpl <= vmpl_max */
+	int vmpl_max;          /* highest VMPL accepted: 0 (Trustee: VMPL 0 only); < 0 or > 3: any */
 	bool check_min_tcb;    /* reported_tcb >= min_* (each SPL) */
 	uint8_t min_bootloader, min_tee, min_snp, min_microcode, min_fmc;
 	const uint8_t (*measurements)[48]; /* n_measurements accepted launch digests */
