@@ -155,7 +155,7 @@ static int read_event2(eventlog *l, cursor *c, ev_rec *e, size_t rec, cc_error *
 	if (r < 0)
 		return r;
 	uint32_t count = rd32(c);
-	if (count > l->n_banks)
+	if (count > (l->fmt == EVENTLOG_AAEL ? CC_EVENTLOG_MAX_BANKS : l->n_banks))
 		return cc_error_set(err, -E2BIG,
 		                    "oversized TPML_DIGEST_VALUES: record %zu has %u digests, the "
 		                    "header declares %zu algorithms",
@@ -166,6 +166,13 @@ static int read_event2(eventlog *l, cursor *c, ev_rec *e, size_t rec, cc_error *
 			return r;
 		uint16_t alg = rd16(c);
 		int size = bank_size(l, alg);
+		if (size < 0 && l->fmt == EVENTLOG_AAEL && eventlog_alg_size(alg) != 0 &&
+		    l->n_banks < CC_EVENTLOG_MAX_BANKS) {
+			/* no header: a record's known algorithm declares its bank */
+			l->banks[l->n_banks] = alg;
+			size = (int)eventlog_alg_size(alg);
+			l->bank_sizes[l->n_banks++] = (uint16_t)size;
+		}
 		if (size < 0)
 			return cc_error_set(err, -EINVAL,
 			                    "event log: record %zu has a digest of algorithm 0x%04x, "
@@ -272,6 +279,17 @@ static int ccel_end(const cursor *c, bool *end, cc_error **err)
 static int parse(eventlog *l, cc_error **err)
 {
 	cursor c = {l->bytes, l->len, 0};
+	if (l->fmt == EVENTLOG_AAEL) {
+		for (size_t rec = 0; left(&c) > 0; rec++) {
+			ev_rec *e;
+			int r = add_event(l, &e, err);
+			if (r == 0)
+				r = read_event2(l, &c, e, rec, err);
+			if (r < 0)
+				return r;
+		}
+		return 0;
+	}
 	ev_rec first;
 	memset(&first, 0, sizeof(first));
 	int r = read_legacy(NULL, &c, &first, 0, err);
@@ -319,10 +337,10 @@ int eventlog_parse(const uint8_t *p, size_t len, eventlog_format fmt, eventlog *
 	if (len > CC_EVENTLOG_MAX_BYTES)
 		return cc_error_set(err, -E2BIG, "oversized event log: %zu bytes, more than %u", len,
 		                    CC_EVENTLOG_MAX_BYTES);
-	if (len == 0)
+	if (len == 0 && fmt != EVENTLOG_AAEL) /* an AA event log may have no entries yet */
 		return cc_error_set(err, -EINVAL, "truncated event log: empty");
 	eventlog *l = calloc(1, sizeof(*l));
-	if (l == NULL || (l->bytes = malloc(len)) == NULL) {
+	if (l == NULL || (l->bytes = malloc(len > 0 ? len : 1)) == NULL) {
 		free(l);
 		return cc_error_set(err, -ENOMEM, "out of memory");
 	}
@@ -339,7 +357,7 @@ int eventlog_parse(const uint8_t *p, size_t len, eventlog_format fmt, eventlog *
 	/* StartupLocality (PC Client PFP §10.4.5.3): "StartupLocality\0"
 	 * then the locality, in an EV_NO_ACTION record of PCR 0. */
 	static const uint8_t loc_sig[16] = "StartupLocality";
-	for (size_t i = 0; i < l->n && l->fmt != EVENTLOG_CCEL; i++) {
+	for (size_t i = 0; i < l->n && (l->fmt == EVENTLOG_TCG2 || l->fmt == EVENTLOG_LEGACY); i++) {
 		const eventlog_event *e = &l->ev[i].pub;
 		if (e->type == EVENTLOG_EV_NO_ACTION && e->index == 0 && e->data_len == 17 &&
 		    memcmp(e->data, loc_sig, sizeof(loc_sig)) == 0) {

@@ -51,6 +51,10 @@ typedef enum eventlog_format {
 	EVENTLOG_LEGACY,   /* SHA-1-only TCG_PCClientPCREvent records */
 	EVENTLOG_CCEL,     /* crypto-agile; ends at the first all-0xFF or all-zero
 	                    * 8 bytes (the unused rest of the CCEL area) */
+	EVENTLOG_AAEL,     /* guest-components' AA event log file: TCG_PCR_EVENT2
+	                    * records without a Spec ID header (the banks are
+	                    * those the records use); registers are the recorded
+	                    * indexes as they are (TDX: MR index, RTMR = index - 1) */
 } eventlog_format;
 
 typedef struct eventlog eventlog;

@@ -1,5 +1,6 @@
-/* `cocoon evidence replay-eventlog [--ccel] [--parsed] FILE`: replays a TCG2
- * crypto-agile or legacy SHA-1 TPM event log (or, with --ccel, a CCEL area)
+/* `cocoon evidence replay-eventlog [--ccel|--aael] [--parsed] FILE`: replays a
+ * TCG2 crypto-agile or legacy SHA-1 TPM event log (or, with --ccel, a CCEL
+ * area; with --aael, guest-components' AA event log file)
  * and prints every register it touched, per bank, as JSON
  * (docs/attest-eventlog.md). --parsed prints Trustee's parsed log instead. */
 #include <errno.h>
@@ -15,7 +16,7 @@
 
 static void usage(FILE *f)
 {
-	fputs("Usage: cocoon evidence replay-eventlog [--ccel] [--parsed] FILE\n"
+	fputs("Usage: cocoon evidence replay-eventlog [--ccel|--aael] [--parsed] FILE\n"
 	      "\n"
 	      "Replays FILE, a TCG2 crypto-agile or legacy SHA-1 TPM event log (as\n"
 	      "/sys/kernel/security/tpm0/binary_bios_measurements), and prints every PCR it\n"
@@ -25,12 +26,14 @@ static void usage(FILE *f)
 	      "Options:\n"
 	      "      --ccel     FILE is a CCEL area (TDX): indexes are RTMR numbers\n"
 	      "                 (RTMR = PCRIndex - 1; index 0, MRTD, is not replayed)\n"
+	      "      --aael     FILE is guest-components' AA event log (records without a\n"
+	      "                 header; indexes as recorded)\n"
 	      "      --parsed   print Trustee's parsed log ({\"uefi_event_logs\": [...]})\n"
 	      "                 and, when it has any, the AAEL entries\n",
 	      f);
 }
 
-static int run(const char *path, bool ccel, bool parsed, cc_error **err)
+static int run(const char *path, eventlog_format fmt, bool parsed, cc_error **err)
 {
 	char *bytes = NULL;
 	size_t len = 0;
@@ -38,8 +41,7 @@ static int run(const char *path, bool ccel, bool parsed, cc_error **err)
 	if (r < 0)
 		return r;
 	eventlog *l = NULL;
-	r = eventlog_parse((const uint8_t *)bytes, len, ccel ? EVENTLOG_CCEL : EVENTLOG_AUTO, &l,
-	                   err);
+	r = eventlog_parse((const uint8_t *)bytes, len, fmt, &l, err);
 	free(bytes);
 	if (r < 0)
 		return cc_error_wrap(err, "%s", path);
@@ -69,19 +71,22 @@ static int run(const char *path, bool ccel, bool parsed, cc_error **err)
 
 int cmd_replay_eventlog(int argc, char **argv)
 {
-	enum { O_CCEL = 256, O_PARSED };
+	enum { O_CCEL = 256, O_AAEL, O_PARSED };
 	static const struct option opts[] = {
 		{"ccel", no_argument, NULL, O_CCEL},
+		{"aael", no_argument, NULL, O_AAEL},
 		{"parsed", no_argument, NULL, O_PARSED},
 		{"help", no_argument, NULL, 'h'},
 		{NULL, 0, NULL, 0},
 	};
-	bool ccel = false, parsed = false;
+	eventlog_format fmt = EVENTLOG_AUTO;
+	bool parsed = false;
 	int c;
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
 		switch (c) {
-		case O_CCEL: ccel = true; break;
+		case O_CCEL: fmt = EVENTLOG_CCEL; break;
+		case O_AAEL: fmt = EVENTLOG_AAEL; break;
 		case O_PARSED: parsed = true; break;
 		case 'h': usage(stdout); return 0;
 		default: usage(stderr); return 2;
@@ -94,7 +99,7 @@ int cmd_replay_eventlog(int argc, char **argv)
 		return 2;
 	}
 	cc_error *err = NULL;
-	int r = run(argv[optind], ccel, parsed, &err);
+	int r = run(argv[optind], fmt, parsed, &err);
 	if (r < 0) {
 		fprintf(stderr, "cocoon evidence replay-eventlog: %s\n", cc_error_message(err));
 		cc_error_free(err);

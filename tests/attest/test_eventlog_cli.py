@@ -154,6 +154,31 @@ with tempfile.TemporaryDirectory(prefix='cocoon-evlog-') as tmp:
                 bank.pop('0', None)
         check(peer == got, f'{name}: replay equals tpm2_eventlog\'s pcrs')
 
+    # AA event log file (guest-components' format: records, no header); the
+    # digest of "domain operation content" is the one guest-components'
+    # eventlog test gives (../shared/reference/guest-components.md §1.5).
+    import hashlib
+    tagged = struct.pack('<II', 0x4141454C, 24) + b'domain operation content'
+    aael = eventlog_gen.event2(4, 6, tagged, [0x000C])
+    check(hashlib.sha384(tagged).hexdigest() == 'dad5f0e226318ffa9839b75a472c6aa7fdb5834949d0a0a2'
+          '2990cf04d5692440fb00f3aa0609db7e49cd8d793f670d02', 'AAEL entry digest = guest-components\'')
+    path = os.path.join(tmp, 'aael.bin')
+    with open(path, 'wb') as f:
+        f.write(aael + aael)
+    p = run('--aael', path)
+    d = hashlib.sha384(tagged).digest()
+    want = hashlib.sha384(hashlib.sha384(b'\0' * 48 + d).digest() + d).hexdigest()
+    check(p.returncode == 0 and json.loads(p.stdout) == {'sha384': {'4': want}},
+          f'AAEL file replays register 4 ({p.stderr.strip()})')
+    p = run('--aael', '--parsed', path)
+    parsed = json.loads(p.stdout) if p.returncode == 0 else {}
+    check(parsed.get('aael') == {'domain': {'operation': ['content', 'content']}}
+          and all(e['digest_matches_event'] for e in parsed['uefi_event_logs']),
+          'AAEL file: entries and digests')
+    open(os.path.join(tmp, 'empty'), 'wb').close()
+    p = run('--aael', os.path.join(tmp, 'empty'))
+    check(p.returncode == 0 and json.loads(p.stdout) == {}, 'empty AAEL file: no registers')
+
     # 3. malformed logs exit 1 and name the problem
     log, _ = eventlog_gen.tcg2()
     bad = {
