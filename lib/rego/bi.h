@@ -114,6 +114,8 @@ extern const struct rbi rbi_group_core[];
 extern const struct rbi rbi_group_jsonschema[];
 extern const struct rbi rbi_group_template[];
 extern const struct rbi rbi_group_graphql[];
+extern const struct rbi rbi_group_metadata[];
+extern const struct rbi rbi_group_runtime[];
 extern const struct rbi rbi_group_crypto[];
 extern const struct rbi rbi_group_jwt[];
 extern const struct rbi rbi_group_strings[];

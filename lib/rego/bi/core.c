@@ -905,20 +905,7 @@ static int bi_template_string(rctx *cx, const rv *const *args, const rv **ret)
 
 /* ---- table ------------------------------------------------------------- */
 
-/* opa.runtime: OPA returns the runtime's configuration, environment and
- * version. cocoon runs inside the TCB and exposes none of it (the process
- * environment must not leak into policy decisions), so the result is the
- * empty object OPA returns when no runtime information is configured. */
-static int bi_opa_runtime(rctx *cx, const rv *const *args, const rv **ret)
-{
-	(void)cx;
-	(void)args;
-	*ret = rv_empty_obj();
-	return 0;
-}
-
 const struct rbi rbi_group_core[] = {
-    {.name = "opa.runtime", .arity = 0, .fn = bi_opa_runtime, .rett = RT_OBJ},
     {.name = "plus", .arity = 2, .fn = bi_plus, .argt = {RT_NUM, RT_NUM}, .rett = RT_NUM},
     {.name = "minus", .arity = 2, .fn = bi_minus, .argt = {RT_NUM | RT_SET, RT_NUM | RT_SET},
      .rett = RT_NUM | RT_SET},

@@ -16,6 +16,12 @@ static const struct rbi *const groups[] = {
 #ifdef COCOON_REGO_BI_GRAPHQL
     rbi_group_graphql,
 #endif
+#ifdef COCOON_REGO_BI_METADATA
+    rbi_group_metadata,
+#endif
+#ifdef COCOON_REGO_BI_RUNTIME
+    rbi_group_runtime,
+#endif
 #ifdef COCOON_REGO_BI_CRYPTO
     rbi_group_crypto,
 #endif
