@@ -1,0 +1,4 @@
+0package t
+p := 1
+# METADATA
+# title: end

@@ -1,0 +1,4 @@
+0package t
+# METADATA
+# scope: package
+p := 1
