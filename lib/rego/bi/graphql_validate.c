@@ -566,11 +566,11 @@ static void walk_directives(struct vctx *v, const struct gq_list *dirs, const ch
 		required_args(v, &def->args, &d->args, "Directive", def->name, d->pos);
 		unique_args(v, &d->args);
 	}
-	/* UniqueDirectivesPerLocation */
+	/* UniqueDirectivesPerLocation (gqlparser exempts a directive named
+	 * "repeatable", not repeatable directives) */
 	for (size_t i = 0; i < dirs->n && !v->failed; i++) {
 		const struct gq_directive *d = dirs->v[i];
-		const struct gq_dirdef *def = gq_schema_directive(v->s, d->name);
-		if (def && def->repeatable)
+		if (strcmp(d->name, "repeatable") == 0)
 			continue;
 		for (size_t j = 0; j < i; j++) {
 			if (strcmp(((const struct gq_directive *)dirs->v[j])->name, d->name) == 0) {
