@@ -211,6 +211,8 @@ int snp_store_vcek(const char *cache_dir, bool allow_fetch, const char *kds_base
 	rc = kds_get(url, ret, ret_len, err);
 	if (rc == -ENOENT)
 		return cc_error_set(err, -ENOENT, "VCEK chain: KDS has no VCEK at %s", url);
+	if (rc < 0)
+		return cc_error_wrap(err, "VCEK chain");
 	if (rc == 0 && cache_dir != NULL && write_cache(dir, file, *ret, *ret_len, err) < 0) {
 		free(*ret);
 		return cc_error_code(err != NULL ? *err : NULL);
@@ -256,7 +258,7 @@ int snp_store_crl(const char *cache_dir, bool allow_fetch, const char *kds_base,
 		char url[4096];
 		snprintf(url, sizeof(url), "%s/vcek/v1/%s/crl", kds_base, snp_product_name(p));
 		if ((rc = kds_get(url, &data, &len, err)) < 0 && rc != -ENOENT)
-			return rc;
+			return cc_error_wrap(err, "CRL");
 		if (rc == 0 && cache_dir != NULL && (rc = write_cache(dir, file, data, len, err)) < 0) {
 			free(data);
 			return rc;
