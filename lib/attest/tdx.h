@@ -103,6 +103,12 @@ int dcap_quote_claims(const dcap_quote *q, json_t **ret, cc_error **err);
 
 /* ---- the verifier ------------------------------------------------------ */
 
+/* Replays the CC event log (ccel, len bytes) into RTMR 0..3 and compares
+ * them with the TD quote's ("event log replay: RTMR ..."), as Trustee;
+ * then sets claims["uefi_event_logs"] to Trustee's parsed log. */
+int tdx_ccel_check(const dcap_quote *q, const uint8_t *ccel, size_t len, json_t *claims,
+                   cc_error **err);
+
 /* The tdx verifier built with o (collateral, cache_dir, allow_fetch,
  * pccs_url, at). The collateral file, when given, is read here. */
 int tdx_verifier_new(const attest_verifier_opts *o, attest_verifier **ret, cc_error **err);

@@ -15,17 +15,6 @@
 #include "tdx.h"
 #include "tpm_int.h"
 
-/* The collateral side (dcap_*.c) and the event log (eventlog*.c) are
- * built by other files of this library; a build without them still links
- * and says so at verification time. */
-#pragma weak dcap_collateral_parse
-#pragma weak dcap_collateral_free
-#pragma weak dcap_verify
-#pragma weak eventlog_parse
-#pragma weak eventlog_free
-#pragma weak eventlog_check_register
-#pragma weak eventlog_to_json
-
 typedef struct dcap_verifier {
 	attest_verifier base;
 	int tdx;             /* 1: tdx (quote v4/v5), 0: sgx (quote v3) */
@@ -38,8 +27,7 @@ static const attest_verifier_ops tdx_ops, sgx_ops;
 static void dv_free(attest_verifier *base)
 {
 	dcap_verifier *v = (dcap_verifier *)base;
-	if (v->coll != NULL && dcap_collateral_free != NULL)
-		dcap_collateral_free(v->coll);
+	dcap_collateral_free(v->coll);
 	free(v);
 }
 
@@ -78,9 +66,6 @@ static int dv_new(const attest_verifier_opts *o, int tdx, attest_verifier **ret,
 		char *text;
 		size_t len;
 		int r = read_file(o->collateral, CC_TDX_MAX_COLLATERAL_FILE_BYTES, &text, &len, err);
-		if (r == 0 && dcap_collateral_parse == NULL)
-			r = cc_error_set(err, -ENOTSUP,
-			                 "collateral: this build has no DCAP collateral support");
 		if (r == 0) {
 			r = dcap_collateral_parse(text, len, &v->coll, err);
 			free(text);
@@ -234,14 +219,9 @@ static int get_b64(const json_t *ev, const char *key, int required, size_t max, 
 	return 0;
 }
 
-/* Replays the CCEL into RTMR 0..3 and compares them with the quote's;
- * adds uefi_event_logs. */
-static int check_ccel(const uint8_t *ccel, size_t len, const dcap_quote *q, json_t *claims,
-                      cc_error **err)
+int tdx_ccel_check(const dcap_quote *q, const uint8_t *ccel, size_t len, json_t *claims,
+                   cc_error **err)
 {
-	if (eventlog_parse == NULL)
-		return cc_error_set(err, -ENOTSUP,
-		                    "event log replay: this build has no CC event log support");
 	eventlog *l;
 	int r = eventlog_parse(ccel, len, EVENTLOG_CCEL, &l, err);
 	if (r < 0)
@@ -283,7 +263,7 @@ static int dv_evaluate(attest_verifier *base, const json_t *evidence, const uint
 		                 q.body + (v->tdx ? TDX_MR_CONFIG_ID_OFF : SGX_CONFIG_ID_OFF),
 		                 v->tdx ? 48 : 64, init_data, init_data_len, err);
 	if (r == 0 && ccel != NULL)
-		r = check_ccel(ccel, ccel_len, &q, claims, err);
+		r = tdx_ccel_check(&q, ccel, ccel_len, claims, err);
 	free(quote);
 	free(ccel);
 	if (r < 0) {

@@ -24,9 +24,11 @@
 #include "attest_registry.h"
 #include "cocoon/limits.h"
 #include "tdx.h"
+#include "eventlog.h"
 #include "tdx_test_util.h"
+#include "tpm_int.h"
 
-static const char *data_dir;
+static const char *data_dir, *dcap_dir, *eventlog_dir;
 
 static uint8_t *load(const char *name, size_t *len)
 {
@@ -433,13 +435,192 @@ static void test_verifier_no_collateral(void **state)
 	attest_verifier_free(v);
 }
 
+
+/* Trustee's parse_tdx_claims: quote 4 with CCEL_data gives the expected
+ * uefi_event_logs (Trustee's claims test does not replay: the log is not
+ * this quote's); the replay check on a synthetic TD quote whose RTMRs are
+ * the log's. */
+static void test_ccel(void **state)
+{
+	(void)state;
+	size_t clen;
+	char path[4096];
+	snprintf(path, sizeof(path), "%s/CCEL_data", eventlog_dir);
+	uint8_t *ccel = tdx_test_read(path, &clen);
+	eventlog *l;
+	cc_error *err = NULL;
+	if (eventlog_parse(ccel, clen, EVENTLOG_CCEL, &l, &err) != 0)
+		fail_msg("%s", cc_error_message(err));
+	json_t *logs;
+	assert_int_equal(eventlog_to_json(l, &logs, NULL), 0);
+	snprintf(path, sizeof(path), "%s/parse_tdx_claims_expected.json", data_dir);
+	json_t *want = json_load_file(path, JSON_REJECT_DUPLICATES, NULL);
+	assert_non_null(want);
+	tdx_test_json_equal(json_object_get(want, "uefi_event_logs"),
+	                    json_object_get(logs, "uefi_event_logs"), "uefi_event_logs");
+	json_decref(want);
+	json_decref(logs);
+
+	/* a TD quote carrying the log's RTMRs */
+	tdx_test_keys *k = tdx_test_keys_new();
+	size_t len;
+	uint8_t *q = tdx_test_quote(k, 4, 0, NULL, 0, &len);
+	for (unsigned i = 0; i < 4; i++)
+		assert_int_equal(eventlog_replay(l, EVENTLOG_ALG_SHA384, i,
+		                                 q + 48 + TDX_RTMR0_OFF + 48 * i, NULL, NULL),
+		                 0);
+	tdx_test_sign(k->att, q, 48 + 584, q + 48 + 584 + 4);
+	eventlog_free(l);
+	dcap_quote dq;
+	expect_ok(q, len, &dq);
+	json_t *claims;
+	assert_int_equal(dcap_quote_claims(&dq, &claims, NULL), 0);
+	if (tdx_ccel_check(&dq, ccel, clen, claims, &err) != 0)
+		fail_msg("%s", cc_error_message(err));
+	assert_int_equal(json_array_size(json_object_get(claims, "uefi_event_logs")), 5);
+	json_decref(claims);
+	/* an RTMR that the log does not give */
+	q[48 + TDX_RTMR0_OFF + 48 + 7] ^= 1;
+	assert_int_equal(dcap_quote_claims(&dq, &claims, NULL), 0);
+	assert_int_not_equal(tdx_ccel_check(&dq, ccel, clen, claims, &err), 0);
+	if (strncmp(cc_error_message(err), "event log replay: RTMR 1", 24) != 0)
+		fail_msg("%s", cc_error_message(err));
+	cc_error_free(err);
+	err = NULL;
+	/* a truncated log */
+	assert_int_not_equal(tdx_ccel_check(&dq, ccel, 100, claims, &err), 0);
+	assert_non_null(strstr(cc_error_message(err), "cc_eventlog"));
+	cc_error_free(err);
+	json_decref(claims);
+	free(q);
+	tdx_test_keys_free(k);
+	free(ccel);
+}
+
+static attest_verifier *dcap_verifier(const char *tee, int64_t at)
+{
+	char path[4096];
+	snprintf(path, sizeof(path), "%s/quote_collateral.json", dcap_dir);
+	attest_verifier_opts o = {.at = at, .collateral = path};
+	attest_verifier *v;
+	cc_error *err = NULL;
+	if (attest_verifier_new_for(tee, &o, &v, &err) != 0)
+		fail_msg("%s", cc_error_message(err));
+	return v;
+}
+
+static uint8_t *dcap_quote_bytes(size_t *len)
+{
+	char path[4096];
+	snprintf(path, sizeof(path), "%s/quote_hex.txt", dcap_dir);
+	size_t n;
+	char *hex = (char *)tdx_test_read(path, &n);
+	while (n > 0 && (hex[n - 1] == '\n' || hex[n - 1] == '\r'))
+		n--;
+	uint8_t *q = malloc(n / 2);
+	assert_non_null(q);
+	for (size_t i = 0; i < n / 2; i++)
+		assert_int_equal(sscanf(hex + 2 * i, "%2hhx", &q[i]), 1);
+	free(hex);
+	*len = n / 2;
+	return q;
+}
+
+/* The real DCAP vector through tdx_verify_quote and evaluate(): UpToDate
+ * at its time, report_data and init_data bindings, every evidence key. */
+static void test_dcap_vector(void **state)
+{
+	(void)state;
+	attest_verifier *v = dcap_verifier("tdx", 1757462400);
+	size_t len;
+	uint8_t *q = dcap_quote_bytes(&len);
+	json_t *claims = NULL;
+	cc_error *err = NULL;
+	if (tdx_verify_quote(v, q, len, NULL, 0, &claims, &err) != 0)
+		fail_msg("%s", cc_error_message(err));
+	assert_string_equal(json_string_value(json_object_get(claims, "tcb_status")), "UpToDate");
+	assert_int_equal(json_array_size(json_object_get(claims, "advisory_ids")), 0);
+	json_decref(claims);
+
+	dcap_quote dq;
+	expect_ok(q, len, &dq);
+	uint8_t rd[64];
+	memcpy(rd, dq.body + TDX_REPORT_DATA_OFF, 64);
+	assert_int_equal(tdx_verify_quote(v, q, len, rd, 64, &claims, NULL), 0);
+	json_decref(claims);
+	/* the vector's REPORTDATA is 50 bytes then zeros: a 50-byte value
+	 * is compared zero-padded */
+	assert_int_equal(tdx_verify_quote(v, q, len, rd, 50, &claims, NULL), 0);
+	json_decref(claims);
+	assert_int_not_equal(tdx_verify_quote(v, q, len, rd, 48, &claims, &err), 0);
+	cc_error_free(err);
+	err = NULL;
+	rd[47] ^= 1;
+	assert_int_not_equal(tdx_verify_quote(v, q, len, rd, 50, &claims, &err), 0);
+	assert_memory_equal(cc_error_message(err), "report_data mismatch: ", 22);
+	cc_error_free(err);
+	err = NULL;
+	rd[47] ^= 1;
+	uint8_t long_rd[65] = {0};
+	memcpy(long_rd, rd, 64);
+	assert_int_not_equal(tdx_verify_quote(v, q, len, long_rd, 65, &claims, &err), 0);
+	assert_string_equal(cc_error_message(err),
+	                    "report_data mismatch: the expected value is 65 bytes, REPORTDATA has 64");
+	cc_error_free(err);
+	err = NULL;
+
+	/* evaluate(): init_data is MRCONFIGID, zero-padded to 48 */
+	json_t *ev;
+	assert_int_equal(attest_verifier_wrap_raw(v, q, len, &ev, NULL), 0);
+	const uint8_t *cfg = dq.body + TDX_MR_CONFIG_ID_OFF;
+	assert_int_equal(attest_verifier_evaluate(v, ev, rd, 64, cfg, 33, &claims, NULL), 0);
+	json_decref(claims);
+	uint8_t other[32] = {0};
+	assert_int_not_equal(attest_verifier_evaluate(v, ev, rd, 64, other, 32, &claims, &err), 0);
+	assert_memory_equal(cc_error_message(err), "init_data mismatch: ", 20);
+	cc_error_free(err);
+	err = NULL;
+	/* a CCEL that is not this TD's */
+	char path[4096];
+	snprintf(path, sizeof(path), "%s/CCEL_data", eventlog_dir);
+	size_t clen;
+	uint8_t *ccel = tdx_test_read(path, &clen);
+	char *b64 = tpm_b64_encode(ccel, clen);
+	json_object_set_new(ev, "cc_eventlog", json_string(b64));
+	assert_int_not_equal(attest_verifier_evaluate(v, ev, NULL, 0, NULL, 0, &claims, &err), 0);
+	assert_memory_equal(cc_error_message(err), "event log replay: RTMR 0", 24);
+	cc_error_free(err);
+	err = NULL;
+	/* null and "" mean no log, as Trustee */
+	json_object_set_new(ev, "cc_eventlog", json_null());
+	assert_int_equal(attest_verifier_evaluate(v, ev, NULL, 0, NULL, 0, &claims, NULL), 0);
+	json_decref(claims);
+	json_object_set_new(ev, "cc_eventlog", json_string(""));
+	assert_int_equal(attest_verifier_evaluate(v, ev, NULL, 0, NULL, 0, &claims, NULL), 0);
+	json_decref(claims);
+	free(b64);
+	free(ccel);
+	json_decref(ev);
+	attest_verifier_free(v);
+
+	/* outside the collateral window */
+	v = dcap_verifier("tdx", 1756798918);
+	assert_int_not_equal(tdx_verify_quote(v, q, len, NULL, 0, &claims, &err), 0);
+	assert_memory_equal(cc_error_message(err), "collateral not yet valid", 24);
+	cc_error_free(err);
+	attest_verifier_free(v);
+	free(q);
+}
+
 int main(int argc, char **argv)
 {
-	if (argc < 2) {
-		fprintf(stderr, "usage: %s DATA_DIR\n", argv[0]);
+	if (argc < 4) {
+		fprintf(stderr, "usage: %s DATA_TDX DATA_DCAP DATA_EVENTLOG\n", argv[0]);
 		return 2;
 	}
 	data_dir = argv[1];
+	dcap_dir = argv[2];
+	eventlog_dir = argv[3];
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_vectors_parse_and_verify),
 		cmocka_unit_test(test_claims_quote4),
@@ -451,6 +632,8 @@ int main(int argc, char **argv)
 		cmocka_unit_test(test_length_fields),
 		cmocka_unit_test(test_synthetic),
 		cmocka_unit_test(test_verifier_no_collateral),
+		cmocka_unit_test(test_ccel),
+		cmocka_unit_test(test_dcap_vector),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
