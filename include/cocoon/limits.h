@@ -600,6 +600,13 @@
 #define CC_EVENTLOG_MAX_EVENT_BYTES (1u * 1024u * 1024u)
 #define CC_EVENTLOG_MAX_BANKS 8u
 
+/* TPM evidence's optional members: the measured-boot log (base64; real
+ * TCG2 logs are 30-100 KiB) and the AK certificate chain (PEM), at most
+ * CC_TPM_MAX_AK_CHAIN_CERTS certificates. */
+#define CC_TPM_MAX_EVENTLOG_BYTES (1u * 1024u * 1024u)
+#define CC_TPM_MAX_AK_CHAIN_BYTES (32u * 1024u)
+#define CC_TPM_MAX_AK_CHAIN_CERTS 8u
+
 /* ---- DCAP collateral (lib/attest/dcap_*.c, docs/attest-tdx.md) ------- */
 
 /* Largest collateral JSON (PCS/PCCS bodies or dcap-qvl's

@@ -54,6 +54,7 @@ typedef struct attest_verifier_opts {
 	                         * Intel PCS/PCCS (never by default) */
 	const char *pccs_url;   /* NULL: Intel PCS */
 	const char *trusted_ak_dir; /* tpm: trusted AK public keys (tpm.h) */
+	const char *tpm_ak_ca_dir;  /* tpm: CAs (and CRLs) an AK certificate must chain to */
 	const uint8_t *nonce;   /* tpm: compared byte for byte with the quote's qualifying
 	                         * data (the CLI's --nonce); NULL: not checked that way */
 	size_t nonce_len;

@@ -18,7 +18,7 @@ static int new_sample(const attest_verifier_opts *o, attest_verifier **ret, cc_e
 
 static int new_tpm(const attest_verifier_opts *o, attest_verifier **ret, cc_error **err)
 {
-	return tpm_verifier_new(o->trusted_ak_dir, ret, err);
+	return tpm_verifier_new_opts(o, ret, err);
 }
 
 static const struct {

@@ -64,4 +64,11 @@ int tpm_attester_ak_public(attest_attester *a, uint8_t **ret_der, size_t *ret_le
  * Trustee's trusted_ak_keys_dir. */
 int tpm_verifier_new(const char *trusted_ak_dir, attest_verifier **ret, cc_error **err);
 
+/* A TPM verifier with every option it reads (docs/attest-tpm.md):
+ * trusted_ak_dir as above; tpm_ak_ca_dir: the evidence's ak_certificate
+ * must chain to a CA in it (*.pem or *.crt, and *.crl) at o->at and certify the
+ * AK; nonce: must equal the quote's qualifying data byte for byte. */
+int tpm_verifier_new_opts(const attest_verifier_opts *o, attest_verifier **ret,
+                          cc_error **err);
+
 #endif

@@ -16,6 +16,9 @@ void tpm_evidence_free(tpm_evidence *e)
 	free(e->ak_der);
 	free(e->message);
 	free(e->signature);
+	free(e->report_data);
+	free(e->ak_cert_pem);
+	free(e->eventlog);
 	free(e);
 }
 
@@ -34,26 +37,26 @@ static int get_member(const json_t *obj, const char *name, const char *key, json
 	return 0;
 }
 
-/* A base64 member of obj, decoded (at most CC_TPM_MAX_FIELD_BYTES). */
-static int get_b64(const json_t *obj, const char *name, const char *key, uint8_t **ret,
-                   size_t *ret_len, cc_error **err)
+/* A base64 member of obj, decoded (at most max bytes). */
+static int get_b64_max(const json_t *obj, const char *name, const char *key, size_t max,
+                       uint8_t **ret, size_t *ret_len, cc_error **err)
 {
 	json_t *v;
 	int r = get_member(obj, name, key, JSON_STRING, &v, err);
 	if (r < 0)
 		return r;
 	size_t len = json_string_length(v);
-	if (len > (CC_TPM_MAX_FIELD_BYTES + 2) / 3 * 4)
-		return cc_error_set(err, -E2BIG, "%s%s: %zu base64 characters, more than %u bytes",
-		                    name, key, len, CC_TPM_MAX_FIELD_BYTES);
+	if (len > (max + 2) / 3 * 4)
+		return cc_error_set(err, -E2BIG, "oversized %s%s: %zu base64 characters, more than "
+		                    "%zu bytes",
+		                    name, key, len, max);
 	uint8_t *p;
 	size_t n;
-	r = tpm_b64_decode(json_string_value(v), len, CC_TPM_MAX_FIELD_BYTES, &p, &n);
+	r = tpm_b64_decode(json_string_value(v), len, max, &p, &n);
 	if (r == -ENOMEM)
 		return cc_error_set(err, r, "out of memory");
 	if (r == -E2BIG)
-		return cc_error_set(err, r, "%s%s: more than %u bytes", name, key,
-		                    CC_TPM_MAX_FIELD_BYTES);
+		return cc_error_set(err, r, "oversized %s%s: more than %zu bytes", name, key, max);
 	if (r < 0)
 		return cc_error_set(err, r, "%s%s: not canonical standard base64", name, key);
 	if (n == 0) {
@@ -63,6 +66,43 @@ static int get_b64(const json_t *obj, const char *name, const char *key, uint8_t
 	*ret = p;
 	*ret_len = n;
 	return 0;
+}
+
+static int get_b64(const json_t *obj, const char *name, const char *key, uint8_t **ret,
+                   size_t *ret_len, cc_error **err)
+{
+	return get_b64_max(obj, name, key, CC_TPM_MAX_FIELD_BYTES, ret, ret_len, err);
+}
+
+/* The optional members: report_data (guest-components' newer attester),
+ * ak_certificate (PEM: the AK's certificate, then intermediates) and
+ * eventlog (base64 of a TCG2 or legacy measured-boot log). */
+static int get_optional(const json_t *ev, tpm_evidence *e, cc_error **err)
+{
+	int r = 0;
+	if (json_object_get(ev, "report_data") != NULL) {
+		r = get_b64(ev, "", "report_data", &e->report_data, &e->report_data_len, err);
+		if (r == 0 && e->report_data_len > TPM_REPORT_DATA_SIZE)
+			r = cc_error_set(err, -E2BIG, "oversized report_data: %zu bytes, more than %u",
+			                 e->report_data_len, TPM_REPORT_DATA_SIZE);
+	}
+	json_t *cert = json_object_get(ev, "ak_certificate");
+	if (r == 0 && cert != NULL) {
+		if (!json_is_string(cert))
+			return cc_error_set(err, -EINVAL, "ak_certificate: not a JSON string");
+		if (json_string_length(cert) > CC_TPM_MAX_AK_CHAIN_BYTES)
+			return cc_error_set(err, -E2BIG, "oversized ak_certificate: %zu bytes, more "
+			                    "than %u",
+			                    json_string_length(cert), CC_TPM_MAX_AK_CHAIN_BYTES);
+		e->ak_cert_pem = strndup(json_string_value(cert), json_string_length(cert));
+		e->ak_cert_pem_len = json_string_length(cert);
+		if (e->ak_cert_pem == NULL)
+			return cc_error_set(err, -ENOMEM, "out of memory");
+	}
+	if (r == 0 && json_object_get(ev, "eventlog") != NULL)
+		r = get_b64_max(ev, "", "eventlog", CC_TPM_MAX_EVENTLOG_BYTES, &e->eventlog,
+		                &e->eventlog_len, err);
+	return r;
 }
 
 static int get_pcrs(const json_t *quote, tpm_evidence *e, cc_error **err)
@@ -110,6 +150,8 @@ int tpm_evidence_parse(const json_t *ev, tpm_evidence **ret, cc_error **err)
 		            err);
 	if (r >= 0)
 		r = get_pcrs(quote, e, err);
+	if (r >= 0)
+		r = get_optional(ev, e, err);
 	if (r >= 0) {
 		e->ak_b64 = strdup(json_string_value(ak));
 		if (e->ak_b64 == NULL)

@@ -37,6 +37,8 @@ static int mu_error(cc_error **err, const char *what, TSS2_RC rc, size_t off, si
 
 WIRE_PARSER(attest, TPMS_ATTEST)
 WIRE_PARSER(signature, TPMT_SIGNATURE)
+WIRE_PARSER(public, TPMT_PUBLIC)
+WIRE_PARSER(public2b, TPM2B_PUBLIC)
 
 void tpm_pcr_selection_all(TPML_PCR_SELECTION *sel)
 {
@@ -87,9 +89,12 @@ int tpm_wire_check_quote(const TPMS_ATTEST *a, cc_error **err)
 	int r = check_selection(&a->attested.quote.pcrSelect, err);
 	if (r < 0)
 		return r;
-	if (a->attested.quote.pcrDigest.size != TPM_SHA256_SIZE)
+	/* The TPM hashes the PCRs with the signing scheme's hash. */
+	uint16_t size = a->attested.quote.pcrDigest.size;
+	if (size != 32 && size != 48 && size != 64)
 		return cc_error_set(err, -EINVAL,
-		                    "TPMS_ATTEST: pcrDigest is %u bytes, expected 32 (SHA-256)",
-		                    (unsigned)a->attested.quote.pcrDigest.size);
+		                    "TPMS_ATTEST: pcrDigest is %u bytes, expected 32, 48 or 64 "
+		                    "(SHA-256, SHA-384, SHA-512)",
+		                    (unsigned)size);
 	return 0;
 }

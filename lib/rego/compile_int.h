@@ -13,6 +13,7 @@ struct cvar {
 	int32_t slot;
 	bool declared; /* by :=, some, every, some-in, or a function argument */
 	int32_t decl_pos; /* index of the declaring expression (-1: from the start) */
+	uint32_t uses; /* occurrences resolved to it (the declaration counts) */
 };
 
 /* One body level: a rule body, an else body, a comprehension or every body.

@@ -78,6 +78,7 @@ static int scope_add(struct cctx *c, struct cscope *sc, const char *name, size_t
 	v->len = (uint32_t)len;
 	v->declared = declared;
 	v->decl_pos = declared ? sc->cur_pos : -1;
+	v->uses = 0;
 	int r = slot_new(c, sc, name, &v->slot);
 	if (r < 0)
 		return r;
@@ -226,6 +227,7 @@ static int resolve_var(struct cctx *c, ast_term *t, struct cscope *sc)
 {
 	struct cvar *v = cscope_lookup(sc, t->u.var.name, t->u.var.len);
 	if (v) {
+		v->uses++;
 		t->u.var.scope = AV_LOCAL;
 		t->u.var.slot = v->slot;
 		return 0;
@@ -508,6 +510,19 @@ static int hoist_negations(struct cctx *c, ast_body *b, struct cscope *parent)
 	return 0;
 }
 
+/* OPA's "declared var x unused": a var that `some x` or `every k, v`
+ * declares must be used after its declaration (its own occurrence is the
+ * one use a declaration has). Wildcards and generated names are exempt. */
+static int check_used(struct cctx *c, struct cscope *sc, ast_term *t, ast_loc loc)
+{
+	if (t == NULL || t->kind != AT_VAR || t->u.var.wildcard || t->u.var.name[0] == '$')
+		return 0;
+	struct cvar *v = cscope_find(sc, t->u.var.name, t->u.var.len);
+	if (v == NULL || v->uses > 1)
+		return 0;
+	return cerr(c, loc, "rego_compile_error", "declared var %s unused", t->u.var.name);
+}
+
 int cresolve_body(struct cctx *c, ast_body *b, struct cscope *parent,
                   ast_term **extra, size_t nextra, struct cscope **ret)
 {
@@ -559,6 +574,10 @@ int cresolve_body(struct cctx *c, ast_body *b, struct cscope *parent,
 				r = cresolve_term(c, e->some.val, es);
 			if (r == 0)
 				r = cresolve_body(c, e->some.body, es, NULL, 0, NULL);
+			if (r == 0)
+				r = check_used(c, es, e->some.key, e->loc);
+			if (r == 0)
+				r = check_used(c, es, e->some.val, e->loc);
 			break;
 		}
 		default:
@@ -576,6 +595,9 @@ int cresolve_body(struct cctx *c, ast_body *b, struct cscope *parent,
 	for (size_t i = 0; r == 0 && i < nextra; i++)
 		if (extra[i])
 			r = cresolve_term(c, extra[i], sc);
+	for (size_t i = 0; r == 0 && i < b->n; i++)
+		for (size_t k = 0; r == 0 && b->exprs[i]->kind == AE_SOME && k < b->exprs[i]->some.nvars; k++)
+			r = check_used(c, sc, b->exprs[i]->some.vars[k], b->exprs[i]->loc);
 	if (r < 0)
 		return r;
 	if (ret)

@@ -61,6 +61,8 @@ static void usage_verify(FILE *f)
 	      "      --fetch              fetch what the store lacks from AMD KDS / Intel PCS\n"
 	      "      --pccs-url URL       fetch collateral from this PCCS instead of Intel PCS\n"
 	      "      --trusted-ak-dir DIR tpm: refuse quotes from AKs not in DIR (*.pub)\n"
+	      "      --ak-ca-dir DIR      tpm: the evidence's ak_certificate must chain to a\n"
+	      "                           CA in DIR (*.pem, *.crt; *.crl for revocation)\n"
 	      "  -h, --help               show this help\n",
 	      f);
 }
@@ -236,7 +238,7 @@ static int parse_at(const char *s, int64_t *ret)
 static int cmd_verify(int argc, char **argv)
 {
 	enum { O_TEE = 256, O_EVIDENCE, O_VCEK, O_CHAIN, O_COLL, O_NONCE, O_RD, O_ID, O_AT,
-	       O_CACHE, O_FETCH, O_PCCS, O_AKDIR };
+	       O_CACHE, O_FETCH, O_PCCS, O_AKDIR, O_AKCA };
 	static const struct option longopts[] = {
 		{"tee", required_argument, NULL, O_TEE},
 		{"evidence", required_argument, NULL, O_EVIDENCE},
@@ -251,6 +253,7 @@ static int cmd_verify(int argc, char **argv)
 		{"fetch", no_argument, NULL, O_FETCH},
 		{"pccs-url", required_argument, NULL, O_PCCS},
 		{"trusted-ak-dir", required_argument, NULL, O_AKDIR},
+		{"ak-ca-dir", required_argument, NULL, O_AKCA},
 		{"help", no_argument, NULL, 'h'},
 		{NULL, 0, NULL, 0},
 	};
@@ -278,6 +281,7 @@ static int cmd_verify(int argc, char **argv)
 		case O_FETCH: a.opts.allow_fetch = 1; break;
 		case O_PCCS: a.opts.pccs_url = optarg; break;
 		case O_AKDIR: a.opts.trusted_ak_dir = optarg; break;
+		case O_AKCA: a.opts.tpm_ak_ca_dir = optarg; break;
 		case 'h': usage_verify(stdout); return 0;
 		default: usage_verify(stderr); return 2;
 		}

@@ -731,6 +731,12 @@ def make_generated(seed, count):
     return progs
 
 
+def make_bi(seed, count):
+    sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+    import bigen
+    return bigen.make_builtins(seed, count, Program)
+
+
 # --------------------------------------------------------------------------
 # JSON mutation (Kata requests, conformance data/input)
 # --------------------------------------------------------------------------
@@ -1277,7 +1283,12 @@ def report(cases, out):
             out.write("policy:\n%s\n" % "\n".join("  " + l for l in rules.split("\n")))
         body = c.body if len(c.body) < 1500 else c.body[:1500] + " ..."
         out.write("query:\n%s\n" % "\n".join("  " + l for l in body.split("\n")))
-        out.write("oracle: %s\ncocoon: %s\n" % (answer_text(c.oracle), answer_text(c.cocoon)))
+        ot, kt = answer_text(c.oracle), answer_text(c.cocoon)
+        if len(ot) > 600 or len(kt) > 600:
+            i = next((j for j in range(min(len(ot), len(kt))) if ot[j] != kt[j]), min(len(ot), len(kt)))
+            ot, kt = ["..." + t[max(0, i - 200):i + 300] + "..." for t in (ot, kt)]
+            out.write("(long answers: shown around the first difference, at character %d)\n" % i)
+        out.write("oracle: %s\ncocoon: %s\n" % (ot, kt))
 
 
 # --------------------------------------------------------------------------
@@ -1333,7 +1344,7 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--count", type=int, default=500, help="cases per source")
-    ap.add_argument("--source", default="gen", help="comma-separated: gen,kata,opa")
+    ap.add_argument("--source", default="gen", help="comma-separated: gen,kata,opa,bi")
     ap.add_argument("--cocoon", default=None, help="cocoon binary (default build/src/cocoon/cocoon)")
     ap.add_argument("--node-path", default=os.environ.get("ORACLE_NODE_PATH", "/tmp/oracle/node_modules"))
     ap.add_argument("--jobs", type=int, default=os.cpu_count() or 2)
@@ -1349,7 +1360,7 @@ def main():
     cocoon = a.cocoon or os.path.join(ROOT, "build/src/cocoon/cocoon")
     progs = []
     for s in a.source.split(","):
-        progs += {"gen": make_generated, "kata": make_kata, "opa": make_opa}[s](a.seed, a.count)
+        progs += {"gen": make_generated, "kata": make_kata, "opa": make_opa, "bi": make_bi}[s](a.seed, a.count)
     cases = [c for p in progs for c in p.cases]
     if a.print_programs:
         for p in progs:

@@ -216,6 +216,10 @@ int rjwt_sign(rctx *cx, const struct rjwt_key *k, const char *alg, const void *m
 	if (alg_is(alg, "HS")) {
 		unsigned int macn = 0;
 		static const unsigned char empty[1];
+		/* OPA's jws HMAC signer refuses an empty secret (verifying with
+		 * one is allowed: verify_hs* computes the HMAC itself). */
+		if (k->pk == NULL && k->secret_len == 0)
+			return rbi_err(cx, "failed to sign Payload: missing key while signing payload");
 		r = -EINVAL;
 		if (k->pk == NULL && k->secret_len <= INT32_MAX && (out = malloc(EVP_MAX_MD_SIZE)) &&
 		    HMAC(alg_md(alg), k->secret ? k->secret : empty, (int)k->secret_len, msg, n, out,

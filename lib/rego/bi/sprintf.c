@@ -934,7 +934,19 @@ static int to_garg(rctx *cx, const rv *x, struct garg *g)
 		const char *t = x->u.fl.txt;
 		size_t tn = x->u.fl.txtlen;
 		if (is_dec_int(t, tn)) {
-			/* Cannot happen for parsed literals; keep OPA's order. */
+			/* The literal -0 keeps its text; like any int64 text it is
+			 * an int for OPA (json.Number.Int64), so 0. */
+			char *z = rarena_strndup(a, t, tn);
+			if (z == NULL)
+				return -ENOMEM;
+			char *end = NULL;
+			errno = 0;
+			long long v = strtoll(z, &end, 10);
+			if (errno == 0 && end && *end == '\0') {
+				g->k = GA_INT;
+				g->i = v;
+				return 0;
+			}
 			g->k = GA_BIG;
 			g->neg = t[0] == '-';
 			g->s = t + (t[0] == '-' || t[0] == '+');
