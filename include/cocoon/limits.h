@@ -622,6 +622,8 @@
 #define CC_DCAP_MAX_TCB_LEVELS 256u
 #define CC_DCAP_MAX_MODULE_IDENTITIES 32u
 #define CC_DCAP_MAX_ADVISORY_IDS 128u
+/* Seconds one PCCS/PCS request of dcap_collateral_fetch may take. */
+#define CC_DCAP_FETCH_TIMEOUT_S 30
 
 /* ---- HTTP server (lib/httpd, docs/httpd.md) ---------------------------- */
 

@@ -67,6 +67,18 @@ typedef struct dcap_collateral dcap_collateral;
 int dcap_collateral_parse(const char *json, size_t len, dcap_collateral **ret, cc_error **err);
 void dcap_collateral_free(dcap_collateral *c);
 
+/* Collateral for one platform from a PCCS (or Intel PCS v4) at base_url:
+ * {tdx|sgx}/certification/v4/tcb?fmspc=, .../qe/identity,
+ * sgx/certification/v4/pckcrl?ca=processor|platform, .../rootcacrl, with
+ * the issuer chains from the response headers. With cache_dir (may be
+ * NULL), a cached copy is used while every part of it is still valid
+ * (nextUpdate of TCB info, QE identity and both CRLs in the future) and a
+ * fetched one is stored there. Nothing is verified here: dcap_verify does
+ * that. Callers fetch only when the operator allowed it (allow_fetch). */
+int dcap_collateral_fetch(const char *base_url, const uint8_t fmspc[6], int processor_ca,
+                          int is_tdx, const char *cache_dir, dcap_collateral **ret,
+                          cc_error **err);
+
 /* All collateral-side checks, in Intel QVL's order; on failure the
  * message starts with the check's name ("PCK chain", "CRL expired",
  * "certificate revoked", "tcb_info signature", "qe_identity signature",

@@ -25,6 +25,7 @@ NA = datetime.datetime(2040, 1, 1, tzinfo=UTC)
 CRL_THIS = datetime.datetime(2025, 1, 1, tzinfo=UTC)
 CRL_NEXT = datetime.datetime(2026, 1, 1, tzinfo=UTC)
 CRL_OLD = datetime.datetime(2025, 6, 1, tzinfo=UTC)
+CRL_FAR = datetime.datetime(2039, 1, 1, tzinfo=UTC)  # still valid today (fetch cache test)
 
 # The leaf's TCB: FMSPC, PCE-ID, component SVNs 1..16, PCESVN.
 FMSPC = bytes.fromhex("00906ed50000")
@@ -138,6 +139,8 @@ def main(out):
     w("pck_crl.der", cd(crl("Intel SGX PCK Platform CA", ca_k, [])))
     w("pck_crl_revoked_leaf.der", cd(crl("Intel SGX PCK Platform CA", ca_k, [3])))
     w("pck_crl_expired.der", cd(crl("Intel SGX PCK Platform CA", ca_k, [], nxt=CRL_OLD)))
+    w("root_crl_far.der", cd(crl("Intel SGX Root CA", root_k, [], nxt=CRL_FAR)))
+    w("pck_crl_far.der", cd(crl("Intel SGX PCK Platform CA", ca_k, [], nxt=CRL_FAR)))
     w("pck_crl.pem", crl("Intel SGX PCK Platform CA", ca_k, []).public_bytes(
         serialization.Encoding.PEM))
 
