@@ -11,6 +11,7 @@
 
 #include <cmocka.h>
 #include <errno.h>
+#include <ftw.h>
 #include <openssl/bn.h>
 #include <openssl/ec.h>
 #include <openssl/evp.h>
@@ -53,10 +54,11 @@ static char *load_str(const char *name)
 static void hex(const char *s, uint8_t *out, size_t n)
 {
 	assert_int_equal(strlen(s), 2 * n);
-	for (size_t i = 0; i < n; i++) {
-		unsigned v;
-		assert_int_equal(sscanf(s + 2 * i, "%2x", &v), 1);
-		out[i] = (uint8_t)v;
+	for (size_t i = 0; i < 2 * n; i++) {
+		char c = s[i];
+		int v = c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
+		assert_true(v >= 0);
+		out[i / 2] = (uint8_t)(i % 2 == 0 ? v << 4 : out[i / 2] | v);
 	}
 }
 
@@ -777,11 +779,17 @@ static void write_file(const char *dir, const char *name, const uint8_t *p, size
 	fclose(f);
 }
 
+static int rm_one(const char *path, const struct stat *st, int flag, struct FTW *ftw)
+{
+	(void)st;
+	(void)flag;
+	(void)ftw;
+	return remove(path);
+}
+
 static void rm_rf(const char *dir)
 {
-	char cmd[128];
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
-	assert_int_equal(system(cmd), 0);
+	assert_int_equal(nftw(dir, rm_one, 16, FTW_DEPTH | FTW_PHYS), 0);
 }
 
 static int eval_raw(attest_verifier *v, const uint8_t *raw, cc_error **err)
