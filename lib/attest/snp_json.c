@@ -6,6 +6,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "snp_int.h"
 
@@ -195,7 +196,29 @@ static int report_from_json(const json_t *o, snp_report *r, cc_error **err)
 	return snp_report_encode(r, err);
 }
 
-/* cert_type: "ARK", "ASK", "VCEK", "VLEK", "CRL", "Empty" or {"OTHER": uuid}. */
+/* The certificate table GUIDs (GHCB spec, SNP_GET_EXT_REPORT) of the types
+ * the verifier uses; other GUIDs are ignored entries. */
+static const struct {
+	const char *guid, *type;
+} cert_guids[] = {
+	{"c0b406a4-a803-4952-9743-3fb6014cd0ae", "ARK"},
+	{"4ab7b379-bbac-4fe4-a02f-05aef327c782", "ASK"},
+	{"63da758d-e664-4564-adc5-f4b93be8accd", "VCEK"},
+	{"a8074bc2-a25a-483e-aae6-39c045a0b8a1", "VLEK"},
+	{"92f81bc3-5811-4d3d-97ff-d19f88dc67ea", "CRL"},
+};
+
+static const char *guid_type(const char *guid)
+{
+	for (size_t k = 0; k < sizeof(cert_guids) / sizeof(cert_guids[0]); k++)
+		if (strcasecmp(guid, cert_guids[k].guid) == 0)
+			return cert_guids[k].type;
+	return NULL;
+}
+
+/* cert_type: "ARK", "ASK", "VCEK", "VLEK", "CRL", "Empty" (the sev crate's
+ * names), a table GUID, or {"OTHER": guid} (known GUIDs count as their
+ * type, others are ignored). */
 static int cert_entry(const json_t *e, size_t i, snp_cert_entry *ret, cc_error **err)
 {
 	if (!json_is_object(e))
@@ -211,16 +234,21 @@ static int cert_entry(const json_t *e, size_t i, snp_cert_entry *ret, cc_error *
 		for (; k < sizeof(known) / sizeof(known[0]); k++)
 			if (strcmp(json_string_value(t), known[k]) == 0)
 				break;
-		if (k == sizeof(known) / sizeof(known[0]))
+		const char *g = guid_type(json_string_value(t));
+		if (k == sizeof(known) / sizeof(known[0]) && g == NULL)
 			return cc_error_set(err, -EINVAL, "cert_chain[%zu].cert_type: unknown '%s'",
 			                    i, json_string_value(t));
-		if (k < 5)
-			snprintf(ret->type, sizeof(ret->type), "%s", known[k]);
+		if (g != NULL || k < 5)
+			snprintf(ret->type, sizeof(ret->type), "%s", g != NULL ? g : known[k]);
 	} else if (!json_is_object(t) || json_object_size(t) != 1 ||
 	           !json_is_string(json_object_get(t, "OTHER"))) {
 		return cc_error_set(err, -EINVAL,
 		                    "cert_chain[%zu].cert_type: not a type name or {\"OTHER\": uuid}",
 		                    i);
+	} else {
+		const char *g = guid_type(json_string_value(json_object_get(t, "OTHER")));
+		if (g != NULL)
+			snprintf(ret->type, sizeof(ret->type), "%s", g);
 	}
 	if (!json_is_array(d))
 		return cc_error_set(err, -EINVAL, "cert_chain[%zu].data: not an array of bytes", i);

@@ -381,6 +381,39 @@ static void test_vector_genoa_json(void **state)
 	attest_verifier_free(v);
 }
 
+/* cert_type as the table GUID, bare or as {"OTHER": guid}; unknown GUIDs
+ * are ignored entries, unknown names refused. */
+static void test_vector_genoa_guids(void **state)
+{
+	(void)state;
+	static const char vcek_guid[] = "63da758d-e664-4564-adc5-f4b93be8accd";
+	attest_verifier *v = verifier(NULL);
+	json_t *claims = NULL;
+	cc_error *err = NULL;
+	json_t *ev = genoa_evidence();
+	json_t *entry = json_array_get(json_object_get(ev, "cert_chain"), 0);
+	json_object_set_new(entry, "cert_type", json_string(vcek_guid));
+	if (attest_verifier_evaluate(v, ev, NULL, 0, NULL, 0, &claims, &err) < 0)
+		fail_msg("%s", cc_error_message(err));
+	json_decref(claims);
+	json_object_set_new(entry, "cert_type", json_pack("{s:s}", "OTHER", vcek_guid));
+	if (attest_verifier_evaluate(v, ev, NULL, 0, NULL, 0, &claims, &err) < 0)
+		fail_msg("%s", cc_error_message(err));
+	json_decref(claims);
+	json_object_set_new(entry, "cert_type",
+	                    json_pack("{s:s}", "OTHER", "00000000-0000-0000-0000-000000000001"));
+	assert_err(attest_verifier_evaluate(v, ev, NULL, 0, NULL, 0, &claims, &err), &err,
+	           "VCEK chain: the cert_chain holds 0 VCEK/VLEK entries");
+	cc_error_free(err);
+	err = NULL;
+	json_object_set_new(entry, "cert_type", json_string("PEK"));
+	assert_err(attest_verifier_evaluate(v, ev, NULL, 0, NULL, 0, &claims, &err), &err,
+	           "cert_chain[0].cert_type: unknown 'PEK'");
+	cc_error_free(err);
+	json_decref(ev);
+	attest_verifier_free(v);
+}
+
 /* ---- synthetic reports from the test PKI ------------------------------ */
 
 typedef struct synth {
@@ -939,6 +972,7 @@ int main(int argc, char **argv)
 		cmocka_unit_test(test_vector_invalid_vceks),
 		cmocka_unit_test(test_vector_vlek),
 		cmocka_unit_test(test_vector_genoa_json),
+		cmocka_unit_test(test_vector_genoa_guids),
 		cmocka_unit_test(test_synth_products),
 		cmocka_unit_test(test_synth_bindings),
 		cmocka_unit_test(test_synth_policy),
