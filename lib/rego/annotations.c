@@ -490,31 +490,46 @@ static int parse_block(struct actx *x, const char *yaml, size_t n, const rv **re
 
 /* ---- attaching blocks to statements ---- */
 
+/* Index of the first of n line-sorted items whose line is after `line`
+ * (n if none). */
+#define FIRST_AFTER(items, n, line_of, line, ret)                                                  \
+	do {                                                                                       \
+		size_t lo_ = 0, hi_ = (n);                                                         \
+		while (lo_ < hi_) {                                                                \
+			size_t mid_ = lo_ + (hi_ - lo_) / 2;                                       \
+			if (line_of((items), mid_) > (line))                                       \
+				hi_ = mid_;                                                        \
+			else                                                                       \
+				lo_ = mid_ + 1;                                                    \
+		}                                                                                  \
+		(ret) = lo_;                                                                       \
+	} while (0)
+#define IMPORT_LINE(v, i) ((v)[i].loc.line)
+#define RULE_LINE(v, i) ((v)[i]->loc.line)
+
 /* The first statement (package, import, rule) on a line after `line`:
- * *kind 1 package, 2 import, 3 rule (*rule set), 0 none. */
+ * 1 package, 2 import, 3 rule (*rule set), 0 none. Imports and rules are
+ * in source order, so this is a binary search (a module may hold a block
+ * per rule: no quadratic scan). */
 static int next_stmt(const ast_module *m, uint32_t line, const ast_rule **rule)
 {
 	uint32_t best = UINT32_MAX;
 	int kind = 0;
+	size_t i;
 	*rule = NULL;
 	if (m->package && m->package->loc.line > line) {
 		best = m->package->loc.line;
 		kind = 1;
 	}
-	for (size_t i = 0; i < m->nimports; i++) {
-		uint32_t l = m->imports[i].loc.line;
-		if (l > line && l < best) {
-			best = l;
-			kind = 2;
-		}
+	FIRST_AFTER(m->imports, m->nimports, IMPORT_LINE, line, i);
+	if (i < m->nimports && m->imports[i].loc.line < best) {
+		best = m->imports[i].loc.line;
+		kind = 2;
 	}
-	for (size_t i = 0; i < m->nrules; i++) {
-		uint32_t l = m->rules[i]->loc.line;
-		if (l > line && l < best) {
-			best = l;
-			kind = 3;
-			*rule = m->rules[i];
-		}
+	FIRST_AFTER(m->rules, m->nrules, RULE_LINE, line, i);
+	if (i < m->nrules && m->rules[i]->loc.line < best) {
+		kind = 3;
+		*rule = m->rules[i];
 	}
 	return kind;
 }

@@ -7,6 +7,7 @@
  * reaches the evaluator is a call from a query, which OPA's evaluator does
  * not implement either: eval_internal_error "unsupported built-in". */
 #include <errno.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "../annotations.h"
@@ -22,6 +23,7 @@ struct aent {
 	const rv *path; /* below data: ["pkg", ..., "rule"] */
 	const ast_annot *an;
 	const char *file;
+	size_t seq; /* declaration order */
 };
 
 struct aset {
@@ -75,12 +77,9 @@ static int redeclared(struct aset *s, const struct aent *e, const struct aent *o
 
 static int aset_add(struct aset *s, const ast_module *m, const rv *pkg, const ast_annot *an)
 {
-	struct aent e = {NULL, an, m->file};
+	struct aent e = {NULL, an, m->file, s->npkg + s->npath};
 	if (an->scope == AN_PACKAGE) {
 		e.path = pkg;
-		for (size_t i = 0; i < s->npkg; i++)
-			if (rv_eq(s->pkg[i].path, pkg))
-				return redeclared(s, &e, &s->pkg[i]);
 		s->pkg[s->npkg++] = e;
 		return 0;
 	}
@@ -92,11 +91,44 @@ static int aset_add(struct aset *s, const ast_module *m, const rv *pkg, const as
 		return 0;
 	if (e.path == NULL)
 		return -ENOMEM;
-	for (size_t i = 0; i < s->npath; i++)
-		if (rv_eq(s->path[i].path, e.path))
-			return redeclared(s, &e, &s->path[i]);
 	s->path[s->npath++] = e;
 	return 0;
+}
+
+/* By path, then in the order they were declared. */
+static int aent_cmp(const void *x, const void *y)
+{
+	const struct aent *a = x, *b = y;
+	int c = rv_cmp(a->path, b->path);
+	return c ? c : (a->seq > b->seq) - (a->seq < b->seq);
+}
+
+/* Sorts the entries; two at one path are OPA's "redeclared" error (the
+ * later names the earlier). Package-scope paths and document/subpackages
+ * paths are separate trees, as in OPA. */
+static int aset_sort(struct aset *s, struct aent *v, size_t n)
+{
+	qsort(v, n, sizeof(*v), aent_cmp);
+	for (size_t i = 1; i < n; i++)
+		if (rv_eq(v[i].path, v[i - 1].path))
+			return redeclared(s, &v[i], &v[i - 1]);
+	return 0;
+}
+
+static const struct aent *aset_find(const struct aent *v, size_t n, const rv *path)
+{
+	size_t lo = 0, hi = n;
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		int c = rv_cmp(v[mid].path, path);
+		if (c == 0)
+			return &v[mid];
+		if (c < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return NULL;
 }
 
 /* ---- chain and rule values ---- */
@@ -110,26 +142,24 @@ static const rv *link(rarena *a, const rv *path, const rv *annot)
 	return rv_obj(a, k, v, annot ? 2 : 1, NULL);
 }
 
-static bool loc_after(ast_loc x, ast_loc y)
+/* The annotations attached to r sit right before it in the module's
+ * line-sorted list: *first is the index of the first of them, the count is
+ * returned (a binary search, so a block per rule stays linear overall). */
+static size_t attached(const ast_module *m, const ast_rule *r, size_t *first)
 {
-	return x.line != y.line ? x.line > y.line : x.col > y.col;
-}
-
-/* The rule-scope annotations of r, closest (last) first. */
-static size_t rule_annots(const ast_module *m, const ast_rule *r, const ast_annot **out, size_t max)
-{
-	size_t n = 0;
-	for (size_t i = 0; i < m->nannots && n < max; i++) {
-		if (m->annots[i].scope != AN_RULE || m->annots[i].rule != r)
-			continue;
-		size_t j = n++;
-		while (j > 0 && loc_after(m->annots[i].loc, out[j - 1]->loc)) {
-			out[j] = out[j - 1];
-			j--;
-		}
-		out[j] = &m->annots[i];
+	size_t lo = 0, hi = m->nannots;
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		if (m->annots[mid].loc.line < r->loc.line)
+			lo = mid + 1;
+		else
+			hi = mid;
 	}
-	return n;
+	size_t end = lo;
+	while (lo > 0 && m->annots[lo - 1].rule == r)
+		lo--;
+	*first = lo;
+	return end - lo;
 }
 
 static const rv *chain_value(const struct aset *s, const ast_module *m, const rv *pkg,
@@ -139,34 +169,30 @@ static const rv *chain_value(const struct aset *s, const ast_module *m, const rv
 	const rv *rpath = rule_path(a, pkg, r);
 	if (rpath == NULL)
 		return NULL;
-	size_t cap = m->nannots + s->npkg + s->npath + 1;
-	const rv **items = rarena_nalloc(a, cap, sizeof(*items));
-	const ast_annot **ra = rarena_nalloc(a, m->nannots + 1, sizeof(*ra));
-	if (items == NULL || ra == NULL)
+	size_t first, na = attached(m, r, &first);
+	const rv **items = rarena_nalloc(a, na + pkg->u.a.n + 4, sizeof(*items));
+	if (items == NULL)
 		return NULL;
-	size_t n = 0, nr = rule_annots(m, r, ra, m->nannots);
-	for (size_t i = 0; i < nr; i++)
-		items[n++] = link(a, rpath, ra[i]->obj);
-	if (nr == 0)
+	size_t n = 0;
+	/* the rule's blocks, closest (last) first */
+	for (size_t i = first + na; i-- > first;)
+		if (m->annots[i].scope == AN_RULE)
+			items[n++] = link(a, rpath, m->annots[i].obj);
+	if (n == 0)
 		items[n++] = link(a, rpath, NULL);
-	for (size_t i = 0; i < s->npath; i++)
-		if (s->path[i].an->scope == AN_DOCUMENT && rv_eq(s->path[i].path, rpath))
-			items[n++] = link(a, rpath, s->path[i].an->obj);
-	for (size_t i = 0; i < s->npkg; i++)
-		if (rv_eq(s->pkg[i].path, pkg))
-			items[n++] = link(a, pkg, s->pkg[i].an->obj);
+	const struct aent *e = aset_find(s->path, s->npath, rpath);
+	if (e != NULL && e->an->scope == AN_DOCUMENT)
+		items[n++] = link(a, rpath, e->an->obj);
+	if ((e = aset_find(s->pkg, s->npkg, pkg)) != NULL)
+		items[n++] = link(a, pkg, e->an->obj);
 	/* subpackages: the package itself, then its parents up to the root */
 	for (size_t len = pkg->u.a.n + 1; len-- > 0;) {
-		for (size_t i = 0; i < s->npath; i++) {
-			const rv *p = s->path[i].path;
-			if (s->path[i].an->scope != AN_SUBPACKAGES || p->u.a.n != len)
-				continue;
-			bool prefix = true;
-			for (size_t k = 0; prefix && k < len; k++)
-				prefix = rv_eq(p->u.a.v[k], pkg->u.a.v[k]);
-			if (prefix)
-				items[n++] = link(a, p, s->path[i].an->obj);
-		}
+		const rv *prefix = rv_arr_share(a, pkg->u.a.v, len);
+		if (prefix == NULL)
+			return NULL;
+		e = aset_find(s->path, s->npath, prefix);
+		if (e != NULL && e->an->scope == AN_SUBPACKAGES)
+			items[n++] = link(a, prefix, e->an->obj);
 	}
 	for (size_t i = 0; i < n; i++)
 		if (items[i] == NULL)
@@ -174,15 +200,13 @@ static const rv *chain_value(const struct aset *s, const ast_module *m, const rv
 	return rv_arr(a, items, n);
 }
 
-static const rv *rule_value(const struct aset *s, const ast_module *m, const ast_rule *r)
+static const rv *rule_value(const ast_module *m, const ast_rule *r)
 {
-	const ast_annot *first = NULL;
-	for (size_t i = 0; i < m->nannots; i++)
-		if (m->annots[i].scope == AN_RULE && m->annots[i].rule == r &&
-		    (first == NULL || loc_after(m->annots[i].loc, first->loc)))
-			first = &m->annots[i];
-	(void)s;
-	return first ? first->obj : rv_empty_obj();
+	size_t first, na = attached(m, r, &first);
+	for (size_t i = first + na; i-- > first;)
+		if (m->annots[i].scope == AN_RULE)
+			return m->annots[i].obj;
+	return rv_empty_obj();
 }
 
 /* ---- rewriting the calls ---- */
@@ -210,7 +234,7 @@ static int meta_const(struct rw *w, const ast_term *t, const rv **ret)
 		*ret = w->chain;
 	} else if (strcmp(t->u.call.name, "rego.metadata.rule") == 0) {
 		if (w->rulev == NULL)
-			w->rulev = rule_value(w->s, w->m, w->rule);
+			w->rulev = rule_value(w->m, w->rule);
 		*ret = w->rulev;
 	}
 	return 0;
@@ -337,16 +361,19 @@ int rmeta_rewrite(rarena *a, ast_module **mods, size_t nmods, cc_error **err)
 	for (size_t i = 0; i < nmods; i++) {
 		if ((pkgs[i] = pkg_path(a, mods[i])) == NULL)
 			return cc_error_set(err, -ENOMEM, "out of memory");
-		for (size_t k = 0; k < mods[i]->nannots; k++) {
-			int r = aset_add(&s, mods[i], pkgs[i], &mods[i]->annots[k]);
-			if (r < 0)
-				return r == -ENOMEM ? cc_error_set(err, r, "out of memory") : r;
-		}
+		for (size_t k = 0; k < mods[i]->nannots; k++)
+			if (aset_add(&s, mods[i], pkgs[i], &mods[i]->annots[k]) < 0)
+				return cc_error_set(err, -ENOMEM, "out of memory");
 	}
+	int r = aset_sort(&s, s.pkg, s.npkg);
+	if (r == 0)
+		r = aset_sort(&s, s.path, s.npath);
+	if (r < 0)
+		return r;
 	for (size_t i = 0; i < nmods; i++) {
 		for (size_t k = 0; k < mods[i]->nrules; k++) {
 			struct rw w = {&s, mods[i], pkgs[i], mods[i]->rules[k], NULL, NULL};
-			int r = rw_rule(&w, mods[i]->rules[k]);
+			r = rw_rule(&w, mods[i]->rules[k]);
 			if (r < 0)
 				return cc_error_set(err, r, "out of memory");
 		}
