@@ -259,6 +259,25 @@ static void test_validation(void **state)
 	PARSE("[\"{hero(id: 1) @skip(if: true) @skip(if: false) { name } }\", " SCHEMA "]",
 	      "ERR eval_builtin_error: graphql.parse: The directive \"@skip\" can only be used once at this location in "
 	      "GraphQL string at location 1:31");
+	/* OverlappingFieldsCanBeMerged */
+	VALID("[\"{ hero(id: 1) { name name } h: hero(id: 1) { name } }\", " SCHEMA "]", "true");
+	VALID("[\"{ hero(id: 1) { ... on Human { x: height } ... on Droid { x: primaryFunction } } }\", " SCHEMA "]",
+	      "false");
+	VALID("[\"{ hero(id: 1, episode: EMPIRE) { name } hero(episode: EMPIRE, id: 1) { friends { name } } }\", " SCHEMA
+	      "]",
+	      "true");
+	PARSE("[\"{hero(id: 1) { a: name a: friends { name } } }\", " SCHEMA "]",
+	      "ERR eval_builtin_error: graphql.parse: Fields \"a\" conflict because name and friends are different "
+	      "fields. Use different aliases on the fields to fetch both if this was intentional in GraphQL string at "
+	      "location 1:24");
+	PARSE("[\"{ a: hero(id: 1) { friends { name } } a: hero(id: 1) { friends { name: __typename } } }\", " SCHEMA
+	      "]",
+	      "ERR eval_builtin_error: graphql.parse: Fields \"a\" conflict because subfields \"friends\" conflict "
+	      "because subfields \"name\" conflict because name and __typename are different fields. Use different "
+	      "aliases on the fields to fetch both if this was intentional in GraphQL string at location 1:39");
+	PARSE("[\"{ a: hero(id: 1) { name } a: hero(id: 2) { name } }\", " SCHEMA "]",
+	      "ERR eval_builtin_error: graphql.parse: Fields \"a\" conflict because they have differing arguments. Use "
+	      "different aliases on the fields to fetch both if this was intentional in GraphQL string at location 1:27");
 	PARSE("[\"{hero(id: 1) @nope { name } }\", " SCHEMA "]",
 	      "ERR eval_builtin_error: graphql.parse: Unknown directive \"@nope\" in GraphQL string at location 1:15");
 }

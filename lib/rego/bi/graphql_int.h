@@ -11,6 +11,7 @@
  *   graphql_ast.c      documents <-> Rego values (OPA's pruned JSON shape)
  *   graphql_schema.c   schema document -> schema (ValidateSchemaDocument)
  *   graphql_validate.c query validation rules against a schema
+ *   graphql_overlap.c  the OverlappingFieldsCanBeMerged rule
  *   graphql.c          the builtins
  *
  * Everything is allocated in one arena (the evaluation's), so nothing is
@@ -107,6 +108,12 @@ struct gq_sel {
 	struct gq_list dirs;  /* struct gq_directive * */
 	struct gq_list sels;  /* struct gq_sel * */
 	struct gq_pos pos;
+	/* Set by the validator's walk, as gqlparser annotates its AST (a
+	 * field's parent type and definition, a spread's fragment); NULL
+	 * until the walk reaches the selection. */
+	const struct gq_def *objdef;
+	const struct gq_fielddef *fdef;
+	const struct gq_frag *fragdef;
 };
 
 struct gq_op {
@@ -299,6 +306,14 @@ int gq_schema_build(rarena *a, const struct gq_sdoc *doc, struct gq_schema **out
 /* The first validation error of the query (gqlparser's rule order):
  * 0 valid, -1 with *e filled. */
 int gq_validate(rarena *a, const struct gq_schema *s, const struct gq_qdoc *q, struct gq_err *e);
+
+/* OverlappingFieldsCanBeMerged (graphql_overlap.c), on the annotations
+ * the walk has set so far. steps is the validator's work counter. */
+struct gq_overlap;
+struct gq_overlap *gq_overlap_new(rarena *a, const struct gq_schema *s, size_t *steps);
+/* The first conflict within sels: 1 with *e filled (message and
+ * position), 0 none, -1 limit or out of memory (*e filled). */
+int gq_overlap_check(struct gq_overlap *o, const struct gq_list *sels, struct gq_err *e);
 
 /* Schema lookups shared by the validator. */
 struct gq_def *gq_schema_type(const struct gq_schema *s, const char *name);

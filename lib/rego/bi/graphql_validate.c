@@ -11,8 +11,8 @@
  * SingleFieldSubscriptions, UniqueArgumentNames,
  * UniqueDirectivesPerLocation, UniqueFragmentNames,
  * UniqueInputFieldNames, UniqueOperationNames, UniqueVariableNames,
- * ValuesOfCorrectType, VariablesAreInputTypes, VariablesInAllowedPosition.
- * Not implemented: OverlappingFieldsCanBeMerged (docs/rego.md).
+ * ValuesOfCorrectType, VariablesAreInputTypes, VariablesInAllowedPosition,
+ * and OverlappingFieldsCanBeMerged (graphql_overlap.c).
  */
 #include <errno.h>
 #include <stdarg.h>
@@ -37,6 +37,7 @@ struct vctx {
 	const char **frag_names;  /* sorted, with frag_idx */
 	size_t *frag_idx;
 	size_t steps;
+	struct gq_overlap *ov;
 };
 
 static void verr(struct vctx *v, struct gq_pos pos, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
@@ -661,6 +662,16 @@ static bool spread_possible(struct vctx *v, const struct gq_def *parent, const c
 
 static void walk_sels(struct vctx *v, const struct gq_def *parent, const struct gq_list *sels, unsigned depth);
 
+/* OverlappingFieldsCanBeMerged on a selection set. */
+static void overlap(struct vctx *v, const struct gq_list *sels)
+{
+	if (v->failed)
+		return;
+	int r = gq_overlap_check(v->ov, sels, v->e);
+	if (r != 0)
+		v->failed = true;
+}
+
 static int cmp_cstr(const void *x, const void *y)
 {
 	return strcmp(*(const char *const *)x, *(const char *const *)y);
@@ -726,6 +737,10 @@ static void field_rules(struct vctx *v, const struct gq_sel *f, const struct gq_
 			return;
 		}
 	}
+	if (v->op)
+		overlap(v, &f->sels);
+	if (v->failed)
+		return;
 	/* ProvidedRequiredArguments */
 	required_args(v, &def->args, &f->args, "Field", f->name, f->pos);
 	if (v->failed)
@@ -747,7 +762,7 @@ static void field_rules(struct vctx *v, const struct gq_sel *f, const struct gq_
 	unique_args(v, &f->args);
 }
 
-static void walk_sel(struct vctx *v, const struct gq_def *parent, const struct gq_sel *s, unsigned depth)
+static void walk_sel(struct vctx *v, const struct gq_def *parent, struct gq_sel *s, unsigned depth)
 {
 	if (!step(v) || depth > 4 * CC_REGO_MAX_GRAPHQL_DEPTH)
 		return;
@@ -759,6 +774,8 @@ static void walk_sel(struct vctx *v, const struct gq_def *parent, const struct g
 			def = &typename_def;
 		else if (parent)
 			def = gq_find_field(&parent->fields, s->name);
+		s->fdef = def;
+		s->objdef = parent;
 		const struct gq_def *next = def ? gq_schema_type(v->s, gq_type_name(def->type)) : NULL;
 		walk_args(v, &s->args, def ? &def->args : NULL);
 		walk_directives(v, &s->dirs, "FIELD");
@@ -784,6 +801,9 @@ static void walk_sel(struct vctx *v, const struct gq_def *parent, const struct g
 			verr(v, s->pos, "Unknown type \"%s\".", s->typecond);
 			return;
 		}
+		overlap(v, &s->sels);
+		if (v->failed)
+			return;
 		if (!spread_possible(v, parent, s->typecond))
 			verr(v, s->pos, "Fragment cannot be spread here as objects of type \"%s\" can never be of type \"%s\".",
 			     parent->name, s->typecond);
@@ -792,6 +812,7 @@ static void walk_sel(struct vctx *v, const struct gq_def *parent, const struct g
 	/* fragment spread */
 	ptrdiff_t fi = frag_find(v, s->name);
 	const struct gq_frag *f = fi >= 0 ? v->q->frags.v[fi] : NULL;
+	s->fragdef = f;
 	const struct gq_def *next = f ? gq_schema_type(v->s, f->typecond) : NULL;
 	walk_directives(v, &s->dirs, "FRAGMENT_SPREAD");
 	if (f && !v->validated[fi]) {
@@ -941,6 +962,7 @@ static void walk_operation(struct vctx *v, size_t oi)
 			verr(v, d->pos, "Variable \"$%s\" is never used.", d->var);
 		return;
 	}
+	overlap(v, &op->sels);
 	single_field_subscription(v, op);
 	if (v->failed)
 		return;
@@ -1044,6 +1066,9 @@ static void walk_fragment(struct vctx *v, size_t fi, struct cyc *c)
 		verr(v, f->pos, "Fragment \"%s\" is never used.", f->name);
 		return;
 	}
+	overlap(v, &f->sels);
+	if (v->failed)
+		return;
 	for (size_t j = 0; j < fi; j++) {
 		if (strcmp(((const struct gq_frag *)v->q->frags.v[j])->name, f->name) == 0) {
 			verr(v, f->pos, "There can be only one fragment named \"%s\".", f->name);
@@ -1079,11 +1104,12 @@ int gq_validate(rarena *a, const struct gq_schema *s, const struct gq_qdoc *q, s
 	v.frag_used = rarena_zalloc(a, nf + 1);
 	v.frag_idx = rarena_nalloc(a, nf + 1, sizeof(size_t));
 	v.frag_names = rarena_nalloc(a, nf + 1, sizeof(char *));
+	v.ov = gq_overlap_new(a, s, &v.steps);
 	struct cyc c = {0};
 	c.visited = rarena_zalloc(a, nf + 1);
 	c.path_index = rarena_nalloc(a, nf + 1, sizeof(ptrdiff_t));
 	c.path = rarena_nalloc(a, 4 * CC_REGO_MAX_GRAPHQL_DEPTH + 2, sizeof(*c.path));
-	if (!v.validated || !v.frag_used || !v.frag_idx || !v.frag_names || !c.visited || !c.path_index || !c.path) {
+	if (!v.validated || !v.frag_used || !v.frag_idx || !v.frag_names || !v.ov || !c.visited || !c.path_index || !c.path) {
 		e->oom = true;
 		gq_errf(e, (struct gq_pos){0, 0}, "out of memory");
 		return -1;
