@@ -23,7 +23,7 @@ struct snp_verifier {
 	X509 *chain_ca, *chain_ark; /* --cert-chain */
 	struct attest_snp_policy policy;
 	uint8_t (*measurements)[48];
-	char *roots[SNP_N_PRODUCTS + 1]; /* tests: PEM replacing the built-in roots */
+	snp_vendor vendors[SNP_N_PRODUCTS + 1]; /* by enum snp_product, loaded at construction */
 };
 
 static const attest_verifier_ops snp_ops;
@@ -146,10 +146,8 @@ static int chain_for_product(struct snp_verifier *v, const snp_evidence *ev, X50
 {
 	const char *what = vlek ? "VLEK" : "VCEK";
 	*ret_ok = false;
-	snp_vendor vd;
-	int r = snp_vendor_load(p, v->roots[p], &vd, err);
-	if (r < 0)
-		return r;
+	const snp_vendor vd = v->vendors[p]; /* read-only: evaluate() may run in many threads */
+	int r = 0;
 	X509 *ca = vlek ? vd.asvk : vd.ask;
 	X509 *ev_ca = NULL;
 	X509_CRL *crl = NULL;
@@ -175,7 +173,6 @@ static int chain_for_product(struct snp_verifier *v, const snp_evidence *ev, X50
 out:
 	X509_CRL_free(crl);
 	X509_free(ev_ca);
-	snp_vendor_clear(&vd);
 	return r;
 }
 
@@ -410,7 +407,7 @@ static void snp_free(attest_verifier *base)
 	X509_free(v->chain_ark);
 	free(v->measurements);
 	for (size_t i = 0; i <= SNP_N_PRODUCTS; i++)
-		free(v->roots[i]);
+		snp_vendor_clear(&v->vendors[i]);
 	free(v);
 }
 
@@ -420,11 +417,12 @@ int snp_verifier_set_roots(attest_verifier *base, enum snp_product p, const char
 	if (base == NULL || base->ops != &snp_ops || p == SNP_PRODUCT_NONE)
 		return cc_error_set(err, -EINVAL, "snp_verifier_set_roots: bad arguments");
 	struct snp_verifier *v = (struct snp_verifier *)base;
-	char *copy = strdup(pem);
-	if (copy == NULL)
-		return cc_error_set(err, -ENOMEM, "out of memory");
-	free(v->roots[p]);
-	v->roots[p] = copy;
+	snp_vendor vd;
+	int r = snp_vendor_load(p, pem, &vd, err);
+	if (r < 0)
+		return r;
+	snp_vendor_clear(&v->vendors[p]);
+	v->vendors[p] = vd;
 	return 0;
 }
 
@@ -488,6 +486,8 @@ int snp_verifier_new(const attest_verifier_opts *o, attest_verifier **ret, cc_er
 	}
 	if (r == 0 && o->cert_chain != NULL)
 		r = read_cert_chain(v, o->cert_chain, err);
+	for (enum snp_product p = SNP_MILAN; r == 0 && p <= SNP_TURIN; p++)
+		r = snp_vendor_load(p, NULL, &v->vendors[p], err);
 	if (r == 0 && o->snp != NULL) {
 		v->policy = *o->snp;
 		if (v->policy.vmpl_max < 0 || v->policy.vmpl_max > 3)
