@@ -31,6 +31,7 @@ static const struct {
 	{"tdx", tdx_verifier_new},
 	{"sgx", sgx_verifier_new},
 	{"az-snp-vtpm", az_snp_vtpm_verifier_new},
+	{"az-tdx-vtpm", az_tdx_vtpm_verifier_new},
 };
 
 #define N_VERIFIERS (sizeof(verifiers) / sizeof(verifiers[0]))

@@ -141,7 +141,7 @@ int az_expected_report_data(const uint8_t *rd, size_t rd_len, const uint8_t *non
                             size_t nonce_len, const uint8_t **ret, size_t *ret_len,
                             cc_error **err);
 
-/* ---- the steps both verifiers share (az_snp.c) ------------------------- */
+/* ---- what both verifiers share (az_verifier.c) ------------------------- */
 
 /* Decodes the evidence, parses its HCL report (which must hold tee's
  * report), reads the AK, verifies the vTPM quote against expected and, for
@@ -150,8 +150,39 @@ int az_expected_report_data(const uint8_t *rd, size_t rd_len, const uint8_t *non
 int az_verify_vtpm_part(enum az_tee tee, const json_t *evidence, const uint8_t *expected,
                         size_t expected_len, az_evidence **ret_ev, az_hcl *ret_hcl,
                         TPMS_ATTEST *ret_attest, cc_error **err);
-/* A malloc'd copy of o's nonce (NULL when o has none); -ENOMEM. */
-int az_copy_nonce(const attest_verifier_opts *o, const uint8_t **ret, size_t *ret_len);
+
+/* Both verifier objects: the vTPM checks here, the hardware report's by
+ * the snp or tdx verifier held in hw. */
+typedef struct az_verifier {
+	attest_verifier base;
+	attest_verifier *hw;
+	uint8_t *nonce; /* opts' nonce, copied; NULL: none */
+	size_t nonce_len;
+	bool vcek_from_opts; /* az-snp-vtpm: --vcek replaces the evidence's VCEK */
+} az_verifier;
+
+typedef int (*az_hw_new_fn)(const attest_verifier_opts *o, attest_verifier **ret,
+                            cc_error **err);
+/* A verifier with ops whose hardware verifier hw_new builds from o. */
+int az_verifier_new(const attest_verifier_opts *o, const attest_verifier_ops *ops,
+                    az_hw_new_fn hw_new, attest_verifier **ret, cc_error **err);
+/* ops->free of both verifiers. */
+void az_verifier_free(attest_verifier *v);
+
+/* One evaluation: az_eval_begin picks the expected report data and runs
+ * az_verify_vtpm_part; az_eval_end takes the hardware part's result r and
+ * claims (NULL or a new object, taken over), checks the init-data digest
+ * (id NULL: none), adds the vTPM claims, frees what begin made, and on
+ * success gives the claims to *ret. */
+typedef struct az_eval {
+	az_evidence *e;
+	az_hcl h;
+	TPMS_ATTEST a;
+} az_eval;
+int az_eval_begin(const az_verifier *v, enum az_tee tee, const json_t *evidence,
+                  const uint8_t *rd, size_t rd_len, az_eval *ret, cc_error **err);
+int az_eval_end(az_eval *ev, int r, json_t *claims, const uint8_t *id, size_t id_len,
+                json_t **ret, cc_error **err);
 
 /* ---- az-snp-vtpm (az_snp.c) -------------------------------------------- */
 

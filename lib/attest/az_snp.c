@@ -22,14 +22,6 @@
 #define SNP_REPORTED_TCB_OFF 0x180u
 #define SNP_CPUID_FAM_OFF 0x188u
 
-struct az_snp_verifier {
-	attest_verifier base;
-	attest_verifier *snp;
-	const uint8_t *nonce; /* opts' nonce, copied */
-	size_t nonce_len;
-	bool vcek_from_opts; /* --vcek replaces the evidence's VCEK */
-};
-
 static uint64_t le64(const uint8_t *p)
 {
 	uint64_t v = 0;
@@ -112,46 +104,14 @@ int az_snp_report_claims(const uint8_t *rep, size_t len, json_t **ret, cc_error 
 	return 0;
 }
 
-/* Everything up to the hardware report: the evidence, the HCL report of
- * the wanted type, its AK, the vTPM quote, and (v2) the user-data. */
-int az_verify_vtpm_part(enum az_tee tee, const json_t *evidence, const uint8_t *expected,
-                        size_t expected_len, az_evidence **ret_ev, az_hcl *ret_hcl,
-                        TPMS_ATTEST *ret_attest, cc_error **err)
-{
-	az_evidence *e = NULL;
-	int r = az_evidence_parse(tee, evidence, &e, err);
-	if (r < 0)
-		return r;
-	uint32_t want = tee == AZ_TEE_SNP ? AZ_HCL_TYPE_SNP : AZ_HCL_TYPE_TDX;
-	EVP_PKEY *ak = NULL;
-	r = az_hcl_parse(e->hcl_report, e->hcl_report_len, ret_hcl, err);
-	if (r == 0 && ret_hcl->report_type != want)
-		r = cc_error_set(err, -EINVAL, "HCL report: it holds a %s report, not a %s one",
-		                 ret_hcl->report_type == AZ_HCL_TYPE_SNP ? "SNP" : "TDX",
-		                 tee == AZ_TEE_SNP ? "SNP" : "TDX");
-	if (r == 0)
-		r = az_hcl_ak(ret_hcl, &ak, err);
-	if (r == 0)
-		r = az_vtpm_verify(e, ak, expected, expected_len, ret_attest, err);
-	if (r == 0 && e->version == 2)
-		r = az_check_user_data(ret_hcl, expected, expected_len, err);
-	EVP_PKEY_free(ak);
-	if (r < 0) {
-		az_evidence_free(e);
-		return r;
-	}
-	*ret_ev = e;
-	return 0;
-}
-
-static int snp_part(struct az_snp_verifier *v, const az_evidence *e, const az_hcl *h,
+static int snp_part(const az_verifier *v, const az_evidence *e, const az_hcl *h,
                     cc_error **err)
 {
 	int r = az_check_var_data(h, h->hw_report + SNP_REPORT_DATA_OFF, "SNP report", err);
 	if (r < 0)
 		return r;
 	json_t *snp_claims = NULL;
-	r = snp_verify_report(v->snp, h->hw_report, h->hw_report_len,
+	r = snp_verify_report(v->hw, h->hw_report, h->hw_report_len,
 	                      v->vcek_from_opts ? NULL : e->vcek, v->vcek_from_opts ? 0 : e->vcek_len,
 	                      NULL, 0, &snp_claims, err);
 	json_decref(snp_claims);
@@ -170,82 +130,33 @@ static int snp_evaluate(attest_verifier *base, const json_t *evidence, const uin
                         size_t rd_len, const uint8_t *id, size_t id_len, json_t **ret,
                         cc_error **err)
 {
-	struct az_snp_verifier *v = (struct az_snp_verifier *)base;
-	const uint8_t *expected;
-	size_t expected_len;
-	int r = az_expected_report_data(rd, rd_len, v->nonce, v->nonce_len, &expected,
-	                                &expected_len, err);
+	az_verifier *v = (az_verifier *)base;
+	az_eval ev;
+	int r = az_eval_begin(v, AZ_TEE_SNP, evidence, rd, rd_len, &ev, err);
 	if (r < 0)
 		return r;
-	az_evidence *e = NULL;
-	az_hcl h;
-	TPMS_ATTEST a;
-	r = az_verify_vtpm_part(AZ_TEE_SNP, evidence, expected, expected_len, &e, &h, &a, err);
-	if (r < 0)
-		return r;
-	r = snp_part(v, e, &h, err);
-	if (r == 0 && id != NULL)
-		r = az_vtpm_check_init_data(e, id, id_len, err);
+	r = snp_part(v, ev.e, &ev.h, err);
 	json_t *claims = NULL;
 	if (r == 0)
-		r = az_snp_report_claims(h.hw_report, h.hw_report_len, &claims, err);
-	if (r == 0 && az_vtpm_claims(claims, e, &a) < 0)
-		r = cc_error_set(err, -ENOMEM, "out of memory");
-	az_evidence_free(e);
-	if (r < 0) {
-		json_decref(claims);
-		return r;
-	}
-	*ret = claims;
-	return 0;
-}
-
-static void snp_free(attest_verifier *base)
-{
-	struct az_snp_verifier *v = (struct az_snp_verifier *)base;
-	attest_verifier_free(v->snp);
-	free((void *)v->nonce);
-	free(v);
+		r = az_snp_report_claims(ev.h.hw_report, ev.h.hw_report_len, &claims, err);
+	return az_eval_end(&ev, r, claims, id, id_len, ret, err);
 }
 
 static const attest_verifier_ops az_snp_ops = {
 	.tee = "az-snp-vtpm",
 	.tee_class = "cpu",
 	.evaluate = snp_evaluate,
-	.free = snp_free,
+	.free = az_verifier_free,
 };
-
-int az_copy_nonce(const attest_verifier_opts *o, const uint8_t **ret, size_t *ret_len)
-{
-	*ret = NULL;
-	*ret_len = 0;
-	if (o->nonce == NULL)
-		return 0;
-	uint8_t *n = malloc(o->nonce_len + 1);
-	if (n == NULL)
-		return -ENOMEM;
-	if (o->nonce_len > 0)
-		memcpy(n, o->nonce, o->nonce_len);
-	*ret = n;
-	*ret_len = o->nonce_len;
-	return 0;
-}
 
 int az_snp_vtpm_verifier_new(const attest_verifier_opts *o, attest_verifier **ret,
                              cc_error **err)
 {
-	struct az_snp_verifier *v = calloc(1, sizeof(*v));
-	if (v == NULL || az_copy_nonce(o, &v->nonce, &v->nonce_len) < 0) {
-		free(v);
-		return cc_error_set(err, -ENOMEM, "out of memory");
-	}
-	v->base.ops = &az_snp_ops;
-	v->vcek_from_opts = o->vcek != NULL;
-	int r = snp_verifier_new(o, &v->snp, err);
-	if (r < 0) {
-		snp_free(&v->base);
-		return cc_error_wrap(err, "az-snp-vtpm");
-	}
-	*ret = &v->base;
+	attest_verifier *v = NULL;
+	int r = az_verifier_new(o, &az_snp_ops, snp_verifier_new, &v, err);
+	if (r < 0)
+		return r;
+	((az_verifier *)v)->vcek_from_opts = o->vcek != NULL;
+	*ret = v;
 	return 0;
 }

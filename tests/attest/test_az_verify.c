@@ -606,6 +606,54 @@ static void test_evaluate_snp(void **state)
 	attest_verifier_free(v);
 }
 
+/* The whole az-tdx-vtpm verifier: the vectors carry no DCAP collateral
+ * (Trustee's test_evaluate is #[ignore]), so every vTPM and HCL check and
+ * the TD quote binding pass and the verifier stops at the collateral. */
+static void test_evaluate_tdx(void **state)
+{
+	(void)state;
+	attest_verifier *v = NULL;
+	cc_error *err = NULL;
+	assert_int_equal(attest_verifier_new_for("az-tdx-vtpm", NULL, &v, &err), 0);
+	assert_string_equal(attest_verifier_tee(v), "az-tdx-vtpm");
+	for (size_t i = 4; i < 6; i++) {
+		json_t *ev = load_json(vectors[i].file);
+		json_t *c = (json_t *)0x1;
+		int r = attest_verifier_evaluate(v, ev, challenge, CHALLENGE_LEN, NULL, 0, &c, &err);
+		if (r == 0 || strstr(cc_error_message(err), "collateral") == NULL)
+			fail_msg("%s: %d %s", vectors[i].file, r, cc_error_message(err));
+		assert_ptr_equal(c, (json_t *)0x1);
+		cc_error_free(err);
+		err = NULL;
+		static const uint8_t wrong[] = "wrong";
+		expect_err(attest_verifier_evaluate(v, ev, wrong, 5, NULL, 0, &c, &err), &err, -EPERM,
+		           "nonce mismatch");
+		cc_error_free(err);
+		err = NULL;
+		json_decref(ev);
+	}
+	/* upstream's test_verify_hcl_var_data_failure through the verifier */
+	json_t *ev = load_json("tdx-evidence-v1.json");
+	az_evidence *e = NULL;
+	assert_int_equal(az_evidence_parse(AZ_TEE_TDX, ev, &e, &err), 0);
+	e->hcl_report[0x880]++;
+	set_b64url(ev, "hcl_report", e->hcl_report, e->hcl_report_len);
+	json_t *c = NULL;
+	expect_err(attest_verifier_evaluate(v, ev, challenge, CHALLENGE_LEN, NULL, 0, &c, &err),
+	           &err, -EPERM, "user-data binding: TDX Quote report data mismatch");
+	cc_error_free(err);
+	err = NULL;
+	e->hcl_report[0x880]--;
+	set_b64url(ev, "hcl_report", e->hcl_report, e->hcl_report_len);
+	set_b64url(ev, "td_quote", e->td_quote, 600);
+	expect_err(attest_verifier_evaluate(v, ev, challenge, CHALLENGE_LEN, NULL, 0, &c, &err),
+	           &err, -EBADMSG, "td_quote: truncated");
+	cc_error_free(err);
+	az_evidence_free(e);
+	json_decref(ev);
+	attest_verifier_free(v);
+}
+
 int main(int argc, char **argv)
 {
 	if (argc < 2) {
@@ -626,6 +674,7 @@ int main(int argc, char **argv)
 		cmocka_unit_test(test_expected_report_data),
 		cmocka_unit_test(test_snp_claims),
 		cmocka_unit_test(test_evaluate_snp),
+		cmocka_unit_test(test_evaluate_tdx),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
