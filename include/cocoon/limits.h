@@ -48,6 +48,8 @@
 
 /* Print lines collected per evaluation (Kata logs them). */
 #define CC_REGO_MAX_PRINT_BYTES (16u * 1024u * 1024u)
+/* Largest --explain trace of one evaluation (then "... trace truncated"). */
+#define CC_REGO_MAX_TRACE_BYTES (16u * 1024u * 1024u)
 
 /* Largest integer (in bits) exact arithmetic builds: about 79,000 decimal
  * digits. OPA has no cap (Go grows big.Int until memory runs out); the cap

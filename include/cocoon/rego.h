@@ -36,6 +36,15 @@ enum rego_early_exit {
 	REGO_EARLY_EXIT_RULE = 2, /* the first success ends the whole rule (OPA's default) */
 };
 
+/* What an evaluation records in its trace (rego_engine_trace), as opa
+ * eval --explain: nothing, the expressions that failed, or every rule
+ * entered, expression evaluated, expression failed and rule exited. */
+enum rego_explain {
+	REGO_EXPLAIN_OFF = 0,
+	REGO_EXPLAIN_FAILS = 1,
+	REGO_EXPLAIN_FULL = 2,
+};
+
 struct rego_options {
 	bool v0;                    /* parse modules as Rego v0 (opa --v0-compatible) */
 	bool strict_builtin_errors; /* builtin errors abort evaluation */
@@ -46,6 +55,7 @@ struct rego_options {
 	uint32_t max_depth;         /* nested rule/function evaluations */
 	size_t max_stack;           /* C stack bytes an evaluation may use */
 	size_t max_policy_bytes;    /* per module */
+	enum rego_explain explain;  /* trace of each evaluation; default off */
 };
 
 /* Fills o with the defaults from cocoon/limits.h (v1, non-strict, early
@@ -104,6 +114,14 @@ int rego_engine_eval(rego_engine *e, const char *query, const rego_result **ret,
 /* Print output of the last evaluation, one line per print call
  * (NUL-terminated; *len may be NULL). */
 const char *rego_engine_prints(const rego_engine *e, size_t *len);
+/* The trace of the last evaluation (options.explain), one event per line:
+ * "<file>:<line>  | | <Op> <expression or rule>", Op one of Enter, Eval,
+ * Fail, Exit; bounded by CC_REGO_MAX_TRACE_BYTES (then "... trace
+ * truncated"). "" when explain is off. *len (if len) gets the length. */
+const char *rego_engine_trace(const rego_engine *e, size_t *len);
+/* Changes options.explain for the next evaluations (e.g. to re-run a
+ * denied request with a trace). */
+void rego_engine_set_explain(rego_engine *e, enum rego_explain mode);
 
 /* Results: rows (solutions), each with one value per query expression
  * and the bindings of the query's variables. */

@@ -52,6 +52,7 @@ struct rego_engine {
 	rarena *earena;        /* evaluation (reset per query) */
 	struct rstate st;      /* builtin caches (compiled regexes) */
 	cc_buf prints;
+	cc_buf trace; /* --explain events of the last evaluation */
 	rego_result result;
 };
 
@@ -85,6 +86,7 @@ rego_engine *rego_engine_new(const struct rego_options *o)
 	}
 	e->data = rv_empty_obj();
 	cc_buf_init(&e->prints, CC_REGO_MAX_PRINT_BYTES);
+	cc_buf_init(&e->trace, CC_REGO_MAX_TRACE_BYTES);
 	return e;
 }
 
@@ -116,6 +118,7 @@ void rego_engine_free(rego_engine *e)
 	rarena_free(e->ispare);
 	rarena_free(e->earena);
 	cc_buf_free(&e->prints);
+	cc_buf_free(&e->trace);
 	free(e);
 }
 
@@ -504,6 +507,9 @@ static int eval_c(rego_engine *e, const char *query, const rego_result **ret, cc
 	e->prints.len = 0;
 	if (e->prints.p)
 		e->prints.p[0] = '\0';
+	e->trace.len = 0;
+	if (e->trace.p)
+		e->trace.p[0] = '\0';
 	memset(&e->result, 0, sizeof(e->result));
 	int r = rego_engine_compile(e, err);
 	struct qcache_entry *qe = NULL;
@@ -524,6 +530,8 @@ static int eval_c(rego_engine *e, const char *query, const rego_result **ret, cc
 	    .max_depth = e->o.max_depth,
 	    .max_stack = e->o.max_stack,
 	    .print_locations = e->o.print_locations,
+	    .explain = e->o.explain,
+	    .trace = e->o.explain != REGO_EXPLAIN_OFF ? &e->trace : NULL,
 	};
 	struct rowctx rc = {e, qe};
 	r = reval_query(&e->prog, e->earena, &e->st, e->data, e->input, qe->body, qe->nexprs, &eo,
@@ -539,6 +547,18 @@ const char *rego_engine_prints(const rego_engine *e, size_t *len)
 	if (len)
 		*len = e->prints.len;
 	return e->prints.p ? e->prints.p : "";
+}
+
+const char *rego_engine_trace(const rego_engine *e, size_t *len)
+{
+	if (len)
+		*len = e->trace.len;
+	return e->trace.p ? e->trace.p : "";
+}
+
+void rego_engine_set_explain(rego_engine *e, enum rego_explain mode)
+{
+	e->o.explain = mode;
 }
 
 /* ---- results ---- */

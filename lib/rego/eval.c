@@ -190,14 +190,19 @@ static int eval_expr_nowith(struct ev *ev, const ast_expr *e, kont *k)
 	return eval_expr_plain(ev, e, k);
 }
 
+static int eval_expr_checked(struct ev *ev, const ast_expr *e, kont *k)
+{
+	if (e->nwiths)
+		return eval_with(ev, e, k, eval_expr_nowith);
+	return eval_expr_nowith(ev, e, k);
+}
+
 static int eval_expr(struct ev *ev, const ast_expr *e, kont *k)
 {
 	int r = ev_check(ev, e->loc);
 	if (r < 0)
 		return r;
-	if (e->nwiths)
-		return eval_with(ev, e, k, eval_expr_nowith);
-	return eval_expr_nowith(ev, e, k);
+	return ev_trace_expr(ev, e, k, eval_expr_checked);
 }
 
 /* ---- some ... in / every ---- */

@@ -23,6 +23,8 @@ struct reval_opts {
 	size_t max_stack;
 	bool print_locations; /* prefix print lines with "file:line: " (regorus gather_prints) */
 	size_t max_print;
+	enum rego_explain explain;
+	cc_buf *trace;        /* where explain events go (NULL: none) */
 };
 
 /* Called once per query solution; slots holds the query frame. Return 0

@@ -147,4 +147,11 @@ int eval_call_out(struct ev *ev, const ast_term *t, kont *k);
 bool call_has_output(const ast_term *t);
 int eval_template(struct ev *ev, const ast_term *t, kont *k);
 
+/* eval_trace.c: --explain events; each is a no-op unless ev->o->explain
+ * asks for it. ev_trace_expr evaluates e through inner and records "Eval"
+ * (full) and "Fail" when e produced no solution. */
+int ev_trace_expr(struct ev *ev, const ast_expr *e, kont *k,
+                  int (*inner)(struct ev *, const ast_expr *, kont *));
+void ev_trace_rule(struct ev *ev, const char *op, const ast_rule *r);
+
 #endif

@@ -75,12 +75,16 @@ static int eval_chain(struct ev *ev, const ast_rule *r, struct kcomplete *kc)
 	kc->produced = false;
 	kc->r = r;
 	kc->valterm = r->value;
+	ev_trace_rule(ev, "Enter", r);
 	int rc = eval_body(ev, r->body, 0, &kc->sol);
 	for (const ast_rule *el = r->els; rc == 0 && !kc->produced && el; el = el->els) {
 		kc->r = el;
 		kc->valterm = el->value;
+		ev_trace_rule(ev, "Enter", el);
 		rc = eval_body(ev, el->body, 0, &kc->sol);
 	}
+	if (rc >= 0)
+		ev_trace_rule(ev, kc->produced ? "Exit" : "Undefined", kc->r);
 	kc->produced = kc->produced || before;
 	return rc;
 }

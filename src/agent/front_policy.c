@@ -78,6 +78,7 @@ void agent_verdict_clear(struct agent_verdict *v)
 	if (v == NULL)
 		return;
 	free(v->prints);
+	free(v->why);
 	*v = (struct agent_verdict){0};
 }
 
@@ -146,6 +147,22 @@ static int metadata_answer(rego_engine *e, const char *ep, json_t *obj, bool *al
 	return r;
 }
 
+/* Why query was denied: the same evaluation (the input is still set; a
+ * denial applied no ops) again with a trace of the rules entered, the
+ * expressions that failed and the rules left undefined. NULL if it cannot
+ * be had; never changes the verdict. */
+static char *explain_denial(rego_engine *e, const char *query)
+{
+	const rego_result *res = NULL;
+	rego_engine_set_explain(e, REGO_EXPLAIN_FAILS);
+	int r = rego_engine_eval(e, query, &res, NULL);
+	size_t len = 0;
+	const char *t = rego_engine_trace(e, &len);
+	char *why = r == 0 ? strndup(t, len) : NULL;
+	rego_engine_set_explain(e, REGO_EXPLAIN_OFF);
+	return why;
+}
+
 /* allow_request on engine e; the caller holds the lock (or owns e). */
 static int eval_engine(rego_engine *e, bool allow_failing, const char *ep, const char *json,
                        size_t len, struct agent_verdict *v, cc_error **err)
@@ -204,6 +221,8 @@ static int eval_engine(rego_engine *e, bool allow_failing, const char *ep, const
 		agent_verdict_clear(&out);
 		return r;
 	}
+	if (!out.allowed)
+		out.why = explain_denial(e, query);
 	if (!out.allowed && allow_failing)
 		out.allowed = out.failing_allowed = true;
 	*v = out;

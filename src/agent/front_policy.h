@@ -37,6 +37,9 @@ struct agent_verdict {
 	bool failing_allowed; /* allowed only by AllowRequestsFailingPolicy */
 	char *prints;         /* the evaluation's print output, one line per print
 	                       * (malloc'd; "" when none) */
+	char *why;            /* a denial's trace (rego --explain fails: the rules
+	                       * entered, the expressions that failed, the rules left
+	                       * undefined), malloc'd; NULL when allowed */
 };
 
 /* Frees v's contents (not v). */

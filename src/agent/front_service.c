@@ -232,6 +232,18 @@ static void log_denial(struct agent_front *f, const char *ep, const struct agent
 		logged += n;
 		p = nl ? nl + 1 : p + n;
 	}
+	logged = 0;
+	for (p = v->why; p && *p;) {
+		const char *nl = strchr(p, '\n');
+		size_t n = nl ? (size_t)(nl - p) : strlen(p);
+		if (logged + n > CC_AGENT_MAX_LOGGED_PRINT_BYTES) {
+			agent_log_msg(f->log, AGENT_LOG_WARN, "policy: %s: why: [more cut]", ep);
+			break;
+		}
+		agent_log_msg(f->log, AGENT_LOG_WARN, "policy: %s: why: %.*s", ep, (int)n, p);
+		logged += n;
+		p = nl ? nl + 1 : p + n;
+	}
 }
 
 /* The status code of a failed step: the kind when it names one

@@ -44,6 +44,10 @@ static void usage_eval(FILE *f)
 	      "                             at its first success; body: each body stops at its\n"
 	      "                             first success (regorus, the Kata agent); off\n"
 	      "      --print-locations      prefix print output with file:line:\n"
+	      "      --explain MODE         trace why: fails (the rules entered, the expressions\n"
+	      "                             that failed, the rules left undefined) or full\n"
+	      "                             (every event; debug is an alias); after the result\n"
+	      "                             with -f pretty, on stderr otherwise\n"
 	      "      --capabilities FILE    OPA capabilities file declaring extra functions\n"
 	      "  -h, --help                 show this help\n"
 	      "\n"
@@ -130,7 +134,7 @@ static bool parse_early_exit(const char *s, struct rego_options *ro)
  * a usage error). One case per option: clearer as a single switch. */
 static int eval_parse_args(int argc, char **argv, struct eval_args *a)
 {
-	enum { O_FAIL = 256, O_FAIL_DEF, O_STRICT, O_V0, O_NOEE, O_EE, O_PLOC, O_CAPS };
+	enum { O_FAIL = 256, O_FAIL_DEF, O_STRICT, O_V0, O_NOEE, O_EE, O_PLOC, O_CAPS, O_EXPLAIN };
 	static const struct option opts[] = {
 	    {"data", required_argument, NULL, 'd'},
 	    {"input", required_argument, NULL, 'i'},
@@ -144,6 +148,7 @@ static int eval_parse_args(int argc, char **argv, struct eval_args *a)
 	    {"early-exit", required_argument, NULL, O_EE},
 	    {"print-locations", no_argument, NULL, O_PLOC},
 	    {"capabilities", required_argument, NULL, O_CAPS},
+	    {"explain", required_argument, NULL, O_EXPLAIN},
 	    {"help", no_argument, NULL, 'h'},
 	    {NULL, 0, NULL, 0},
 	};
@@ -187,6 +192,23 @@ static int eval_parse_args(int argc, char **argv, struct eval_args *a)
 			break;
 		case O_CAPS:
 			a->caps = optarg;
+			break;
+		case O_EXPLAIN:
+			if (strcmp(optarg, "fails") == 0)
+				a->ro.explain = REGO_EXPLAIN_FAILS;
+			else if (strcmp(optarg, "full") == 0 || strcmp(optarg, "debug") == 0)
+				a->ro.explain = REGO_EXPLAIN_FULL;
+			else if (strcmp(optarg, "off") == 0)
+				a->ro.explain = REGO_EXPLAIN_OFF;
+			else {
+				fprintf(stderr, "cocoon policy eval: --explain takes fails, full, debug "
+				                "or off, not '%s'%s\n",
+				        optarg,
+				        strcmp(optarg, "notes") == 0
+				            ? " (notes shows trace() calls; cocoon has no trace(): use print)"
+				            : "");
+				return 2;
+			}
 			break;
 		case 'h':
 			usage_eval(stdout);
@@ -251,11 +273,16 @@ static int do_eval(int argc, char **argv)
 	if (plen)
 		fwrite(prints, 1, plen, stderr);
 	status = 0;
+	size_t tlen = 0;
+	const char *trace = e ? rego_engine_trace(e, &tlen) : "";
+	FILE *tout = a.fmt == OUT_PRETTY ? stdout : stderr;
 	if (rc < 0) {
 		policy_print_error(err, a.fmt);
+		fwrite(trace, 1, tlen, tout);
 		status = 2;
 	} else {
 		policy_print_result(res, a.query, a.fmt);
+		fwrite(trace, 1, tlen, tout);
 		if (a.fail && rego_result_rows(res) == 0)
 			status = 1;
 		if (a.fail_defined && rego_result_rows(res) > 0)

@@ -648,6 +648,11 @@ static void test_set_policy(void **state)
 	assert_non_null(strstr(log, "allowed by AllowRequestsFailingPolicy"));
 	/* the prints of a request let through are logged as a denial's are */
 	assert_non_null(strstr(log, "policy: CopyFileRequest: print: agent_policy:3: copy refused: /etc/shadow"));
+	/* and why it was denied: the rule entered, the expression that
+	 * failed, the rule left undefined (rego --explain fails) */
+	assert_non_null(strstr(log, "policy: CopyFileRequest: why: agent_policy:3"));
+	assert_non_null(strstr(log, "| Fail false"));
+	assert_non_null(strstr(log, "| Undefined CopyFileRequest"));
 	assert_non_null(strstr(log, "policy: replaced by SetPolicy"));
 	assert_null(strstr(log, "rt: copy_file /run/z"));
 	assert_non_null(strstr(log, "rt: copy_file /etc/shadow"));
