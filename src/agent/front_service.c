@@ -208,9 +208,28 @@ static int deny(cc_error **err, const char *ep, const char *prints)
 	return r;
 }
 
-/* The reason in the agent's log: every print line, up to
- * CC_AGENT_MAX_LOGGED_PRINT_BYTES, after the verdict's line (a denial, or a
- * failing request AllowRequestsFailingPolicy lets through). */
+/* Logs text line by line as "policy: <ep>: <label>: <line>", up to
+ * CC_AGENT_MAX_LOGGED_PRINT_BYTES. */
+static void log_lines(struct agent_front *f, const char *ep, const char *label, const char *text)
+{
+	size_t logged = 0;
+	for (const char *p = text; p && *p;) {
+		const char *nl = strchr(p, '\n');
+		size_t n = nl ? (size_t)(nl - p) : strlen(p);
+		if (logged + n > CC_AGENT_MAX_LOGGED_PRINT_BYTES) {
+			agent_log_msg(f->log, AGENT_LOG_WARN, "policy: %s: %s: [more output cut]", ep,
+			              label);
+			break;
+		}
+		agent_log_msg(f->log, AGENT_LOG_WARN, "policy: %s: %s: %.*s", ep, label, (int)n, p);
+		logged += n;
+		p = nl ? nl + 1 : p + n;
+	}
+}
+
+/* The reason in the agent's log after the verdict's line (a denial, or a
+ * failing request AllowRequestsFailingPolicy lets through): every print
+ * line, then why (the --explain fails trace). */
 static void log_denial(struct agent_front *f, const char *ep, const struct agent_verdict *v)
 {
 	if (v->failing_allowed)
@@ -219,31 +238,8 @@ static void log_denial(struct agent_front *f, const char *ep, const struct agent
 		              ep);
 	else
 		agent_log_msg(f->log, AGENT_LOG_WARN, "policy: %s is blocked by policy", ep);
-	size_t logged = 0;
-	const char *p = v->prints;
-	while (p && *p) {
-		const char *nl = strchr(p, '\n');
-		size_t n = nl ? (size_t)(nl - p) : strlen(p);
-		if (logged + n > CC_AGENT_MAX_LOGGED_PRINT_BYTES) {
-			agent_log_msg(f->log, AGENT_LOG_WARN, "policy: %s: print: [more output cut]", ep);
-			break;
-		}
-		agent_log_msg(f->log, AGENT_LOG_WARN, "policy: %s: print: %.*s", ep, (int)n, p);
-		logged += n;
-		p = nl ? nl + 1 : p + n;
-	}
-	logged = 0;
-	for (p = v->why; p && *p;) {
-		const char *nl = strchr(p, '\n');
-		size_t n = nl ? (size_t)(nl - p) : strlen(p);
-		if (logged + n > CC_AGENT_MAX_LOGGED_PRINT_BYTES) {
-			agent_log_msg(f->log, AGENT_LOG_WARN, "policy: %s: why: [more cut]", ep);
-			break;
-		}
-		agent_log_msg(f->log, AGENT_LOG_WARN, "policy: %s: why: %.*s", ep, (int)n, p);
-		logged += n;
-		p = nl ? nl + 1 : p + n;
-	}
+	log_lines(f, ep, "print", v->prints);
+	log_lines(f, ep, "why", v->why);
 }
 
 /* The status code of a failed step: the kind when it names one
