@@ -21,29 +21,13 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "dcap_int.h"
+#include "dcap_test_util.h"
 
 static const char *data_dir, *gen_script;
 static char pki_dir[64];
 
 #define REAL_AT 1757462400 /* 2025-09-10T00:00:00Z */
 #define TEST_AT 1757462400
-
-static char *slurp(const char *dir, const char *name, size_t *ret_len)
-{
-	char path[512];
-	snprintf(path, sizeof(path), "%s/%s", dir, name);
-	FILE *f = fopen(path, "rb");
-	assert_non_null(f);
-	char *buf = malloc(4u << 20);
-	assert_non_null(buf);
-	size_t n = fread(buf, 1, (4u << 20) - 1, f);
-	fclose(f);
-	buf[n] = '\0';
-	if (ret_len)
-		*ret_len = n;
-	return buf;
-}
 
 /* `e` is read after the call that fills it (argument order is unspecified). */
 static void expect_fail(int rc, cc_error **e, const char *prefix)
@@ -56,76 +40,12 @@ static void expect_fail(int rc, cc_error **e, const char *prefix)
 
 /* ---- the real vector -------------------------------------------------- */
 
-struct real {
-	uint8_t quote[8192];
-	size_t quote_len;
-	struct dcap_qe_report qe;
-	const char *chain;
-	size_t chain_len;
-	uint8_t tee_tcb_svn[16], mrsignerseam[48], seam_attr[8];
-	dcap_collateral *c;
-};
-
-static uint16_t le16(const uint8_t *p) { return (uint16_t)(p[0] | p[1] << 8); }
-static uint32_t le32(const uint8_t *p) { return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24; }
-
-/* A 30-line extraction of what the collateral side needs from a TDX quote
- * v4 (header 48, TD 1.0 body 584, signature data: signature 64,
- * attestation key 64, certification data type 6 holding the QE report
- * 384, its signature 64, auth data, certification data type 5 = the PCK
- * chain PEM). */
-static void real_load(struct real *r)
-{
-	size_t hlen = 0;
-	char *hex = slurp(data_dir, "quote_hex.txt", &hlen);
-	while (hlen && (hex[hlen - 1] == '\n' || hex[hlen - 1] == '\r'))
-		hlen--;
-	r->quote_len = hlen / 2;
-	assert_true(r->quote_len <= sizeof(r->quote));
-	assert_int_equal(dcap_hex_decode(hex, hlen, r->quote, r->quote_len), 0);
-	free(hex);
-	const uint8_t *q = r->quote, *body = q + 48;
-	memcpy(r->tee_tcb_svn, body, 16);
-	memcpy(r->mrsignerseam, body + 64, 48);
-	memcpy(r->seam_attr, body + 112, 8);
-	const uint8_t *sd = q + 48 + 584 + 4;
-	assert_int_equal(le16(sd + 128), 6);
-	const uint8_t *rep = sd + 134;
-	memcpy(r->qe.cpusvn, rep, 16);
-	r->qe.miscselect = le32(rep + 16);
-	memcpy(r->qe.attributes, rep + 48, 16);
-	memcpy(r->qe.mrenclave, rep + 64, 32);
-	memcpy(r->qe.mrsigner, rep + 128, 32);
-	r->qe.isvprodid = le16(rep + 256);
-	r->qe.isvsvn = le16(rep + 258);
-	memcpy(r->qe.report_data, rep + 320, 64);
-	const uint8_t *p = rep + 384 + 64;
-	p += 2 + le16(p);
-	assert_int_equal(le16(p), 5);
-	r->chain_len = le32(p + 2);
-	r->chain = (const char *)p + 6;
-	size_t len = 0;
-	char *json = slurp(data_dir, "quote_collateral.json", &len);
-	cc_error *e = NULL;
-	if (dcap_collateral_parse(json, len, &r->c, &e) < 0)
-		fail_msg("%s", cc_error_message(e));
-	free(json);
-}
-
-static struct dcap_verify_in real_in(struct real *r, int64_t at)
-{
-	return (struct dcap_verify_in){
-		.at = at, .pck_chain_pem = r->chain, .pck_chain_len = r->chain_len, .qe = &r->qe,
-		.is_tdx = 1, .tee_tcb_svn = r->tee_tcb_svn, .mr_signer_seam = r->mrsignerseam,
-		.seam_attributes = r->seam_attr};
-}
-
 static void test_real_uptodate(void **state)
 {
 	(void)state;
-	struct real r;
-	real_load(&r);
-	struct dcap_verify_in in = real_in(&r, REAL_AT);
+	struct dcap_real r;
+	dcap_real_load(data_dir, &r);
+	struct dcap_verify_in in = dcap_real_in(&r, REAL_AT);
 	struct dcap_verify_out out;
 	cc_error *e = NULL;
 	if (dcap_verify(r.c, &in, &out, &e) < 0)
@@ -150,7 +70,7 @@ static void test_real_uptodate(void **state)
 	dcap_collateral_free(r.c);
 }
 
-static int real_verify(struct real *r, struct dcap_verify_in *in, cc_error **e)
+static int real_verify(struct dcap_real *r, struct dcap_verify_in *in, cc_error **e)
 {
 	struct dcap_verify_out out;
 	int rc = dcap_verify(r->c, in, &out, e);
@@ -162,8 +82,8 @@ static int real_verify(struct real *r, struct dcap_verify_in *in, cc_error **e)
 static void test_real_window(void **state)
 {
 	(void)state;
-	struct real r;
-	real_load(&r);
+	struct dcap_real r;
+	dcap_real_load(data_dir, &r);
 	static const struct {
 		int64_t at;
 		const char *want;
@@ -175,7 +95,7 @@ static void test_real_window(void **state)
 		{1500000000, "collateral not yet valid"},
 	};
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-		struct dcap_verify_in in = real_in(&r, cases[i].at);
+		struct dcap_verify_in in = dcap_real_in(&r, cases[i].at);
 		cc_error *e = NULL;
 		expect_fail(real_verify(&r, &in, &e), &e, cases[i].want);
 	}
@@ -183,11 +103,11 @@ static void test_real_window(void **state)
 }
 
 /* Flips one bit at every `step`-th byte of a buffer; each must fail with `want`. */
-static void flip_all(struct real *r, uint8_t *buf, size_t len, size_t step, const char *want)
+static void flip_all(struct dcap_real *r, uint8_t *buf, size_t len, size_t step, const char *want)
 {
 	for (size_t i = 0; i < len; i += step) {
 		buf[i] ^= 0x01;
-		struct dcap_verify_in in = real_in(r, REAL_AT);
+		struct dcap_verify_in in = dcap_real_in(r, REAL_AT);
 		cc_error *e = NULL;
 		int rc = real_verify(r, &in, &e);
 		buf[i] ^= 0x01;
@@ -202,8 +122,8 @@ static void flip_all(struct real *r, uint8_t *buf, size_t len, size_t step, cons
 static void test_real_flips(void **state)
 {
 	(void)state;
-	struct real r;
-	real_load(&r);
+	struct dcap_real r;
+	dcap_real_load(data_dir, &r);
 	dcap_collateral *c = r.c;
 	flip_all(&r, (uint8_t *)c->tcb_info, c->tcb_info_len, 7, "tcb_info signature");
 	flip_all(&r, c->tcb_info_sig, DCAP_SIG_LEN, 1, "tcb_info signature");
@@ -218,8 +138,8 @@ static void test_real_flips(void **state)
 static void test_real_pck_chain_flips(void **state)
 {
 	(void)state;
-	struct real r;
-	real_load(&r);
+	struct dcap_real r;
+	dcap_real_load(data_dir, &r);
 	/* flip a base64 character of each certificate's signature area */
 	char *chain = (char *)r.chain;
 	const char *p = chain;
@@ -229,7 +149,7 @@ static void test_real_pck_chain_flips(void **state)
 		char *at = (char *)end - 20;
 		char saved = *at;
 		*at = *at == 'A' ? 'B' : 'A';
-		struct dcap_verify_in in = real_in(&r, REAL_AT);
+		struct dcap_verify_in in = dcap_real_in(&r, REAL_AT);
 		cc_error *e = NULL;
 		expect_fail(real_verify(&r, &in, &e), &e, "PCK chain");
 		*at = saved;
@@ -241,9 +161,9 @@ static void test_real_pck_chain_flips(void **state)
 static void test_real_bindings(void **state)
 {
 	(void)state;
-	struct real r;
-	real_load(&r);
-	struct dcap_verify_in in = real_in(&r, REAL_AT);
+	struct dcap_real r;
+	dcap_real_load(data_dir, &r);
+	struct dcap_verify_in in = dcap_real_in(&r, REAL_AT);
 	struct dcap_verify_out out;
 	cc_error *e = NULL;
 	/* QE identity */
@@ -377,8 +297,8 @@ static char *pcs_shape(const dcap_collateral *c, int as_strings)
 static void test_real_pcs_shape(void **state)
 {
 	(void)state;
-	struct real r;
-	real_load(&r);
+	struct dcap_real r;
+	dcap_real_load(data_dir, &r);
 	for (int as_strings = 0; as_strings < 2; as_strings++) {
 		char *s = pcs_shape(r.c, as_strings);
 		dcap_collateral *c = NULL;
@@ -390,7 +310,7 @@ static void test_real_pcs_shape(void **state)
 		assert_memory_equal(c->qe_identity, r.c->qe_identity, c->qe_identity_len);
 		assert_string_equal(c->tcb_info_issuer_chain, r.c->tcb_info_issuer_chain);
 		assert_null(c->pck_crl_issuer_chain);
-		struct dcap_verify_in in = real_in(&r, REAL_AT);
+		struct dcap_verify_in in = dcap_real_in(&r, REAL_AT);
 		struct dcap_verify_out out;
 		if (dcap_verify(c, &in, &out, &e) < 0)
 			fail_msg("%s", cc_error_message(e));
@@ -406,7 +326,7 @@ static void test_parse_hostile(void **state)
 {
 	(void)state;
 	size_t len = 0;
-	char *json = slurp(data_dir, "quote_collateral.json", &len);
+	char *json = dcap_test_slurp(data_dir, "quote_collateral.json", &len);
 	dcap_collateral *c = NULL;
 	cc_error *e = NULL;
 	/* every truncation fails, none crashes */
@@ -490,7 +410,7 @@ static void sign_hex(const char *text, char out[129])
 static char *file_hex(const char *name)
 {
 	size_t n = 0;
-	char *b = slurp(pki_dir, name, &n);
+	char *b = dcap_test_slurp(pki_dir, name, &n);
 	char *h = malloc(2 * n + 1);
 	for (size_t i = 0; i < n; i++)
 		snprintf(h + 2 * i, 3, "%02x", (unsigned char)b[i]);
@@ -524,11 +444,11 @@ static dcap_collateral *syn_collateral(const struct syn *s)
 	h = file_hex(s->pck_crl ? s->pck_crl : "pck_crl.der");
 	json_object_set_new(o, "pck_crl", json_string(h));
 	free(h);
-	char *chain = slurp(pki_dir, "tcb_chain.pem", NULL);
+	char *chain = dcap_test_slurp(pki_dir, "tcb_chain.pem", NULL);
 	json_object_set_new(o, "tcb_info_issuer_chain", json_string(chain));
 	json_object_set_new(o, "qe_identity_issuer_chain", json_string(chain));
 	free(chain);
-	chain = slurp(pki_dir, "pck_crl_issuer_chain.pem", NULL);
+	chain = dcap_test_slurp(pki_dir, "pck_crl_issuer_chain.pem", NULL);
 	json_object_set_new(o, "pck_crl_issuer_chain", json_string(chain));
 	free(chain);
 	char *text = json_dumps(o, JSON_COMPACT);
@@ -607,7 +527,7 @@ static int syn_verify(const struct syn *s, struct dcap_qe_report *qe, struct dca
                       cc_error **e)
 {
 	dcap_collateral *c = syn_collateral(s);
-	char *chain = slurp(pki_dir, s->pck_chain ? s->pck_chain : "pck_chain.pem", NULL);
+	char *chain = dcap_test_slurp(pki_dir, s->pck_chain ? s->pck_chain : "pck_chain.pem", NULL);
 	struct dcap_qe_report q = syn_report();
 	struct dcap_verify_in in = {.at = TEST_AT, .pck_chain_pem = chain,
 	                            .pck_chain_len = strlen(chain), .qe = qe ? qe : &q};
@@ -831,7 +751,7 @@ static void test_pck_ext(void **state)
 {
 	(void)state;
 	size_t n = 0;
-	char *der = slurp(pki_dir, "pck_ext.der", &n);
+	char *der = dcap_test_slurp(pki_dir, "pck_ext.der", &n);
 	struct dcap_pck_ext x = {0};
 	cc_error *e = NULL;
 	if (dcap_pck_ext_parse((const uint8_t *)der, n, &x, &e) < 0)
@@ -873,7 +793,7 @@ static int setup(void **state)
 	char *gen[] = {"python3", (char *)gen_script, pki_dir, NULL};
 	if (run(gen) < 0)
 		return -1;
-	root_der = slurp(pki_dir, "root.der", &root_len);
+	root_der = dcap_test_slurp(pki_dir, "root.der", &root_len);
 	return 0;
 }
 
