@@ -207,8 +207,10 @@ int snp_check_bindings(const snp_report *r, X509 *vek, bool vlek, cc_error **err
 	if (rc < 0)
 		return rc;
 	if (!vlek) {
-		/* Unlike Trustee (CN == "VCEK" never matches "SEV-VCEK"), always. */
-		size_t want = r->product == SNP_TURIN ? 8 : 64;
+		/* Unlike Trustee (CN == "VCEK" never matches "SEV-VCEK"), always.
+		 * Turin's KDS hwID is chip_id's first 8 bytes; a Turin VCEK
+		 * may carry those 8 or all 64. */
+		size_t want = r->product == SNP_TURIN && x.hwid_len == 8 ? 8 : 64;
 		if (!x.has_hwid)
 			return cc_error_set(err, -EKEYREJECTED, "chip_id binding: the VCEK has no hwID");
 		if (x.hwid_len != want)
