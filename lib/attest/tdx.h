@@ -95,6 +95,10 @@ int dcap_quote_check_signatures(const dcap_quote *q, cc_error **err);
  * leaf. -EBADMSG when the chain or extension cannot be read. */
 int dcap_quote_platform_instance_id(const dcap_quote *q, char ret[33], cc_error **err);
 
+/* The PCK leaf's Intel SGX extension (FMSPC, PCE id, TCB, CA type), as
+ * the collateral side reads it (dcap_pck_ext_from_cert). */
+int dcap_quote_pck_ext(const dcap_quote *q, struct dcap_pck_ext *ret, cc_error **err);
+
 /* ---- claims (tdx_claims.c) -------------------------------------------- */
 
 /* Trustee's tdx claims ("quote", "td_attributes", "report_data",
@@ -110,7 +114,11 @@ int tdx_ccel_check(const dcap_quote *q, const uint8_t *ccel, size_t len, json_t 
                    cc_error **err);
 
 /* The tdx verifier built with o (collateral, cache_dir, allow_fetch,
- * pccs_url, at). The collateral file, when given, is read here. */
+ * pccs_url, at). The collateral file, when given, is read here and used
+ * for every quote. Without it, each quote's collateral comes from
+ * dcap_collateral_fetch for its FMSPC and PCK CA: from cache_dir while
+ * the cached copy is valid, else (allow_fetch only) from pccs_url or
+ * Intel PCS. */
 int tdx_verifier_new(const attest_verifier_opts *o, attest_verifier **ret, cc_error **err);
 
 /* Verifies a raw TD quote (len bytes) as evaluate() does, without the event

@@ -15,6 +15,7 @@
 #include <openssl/x509.h>
 #include <string.h>
 
+#include "dcap_int.h"
 #include "tdx.h"
 #include "tpm_int.h"
 
@@ -222,4 +223,15 @@ int dcap_quote_platform_instance_id(const dcap_quote *q, char ret[33], cc_error 
 		                    "PCK chain: the PCK leaf's Intel SGX extensions (OID " SGX_EXT_OID
 		                    ") cannot be read");
 	return 0;
+}
+
+int dcap_quote_pck_ext(const dcap_quote *q, struct dcap_pck_ext *ret, cc_error **err)
+{
+	X509 *leaf;
+	int r = pck_leaf(q, &leaf, err);
+	if (r < 0)
+		return r;
+	r = dcap_pck_ext_from_cert(leaf, ret, err);
+	X509_free(leaf);
+	return r;
 }

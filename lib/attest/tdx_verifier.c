@@ -20,7 +20,12 @@ typedef struct dcap_verifier {
 	int tdx;             /* 1: tdx (quote v4/v5), 0: sgx (quote v3) */
 	int64_t at;
 	dcap_collateral *coll; /* opts.collateral, parsed; NULL: none */
+	char *cache_dir;       /* NULL: none */
+	char *fetch_url;       /* NULL: no fetching (allow_fetch off) */
 } dcap_verifier;
+
+/* Trustee's default collateral service (Intel PCS). */
+#define DCAP_PCS_URL "https://api.trustedservices.intel.com"
 
 static const attest_verifier_ops tdx_ops, sgx_ops;
 
@@ -28,6 +33,8 @@ static void dv_free(attest_verifier *base)
 {
 	dcap_verifier *v = (dcap_verifier *)base;
 	dcap_collateral_free(v->coll);
+	free(v->cache_dir);
+	free(v->fetch_url);
 	free(v);
 }
 
@@ -62,6 +69,12 @@ static int dv_new(const attest_verifier_opts *o, int tdx, attest_verifier **ret,
 	v->base.ops = tdx ? &tdx_ops : &sgx_ops;
 	v->tdx = tdx;
 	v->at = o->at;
+	if ((o->cache_dir != NULL && (v->cache_dir = strdup(o->cache_dir)) == NULL) ||
+	    (o->allow_fetch &&
+	     (v->fetch_url = strdup(o->pccs_url != NULL ? o->pccs_url : DCAP_PCS_URL)) == NULL)) {
+		dv_free(&v->base);
+		return cc_error_set(err, -ENOMEM, "out of memory");
+	}
 	if (o->collateral != NULL) {
 		char *text;
 		size_t len;
@@ -71,7 +84,7 @@ static int dv_new(const attest_verifier_opts *o, int tdx, attest_verifier **ret,
 			free(text);
 		}
 		if (r < 0) {
-			free(v);
+			dv_free(&v->base);
 			return cc_error_wrap(err, "collateral %s", o->collateral);
 		}
 	}
@@ -93,8 +106,20 @@ int sgx_verifier_new(const attest_verifier_opts *o, attest_verifier **ret, cc_er
 static int check_collateral(const dcap_verifier *v, const dcap_quote *q, json_t *claims,
                             cc_error **err)
 {
-	if (v->coll == NULL)
+	dcap_collateral *fetched = NULL;
+	const dcap_collateral *coll = v->coll;
+	if (coll == NULL && v->cache_dir == NULL && v->fetch_url == NULL)
 		return cc_error_set(err, -ENOENT, "collateral: none given (--collateral FILE)");
+	if (coll == NULL) {
+		struct dcap_pck_ext ext;
+		int r = dcap_quote_pck_ext(q, &ext, err);
+		if (r == 0)
+			r = dcap_collateral_fetch(v->fetch_url, ext.fmspc, ext.processor_ca,
+			                          q->version != 3, v->cache_dir, &fetched, err);
+		if (r < 0)
+			return r;
+		coll = fetched;
+	}
 	struct dcap_qe_report qe;
 	dcap_quote_qe_report(q, &qe);
 	struct dcap_verify_in in = {
@@ -111,7 +136,8 @@ static int check_collateral(const dcap_verifier *v, const dcap_quote *q, json_t 
 	}
 	struct dcap_verify_out out;
 	memset(&out, 0, sizeof(out));
-	int r = dcap_verify(v->coll, &in, &out, err);
+	int r = dcap_verify(coll, &in, &out, err);
+	dcap_collateral_free(fetched);
 	if (r < 0)
 		return r;
 	out.tcb_status[sizeof(out.tcb_status) - 1] = '\0';

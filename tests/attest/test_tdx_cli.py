@@ -12,6 +12,7 @@ and fail closed without collateral. Nothing is fetched: no network.
 import base64
 import json
 import os
+import shutil
 import struct
 import subprocess
 import sys
@@ -163,6 +164,33 @@ for key, want in coll_flips:
     c[key] = v[:i] + ("1" if v[i] != "1" else "2") + v[i + 1:]
     expect_fail("collateral flip " + key, run(quote, collateral=c), want)
 
+# ---- collateral fetched from a loopback PCCS (the collateral side's test
+# server, tests/attest/test_dcap_fetch.py --serve), never from the network --
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import test_dcap_fetch  # noqa: E402
+
+site = os.path.join(TMP, "pccs")
+test_dcap_fetch.write_site(site, coll, coll["tcb_info"], coll["qe_identity"],
+                           bytes.fromhex(coll["pck_crl"]), coll["root_ca_crl"])
+srv = test_dcap_fetch.Server(site)
+try:
+    fetched = expect_ok("fetch from PCCS", run(quote, extra=["--fetch", "--pccs-url", srv.url]))
+    check("fetched claims", fetched == claims)
+    b = bytearray(quote)
+    b[48 + 520] ^= 1
+    expect_fail("fetch, flipped body", run(bytes(b), extra=["--fetch", "--pccs-url", srv.url]),
+                "quote signature")
+    expect_fail("fetch, window", run(quote, at="1756798918",
+                                     extra=["--fetch", "--pccs-url", srv.url]),
+                "collateral not yet valid")
+finally:
+    srv.stop()
+expect_fail("PCCS gone", run(quote, extra=["--fetch", "--pccs-url", srv.url]), "collateral fetch")
+expect_fail("cache only, empty", run(quote, extra=["--cache-dir", os.path.join(TMP, "cache")]),
+            "collateral fetch")
+with open(os.path.join(site, "requests.log")) as f:
+    check("PCCS requests", len(f.read().splitlines()) == 8)  # 2 fetches of 4 parts
+
 # ---- Trustee's quotes: evidence forms, fail closed without collateral ------
 for name, tee in [("tdx_quote_4.dat", "tdx"), ("tdx_quote_5.dat", "tdx"),
                   ("tdx_quote_6.dat", "tdx"), ("occlum_quote.dat", "sgx")]:
@@ -177,9 +205,7 @@ expect_fail("sgx quote with tdx collateral", run(
     open(os.path.join(TDX, "occlum_quote.dat"), "rb").read(), tee="sgx", collateral=coll),
     "")
 
-for n in os.listdir(TMP):
-    os.unlink(os.path.join(TMP, n))
-os.rmdir(TMP)
+shutil.rmtree(TMP)
 if FAILS:
     print("%d failed: %s" % (len(FAILS), ", ".join(FAILS)))
     sys.exit(1)
