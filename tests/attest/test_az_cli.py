@@ -37,6 +37,7 @@ def check(name, cond, detail=""):
 
 
 def expect_fail(name, tee, path, prefix, *extra):
+    """prefix: a string or a tuple of accepted prefixes."""
     rc, _, err = run(tee, path, *extra)
     msg = err.strip().split("\n")[-1]
     msg = msg.split("cocoon evidence verify: ", 1)[-1]
@@ -92,6 +93,43 @@ def snp_valid():
         # --nonce alone gives the same result
         rc2, out2, _ = run("az-snp-vtpm", os.path.join(DATA, name), "--nonce", rd)
         check(name + " --nonce", rc2 == 0 and json.loads(out2) == c)
+
+
+def pieces(tmp, tee):
+    """Evidence v1 assembled from upstream's separate unit-test pieces
+    (hcl-report.bin, tpm-quote-v1.json, vcek.pem / td-quote.bin)."""
+    ev = {"version": 1, "tpm_quote": load(tee + "-tpm-quote-v1.json"),
+          "hcl_report": b64url(open(os.path.join(DATA, tee + "-hcl-report.bin"), "rb").read())}
+    if tee == "snp":
+        pem = open(os.path.join(DATA, "snp-vcek.pem")).read()
+        first = pem[:pem.index("-----END CERTIFICATE-----") + 25]
+        der = subprocess.run(["openssl", "x509", "-outform", "DER"], input=first.encode(),
+                             capture_output=True, check=True).stdout
+        ev["vcek"] = b64url(der)
+    else:
+        ev["td_quote"] = b64url(open(os.path.join(DATA, "tdx-td-quote.bin"), "rb").read())
+    return write(tmp, "pieces-%s.json" % tee, ev)
+
+
+def snp_pieces(tmp):
+    path = pieces(tmp, "snp")
+    rc, out, err = run("az-snp-vtpm", path, "--report-data", CHALLENGE)
+    c = json.loads(out) if rc == 0 else {}
+    # upstream's test_evaluate value for these pieces
+    check("snp pieces", rc == 0 and c["tpm"]["pcr00"] ==
+          "f3a7e99a5f819a034386bce753a48a73cfdaa0bea0ecfc124bedbf5a8c4799be"
+          and c["report_data"] == CHALLENGE, err.strip())
+    # --vcek (the PEM chain file, VCEK first) instead of the evidence's
+    rc, out2, err = run("az-snp-vtpm", path, "--report-data", CHALLENGE, "--vcek",
+                        os.path.join(DATA, "snp-vcek.pem"))
+    check("snp pieces --vcek", rc == 0 and json.loads(out2) == c, err.strip())
+    # (a v2 report names no product: the Genoa VCEK's own chain may hold)
+    expect_fail("snp pieces --vcek genoa", "az-snp-vtpm", path,
+                ("VCEK chain", "report signature"),
+                "--report-data", CHALLENGE, "--vcek", os.path.join(DATA, "snp-vcek-genoa.pem"))
+    expect_fail("snp pieces --vcek of another chip", "az-snp-vtpm",
+                os.path.join(DATA, "snp-evidence-v1.json"), "report signature",
+                "--report-data", CHALLENGE, "--vcek", os.path.join(DATA, "snp-vcek.pem"))
 
 
 def snp_negative(tmp):
@@ -163,6 +201,8 @@ def tdx(tmp):
                     "--report-data", CHALLENGE)
         expect_fail("tdx %s wrong nonce" % v, "az-tdx-vtpm", path, "nonce mismatch",
                     "--report-data", b"wrong".hex())
+    expect_fail("tdx pieces without collateral", "az-tdx-vtpm", pieces(tmp, "tdx"),
+                "collateral", "--report-data", CHALLENGE)
     ev = load("tdx-evidence-v1.json")
     hcl = bytearray(unb64url(ev["hcl_report"]))
     hcl[0x880] += 1  # upstream's test_verify_hcl_var_data_failure
@@ -184,6 +224,7 @@ def main():
     with tempfile.TemporaryDirectory() as tmp:
         if snp_built:
             snp_valid()
+            snp_pieces(tmp)
             snp_negative(tmp)
         else:
             print("skip az-snp-vtpm: " + err.strip())

@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "attest_registry.h"
 #include "az_int.h"
@@ -654,6 +655,48 @@ static void test_evaluate_tdx(void **state)
 	attest_verifier_free(v);
 }
 
+static double now_s(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/* Figures for docs/attest-azure.md: warm verifications per second of the
+ * v1 vector, whole (az-snp-vtpm with the SNP report) and the vTPM part
+ * alone. Printed, not asserted. */
+static void test_throughput(void **state)
+{
+	(void)state;
+	json_t *ev = load_json("snp-evidence-v1.json");
+	attest_verifier *v = NULL;
+	cc_error *err = NULL;
+	assert_int_equal(attest_verifier_new_for("az-snp-vtpm", NULL, &v, &err), 0);
+	enum { N = 50 };
+	double t0 = now_s();
+	for (int i = 0; i < N; i++) {
+		json_t *c = NULL;
+		assert_int_equal(
+			attest_verifier_evaluate(v, ev, challenge, CHALLENGE_LEN, NULL, 0, &c, &err), 0);
+		json_decref(c);
+	}
+	double t1 = now_s();
+	for (int i = 0; i < N; i++) {
+		az_evidence *e = NULL;
+		az_hcl h;
+		TPMS_ATTEST a;
+		assert_int_equal(
+			az_verify_vtpm_part(AZ_TEE_SNP, ev, challenge, CHALLENGE_LEN, &e, &h, &a, &err), 0);
+		az_evidence_free(e);
+	}
+	double t2 = now_s();
+	print_message("az-snp-vtpm: %.0f verifications/s (%.2f ms each); vTPM part alone: %.0f/s "
+	              "(%.2f ms)\n",
+	              N / (t1 - t0), (t1 - t0) * 1e3 / N, N / (t2 - t1), (t2 - t1) * 1e3 / N);
+	attest_verifier_free(v);
+	json_decref(ev);
+}
+
 int main(int argc, char **argv)
 {
 	if (argc < 2) {
@@ -675,6 +718,7 @@ int main(int argc, char **argv)
 		cmocka_unit_test(test_snp_claims),
 		cmocka_unit_test(test_evaluate_snp),
 		cmocka_unit_test(test_evaluate_tdx),
+		cmocka_unit_test(test_throughput),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
