@@ -4,6 +4,7 @@
  * dcap_collateral_parse (the bodies as strings, so the signed bytes stay
  * exactly as sent) and parsed by it; that JSON is what the cache holds. */
 #include <curl/curl.h>
+#include <openssl/x509v3.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -119,6 +120,38 @@ static json_t *crl_value(const cc_buf *b)
 	return v;
 }
 
+/* Intel PCS itself has no rootcacrl endpoint: there, as Trustee does, the
+ * root CA CRL comes from the built-in root's CRL distribution point. */
+int dcap_root_crl_url(const char *base, char *url, size_t size)
+{
+	if (!strstr(base, "api.trustedservices.intel.com")) {
+		int n = snprintf(url, size, "%s/sgx/certification/v4/rootcacrl", base);
+		return n < 0 || (size_t)n >= size ? -ENAMETOOLONG : 0;
+	}
+	dcap_collateral none = {0};
+	X509 *root = NULL;
+	if (dcap_root_load(&none, &root, NULL) < 0)
+		return -EINVAL;
+	STACK_OF(DIST_POINT) *dps = X509_get_ext_d2i(root, NID_crl_distribution_points, NULL, NULL);
+	X509_free(root);
+	int r = -ENOENT;
+	DIST_POINT *dp = sk_DIST_POINT_num(dps) > 0 ? sk_DIST_POINT_value(dps, 0) : NULL;
+	if (dp && dp->distpoint && dp->distpoint->type == 0) {
+		GENERAL_NAMES *names = dp->distpoint->name.fullname;
+		for (int i = 0; i < sk_GENERAL_NAME_num(names) && r < 0; i++) {
+			GENERAL_NAME *g = sk_GENERAL_NAME_value(names, i);
+			if (g->type != GEN_URI)
+				continue;
+			const ASN1_IA5STRING *u = g->d.uniformResourceIdentifier;
+			int n = snprintf(url, size, "%.*s", ASN1_STRING_length(u),
+			                 (const char *)ASN1_STRING_get0_data(u));
+			r = n < 0 || (size_t)n >= size ? -ENAMETOOLONG : 0;
+		}
+	}
+	CRL_DIST_POINTS_free(dps);
+	return r;
+}
+
 static int fetch_all(const char *base, const char *fmspc_hex, int processor_ca, int is_tdx,
                      json_t *out, cc_error **err)
 {
@@ -140,8 +173,12 @@ static int fetch_all(const char *base, const char *fmspc_hex, int processor_ca, 
 		else if (i == 2)
 			n = snprintf(url, sizeof(url), "%s/sgx/certification/v4/pckcrl?ca=%s&encoding=der", base,
 			         processor_ca ? "processor" : "platform");
-		else
-			n = snprintf(url, sizeof(url), "%s/sgx/certification/v4/rootcacrl", base);
+		else if (dcap_root_crl_url(base, url, sizeof(url)) < 0) {
+			rc = cc_error_set(err, -EINVAL, "collateral fetch: no root CA CRL URL for %s", base);
+			break;
+		} else {
+			n = 0;
+		}
 		if (n < 0 || (size_t)n >= sizeof(url)) {
 			rc = cc_error_set(err, -ENAMETOOLONG, "collateral fetch: the PCCS URL is too long");
 			break;

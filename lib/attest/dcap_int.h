@@ -130,6 +130,11 @@ int dcap_pck_ext_from_cert(X509 *leaf, struct dcap_pck_ext *ret, cc_error **err)
  * SHA-256 fingerprint when loaded), or the test root of `c`. */
 int dcap_root_load(const dcap_collateral *c, X509 **ret, cc_error **err);
 
+/* dcap_fetch.c: the root CA CRL's URL for a PCCS ({base}/sgx/certification/
+ * v4/rootcacrl) or, for Intel PCS (api.trustedservices.intel.com), the
+ * built-in root's CRL distribution point. */
+int dcap_root_crl_url(const char *base, char *url, size_t size);
+
 /* dcap_chain.c */
 /* Reads up to `max` PEM certificates (NUL padding after the last one is
  * allowed); `what` names the chain in errors. */

@@ -358,6 +358,17 @@ static void test_parse_hostile(void **state)
 	free(json);
 }
 
+static void test_root_crl_url(void **state)
+{
+	(void)state;
+	char url[256];
+	assert_int_equal(dcap_root_crl_url("https://api.trustedservices.intel.com", url, sizeof(url)), 0);
+	assert_string_equal(url, "https://certificates.trustedservices.intel.com/IntelSGXRootCA.der");
+	assert_int_equal(dcap_root_crl_url("http://127.0.0.1:8081", url, sizeof(url)), 0);
+	assert_string_equal(url, "http://127.0.0.1:8081/sgx/certification/v4/rootcacrl");
+	assert_true(dcap_root_crl_url("http://127.0.0.1:8081", url, 20) < 0);
+}
+
 static void test_member_span(void **state)
 {
 	(void)state;
@@ -822,6 +833,7 @@ int main(int argc, char **argv)
 		cmocka_unit_test(test_real_pcs_shape),
 		cmocka_unit_test(test_parse_hostile),
 		cmocka_unit_test(test_member_span),
+		cmocka_unit_test(test_root_crl_url),
 		cmocka_unit_test(test_syn_statuses),
 		cmocka_unit_test(test_syn_qe_converge),
 		cmocka_unit_test(test_syn_pki_failures),
