@@ -31,16 +31,6 @@ static void sb_hex(strbuf *b, const uint8_t *p, size_t n, bool upper)
 		sb_printf(b, upper ? "%02X" : "%02x", p[i]);
 }
 
-static uint32_t le32(const uint8_t *p)
-{
-	return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
-}
-
-static uint64_t le64(const uint8_t *p)
-{
-	return (uint64_t)le32(p) | (uint64_t)le32(p + 4) << 32;
-}
-
 /* A GUID in its registry form (first three fields little-endian). */
 static void sb_guid(strbuf *b, const uint8_t *g)
 {
@@ -52,29 +42,11 @@ static void sb_guid(strbuf *b, const uint8_t *g)
 /* UTF-16LE (lone surrogates as U+FFFD) into b as UTF-8. */
 static void sb_utf16(strbuf *b, const uint8_t *p, size_t units)
 {
-	for (size_t i = 0; i < units; i++) {
-		uint32_t c = (uint32_t)(p[2 * i] | p[2 * i + 1] << 8);
-		if (c >= 0xD800 && c < 0xDC00 && i + 1 < units) {
-			uint32_t c2 = (uint32_t)(p[2 * i + 2] | p[2 * i + 3] << 8);
-			if (c2 >= 0xDC00 && c2 < 0xE000) {
-				c = 0x10000 + ((c - 0xD800) << 10) + (c2 - 0xDC00);
-				i++;
-			}
-		}
-		if (c >= 0xD800 && c < 0xE000)
-			c = 0xFFFD;
-		if (c < 0x80)
-			sb_printf(b, "%c", (char)c);
-		else if (c < 0x800)
-			sb_printf(b, "%c%c", (char)(0xC0 | c >> 6), (char)(0x80 | (c & 63)));
-		else if (c < 0x10000)
-			sb_printf(b, "%c%c%c", (char)(0xE0 | c >> 12), (char)(0x80 | ((c >> 6) & 63)),
-			          (char)(0x80 | (c & 63)));
-		else
-			sb_printf(b, "%c%c%c%c", (char)(0xF0 | c >> 18),
-			          (char)(0x80 | ((c >> 12) & 63)), (char)(0x80 | ((c >> 6) & 63)),
-			          (char)(0x80 | (c & 63)));
-	}
+	char tmp[3 * 2048];
+	if (units > sizeof(tmp) / 3)
+		units = sizeof(tmp) / 3; /* the node text is cut at the buffer anyway */
+	size_t n = eventlog_utf16_to_utf8(p, units, true, tmp);
+	sb_printf(b, "%.*s", (int)n, tmp);
 }
 
 static void sb_ipv4(strbuf *b, uint32_t a)

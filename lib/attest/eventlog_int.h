@@ -23,6 +23,21 @@ struct eventlog {
 	uint8_t locality;
 };
 
+/* Little-endian reads (p must hold 4 / 8 bytes). */
+static inline uint32_t le32(const uint8_t *p)
+{
+	return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
+}
+
+static inline uint64_t le64(const uint8_t *p)
+{
+	return (uint64_t)le32(p) | (uint64_t)le32(p + 4) << 32;
+}
+
+/* eventlog_json.c: units UTF-16LE code units into out (room for 3 bytes a
+ * unit) as UTF-8; lossy: lone surrogates become U+FFFD, else SIZE_MAX. */
+size_t eventlog_utf16_to_utf8(const uint8_t *p, size_t units, bool lossy, char *out);
+
 /* eventlog_devpath.c: {"device_paths": [...]} of an UEFI_IMAGE_LOAD_EVENT,
  * {} without a path, NULL when malformed (or out of memory). */
 json_t *eventlog_device_paths(const uint8_t *p, size_t n);

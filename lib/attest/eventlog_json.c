@@ -8,6 +8,7 @@
 #include <openssl/evp.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <stdint.h>
 #include <string.h>
 
 #include "eventlog_int.h"
@@ -103,25 +104,9 @@ static json_t *b64_string(const uint8_t *p, size_t n)
 	return s;
 }
 
-static uint32_t le32(const uint8_t *p)
+size_t eventlog_utf16_to_utf8(const uint8_t *p, size_t units, bool lossy, char *out)
 {
-	return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
-}
-
-static uint64_t le64(const uint8_t *p)
-{
-	return (uint64_t)le32(p) | (uint64_t)le32(p + 4) << 32;
-}
-
-/* UTF-8 of n UTF-16LE code units; NULL when not valid UTF-16 (as Rust's
- * String::from_utf16) or out of memory. lossy: lone surrogates become
- * U+FFFD (String::from_utf16_lossy). */
-static json_t *utf16_string(const uint8_t *p, size_t units, bool lossy)
-{
-	char *out = malloc(units * 3 + 1);
 	size_t o = 0;
-	if (out == NULL)
-		return NULL;
 	for (size_t i = 0; i < units; i++) {
 		uint32_t c = (uint32_t)(p[2 * i] | p[2 * i + 1] << 8);
 		if (c >= 0xD800 && c < 0xDC00 && i + 1 < units) {
@@ -132,10 +117,8 @@ static json_t *utf16_string(const uint8_t *p, size_t units, bool lossy)
 			}
 		}
 		if (c >= 0xD800 && c < 0xE000) {
-			if (!lossy) {
-				free(out);
-				return NULL;
-			}
+			if (!lossy)
+				return SIZE_MAX;
 			c = 0xFFFD;
 		}
 		if (c < 0x80) {
@@ -147,16 +130,25 @@ static json_t *utf16_string(const uint8_t *p, size_t units, bool lossy)
 			out[o++] = (char)(0xE0 | c >> 12);
 			out[o++] = (char)(0x80 | ((c >> 6) & 63));
 			out[o++] = (char)(0x80 | (c & 63));
-		} else {
-			/* 4 bytes: grow by one (the 3-per-unit estimate holds: a
-			 * pair is 2 units, 6 bytes reserved) */
+		} else { /* a pair: 2 units in, 4 bytes out */
 			out[o++] = (char)(0xF0 | c >> 18);
 			out[o++] = (char)(0x80 | ((c >> 12) & 63));
 			out[o++] = (char)(0x80 | ((c >> 6) & 63));
 			out[o++] = (char)(0x80 | (c & 63));
 		}
 	}
-	json_t *s = json_stringn(out, o);
+	return o;
+}
+
+/* The UTF-16LE text as a JSON string; NULL when not valid UTF-16 (Rust's
+ * String::from_utf16) or out of memory. */
+static json_t *utf16_string(const uint8_t *p, size_t units, bool lossy)
+{
+	char *out = malloc(units * 3 + 1);
+	if (out == NULL)
+		return NULL;
+	size_t o = eventlog_utf16_to_utf8(p, units, lossy, out);
+	json_t *s = o != SIZE_MAX ? json_stringn(out, o) : NULL;
 	free(out);
 	return s;
 }

@@ -16,7 +16,6 @@ import base64
 import json
 import os
 import shutil
-import socket
 import subprocess
 import sys
 import time
@@ -29,43 +28,16 @@ if not all(shutil.which(t) for t in ("swtpm", "tpm2_quote", "openssl")):
 sys.dont_write_bytecode = True
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "image"))
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from itlib import PROCS, TMP, check, finish, run, wait_port  # noqa: E402
+from itlib import TMP, check, finish, run  # noqa: E402
 import eventlog_gen  # noqa: E402
+from test_tpm_swtpm import start_swtpm  # noqa: E402  (swtpm on 127.0.0.1, stopped by PID)
 
 ALL = "sha256:" + ",".join(str(i) for i in range(24))
 NONCE = bytes(range(64))
 
 
-def free_port_pair():
-    for _ in range(50):
-        s = socket.socket()
-        s.bind(("127.0.0.1", 0))
-        p = s.getsockname()[1]
-        s.close()
-        t = socket.socket()
-        try:
-            t.bind(("127.0.0.1", p + 1))
-            return p
-        except OSError:
-            continue
-        finally:
-            t.close()
-    raise RuntimeError("no free port pair")
-
-
-def start_swtpm():
-    state = os.path.join(TMP, "ecc-state")
-    os.makedirs(state)
-    port = free_port_pair()
-    log = open(os.path.join(TMP, "ecc-swtpm.log"), "w")
-    p = subprocess.Popen(["swtpm", "socket", "--tpm2",
-                          "--server", "type=tcp,port=%d,bindaddr=127.0.0.1" % port,
-                          "--ctrl", "type=tcp,port=%d,bindaddr=127.0.0.1" % (port + 1),
-                          "--tpmstate", "dir=" + state, "--flags", "not-need-init,startup-clear"],
-                         stdout=log, stderr=subprocess.STDOUT)
-    PROCS.append(p)
-    wait_port(port, p)
-    return {"TPM2TOOLS_TCTI": "swtpm:host=127.0.0.1,port=%d" % port}
+def start_own_swtpm():
+    return {"TPM2TOOLS_TCTI": start_swtpm("ecc-state")}
 
 
 def path(name):
@@ -159,7 +131,7 @@ def ak_cert(ca, pubkey_pem, out, serial):
 
 
 def main():
-    env = start_swtpm()
+    env = start_own_swtpm()
     # measured boot: the generator's events extended into the TPM (SHA-256)
     log, want = eventlog_gen.tcg2(algs=(0x000B,))
     import hashlib
