@@ -287,6 +287,7 @@ static int ym_value(struct yemit *y, const rv *x, int depth)
 int rv_to_yaml(const rv *x, cc_buf *out)
 {
 	struct yemit y = {.out = out};
+	size_t start = out->len;
 	if (!yaml_emitter_initialize(&y.em))
 		return -ENOMEM;
 	yaml_emitter_set_output(&y.em, ym_write, &y);
@@ -304,5 +305,13 @@ int rv_to_yaml(const rv *x, cc_buf *out)
 	if (r == 0 && !yaml_emitter_flush(&y.em))
 		r = y.err ? y.err : -ENOMEM;
 	yaml_emitter_delete(&y.em);
+	/* libyaml 0.2.5 ends a document whose last scalar is a keep-chomped
+	 * block scalar ("|+") with the "..." marker; Go's yaml (OPA) does not.
+	 * Content lines of a block scalar are indented, so a final "\n...\n"
+	 * is always the marker. */
+	if (r == 0 && out->len - start >= 5 && memcmp(out->p + out->len - 5, "\n...\n", 5) == 0) {
+		out->len -= 4;
+		out->p[out->len] = '\0';
+	}
 	return r;
 }
