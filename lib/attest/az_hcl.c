@@ -80,6 +80,10 @@ static int var_data_json(const az_hcl *h, json_t **ret, cc_error **err)
 	json_error_t je;
 	json_t *j = json_loadb((const char *)h->var_data, h->var_data_len, JSON_REJECT_DUPLICATES,
 	                       &je);
+	/* jansson reports an allocation failure as out_of_memory, or (its
+	 * lexer's buffer) with no message at all */
+	if (j == NULL && (json_error_code(&je) == json_error_out_of_memory || je.text[0] == '\0'))
+		return cc_error_set(err, -ENOMEM, "out of memory");
 	if (j == NULL)
 		return cc_error_set(err, -EINVAL, "HCL report: variable data is not JSON: %s",
 		                    je.text);
