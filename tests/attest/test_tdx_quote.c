@@ -519,8 +519,7 @@ static uint8_t *dcap_quote_bytes(size_t *len)
 		n--;
 	uint8_t *q = malloc(n / 2);
 	assert_non_null(q);
-	for (size_t i = 0; i < n / 2; i++)
-		assert_int_equal(sscanf(hex + 2 * i, "%2hhx", &q[i]), 1);
+	assert_int_equal(tpm_hex_decode(hex, n, q, n / 2), 0);
 	free(hex);
 	*len = n / 2;
 	return q;
