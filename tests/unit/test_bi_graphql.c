@@ -21,6 +21,18 @@ static int q(const char *src, size_t n, struct gq_err *e)
 	return gq_parse_query(t_arena, src, n, &d, e);
 }
 
+/* Parses query and schema and validates: 0 or -1 with the error in *e. */
+static int validate(const char *qs, size_t qn, const char *ss, struct gq_err *e)
+{
+	struct gq_qdoc *d;
+	struct gq_sdoc *sd;
+	struct gq_schema *s;
+	if (gq_parse_query(t_arena, qs, qn, &d, e) < 0 || gq_parse_schema(t_arena, ss, strlen(ss), false, &sd, e) < 0 ||
+	    gq_schema_build(t_arena, sd, &s, e) < 0)
+		return -1;
+	return gq_validate(t_arena, s, d, e);
+}
+
 static void test_ast(void **state)
 {
 	(void)state;
@@ -170,6 +182,36 @@ static void test_limits(void **state)
 	const char *r = t_call(rbi_group_graphql, "graphql.is_valid", args);
 	assert_string_equal(r, "ERR eval_builtin_error: graphql.is_valid: GraphQL document nests deeper than 128 levels");
 	assert_int_equal(cc_error_code(t_cx.err), -E2BIG);
+	/* quadratic rules are bounded: 60,000 fields with one response name
+	 * (OverlappingFieldsCanBeMerged compares pairs) */
+	size_t bn = 200000;
+	char *hb = malloc(bn);
+	assert_non_null(hb);
+	k = 0;
+	hb[k++] = '{';
+	for (int i = 0; i < 60000; i++) {
+		hb[k++] = 'a';
+		hb[k++] = ' ';
+	}
+	hb[k++] = '}';
+	assert_int_equal(validate(hb, k, "type Query { a: Int }", &e), -1);
+	assert_true(e.limit);
+	assert_string_equal(e.msg, "GraphQL validation took more than 1000000 steps");
+	/* many duplicate arguments are found without comparing every pair */
+	k = (size_t)snprintf(hb, bn, "{a(");
+	for (int i = 0; i < 20000; i++)
+		k += (size_t)snprintf(hb + k, bn - k, "x%d: 1 ", i % 19999);
+	k += (size_t)snprintf(hb + k, bn - k, ")}");
+	assert_int_equal(validate(hb, k, "type Query { a: Int }", &e), -1);
+	assert_false(e.limit);
+	assert_string_equal(e.msg, "Unknown argument \"x0\" on field \"Query.a\".");
+	k = (size_t)snprintf(hb, bn, "{a(");
+	for (int i = 0; i < 20000; i++)
+		k += (size_t)snprintf(hb + k, bn - k, "x: 1 ");
+	k += (size_t)snprintf(hb + k, bn - k, ")}");
+	assert_int_equal(validate(hb, k, "type Query { a(x: Int): Int }", &e), -1);
+	assert_string_equal(e.msg, "There can be only one argument named \"x\".");
+	free(hb);
 }
 
 static void test_schema(void **state)

@@ -38,10 +38,13 @@ struct gq_pos {
 	int line, col;
 };
 
-/* A growable array of pointers in the arena. */
+/* A growable array of pointers in the arena. Lists of field and argument
+ * definitions in a built schema also carry a name index (graphql_schema.c),
+ * valid while n is what it was when indexed. */
 struct gq_list {
 	void **v;
 	size_t n, cap;
+	struct gq_index *index;
 };
 
 enum gq_vkind {
@@ -216,6 +219,20 @@ void gq_errf(struct gq_err *e, struct gq_pos pos, const char *fmt, ...)
 /* ---- arena helpers (graphql_lex.c) ----------------------------------- */
 int gq_push(rarena *a, struct gq_list *l, void *item);
 void *gq_new(rarena *a, size_t size);
+/* A name and its index, ordered by name then index (for sorting). */
+struct gq_named {
+	const char *name;
+	size_t idx;
+};
+int gq_named_cmp(const void *x, const void *y);
+/* Duplicate names in a list, in O(n log n): the index of the second
+ * occurrence of the name that repeats first, where "first" is the earliest
+ * second occurrence (by_first false: a loop "for i, for j < i") or the
+ * earliest first occurrence (by_first true: "for i, for j > i"); -1 when
+ * the names are unique, -2 out of memory. *first (may be NULL) gets the
+ * index of that name's first occurrence. */
+ptrdiff_t gq_first_dup(rarena *a, const struct gq_list *l, const char *(*name)(const void *item), bool by_first,
+                       size_t *first);
 /* Go's strconv.Quote of s (for messages), NUL-terminated in the arena. */
 const char *gq_quote(rarena *a, const char *s, size_t n);
 

@@ -5,6 +5,7 @@
 #include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "cocoon/limits.h"
@@ -40,6 +41,46 @@ int gq_push(rarena *a, struct gq_list *l, void *item)
 	}
 	l->v[l->n++] = item;
 	return 0;
+}
+
+int gq_named_cmp(const void *x, const void *y)
+{
+	const struct gq_named *a = x, *b = y;
+	int c = strcmp(a->name, b->name);
+	if (c)
+		return c;
+	return a->idx < b->idx ? -1 : a->idx > b->idx;
+}
+
+ptrdiff_t gq_first_dup(rarena *a, const struct gq_list *l, const char *(*name)(const void *item), bool by_first,
+                       size_t *first)
+{
+	if (l->n < 2)
+		return -1;
+	struct gq_named *v = rarena_nalloc(a, l->n, sizeof(*v));
+	if (v == NULL)
+		return -2;
+	for (size_t i = 0; i < l->n; i++) {
+		v[i].name = name(l->v[i]);
+		v[i].idx = i;
+	}
+	qsort(v, l->n, sizeof(*v), gq_named_cmp);
+	/* each run of equal names is sorted by index: [0] first, [1] second */
+	ptrdiff_t best = -1;
+	size_t best_key = SIZE_MAX, best_first = 0;
+	for (size_t i = 0; i + 1 < l->n; i++) {
+		if (strcmp(v[i].name, v[i + 1].name) != 0 || (i > 0 && strcmp(v[i - 1].name, v[i].name) == 0))
+			continue;
+		size_t key = by_first ? v[i].idx : v[i + 1].idx;
+		if (key < best_key) {
+			best_key = key;
+			best = (ptrdiff_t)v[i + 1].idx;
+			best_first = v[i].idx;
+		}
+	}
+	if (first)
+		*first = best_first;
+	return best;
 }
 
 /* Go's utf8.DecodeRuneInString: invalid or short sequences decode as

@@ -64,6 +64,8 @@ static struct gq_value *parse_composite(struct gq_parser *p, bool is_const, bool
 
 static struct gq_value *parse_value_in(struct gq_parser *p, bool is_const)
 {
+	if (!gq_count(p))
+		return NULL;
 	struct gq_token t = gq_peek(p);
 	int kind;
 	switch (t.kind) {
@@ -155,7 +157,7 @@ int gq_parse_arguments(struct gq_parser *p, bool is_const, struct gq_list *out)
 {
 	if (!gq_skip(p, GQT_PARENL))
 		return 0;
-	while (gq_peek(p).kind != GQT_PARENR && !p->failed) {
+	while (gq_peek(p).kind != GQT_PARENR && !p->failed && gq_count(p)) {
 		struct gq_arg *a = gq_pnode(p, sizeof(*a));
 		if (a == NULL)
 			return -1;
@@ -171,7 +173,7 @@ int gq_parse_arguments(struct gq_parser *p, bool is_const, struct gq_list *out)
 
 int gq_parse_directives(struct gq_parser *p, bool is_const, struct gq_list *out)
 {
-	while (gq_peek(p).kind == GQT_AT && !p->failed) {
+	while (gq_peek(p).kind == GQT_AT && !p->failed && gq_count(p)) {
 		gq_expect(p, GQT_AT);
 		struct gq_directive *d = gq_pnode(p, sizeof(*d));
 		if (d == NULL)
@@ -188,7 +190,7 @@ static void parse_vardefs(struct gq_parser *p, struct gq_list *out)
 {
 	if (!gq_skip(p, GQT_PARENL))
 		return;
-	while (gq_peek(p).kind != GQT_PARENR && !p->failed) {
+	while (gq_peek(p).kind != GQT_PARENR && !p->failed && gq_count(p)) {
 		struct gq_vardef *d = gq_pnode(p, sizeof(*d));
 		if (d == NULL)
 			return;

@@ -135,14 +135,75 @@ const struct gq_list *gq_schema_possible(const struct gq_schema *s, const char *
 	return tab_get(&s->possible, name);
 }
 
+struct gq_index {
+	size_t n;   /* list length when built */
+	size_t cap; /* power of two */
+	struct gq_fielddef **slot;
+};
+
 struct gq_fielddef *gq_find_field(const struct gq_list *fields, const char *name)
 {
+	const struct gq_index *x = fields->index;
+	if (x && x->n == fields->n) {
+		for (size_t i = hash(name) & (x->cap - 1); x->slot[i]; i = (i + 1) & (x->cap - 1))
+			if (strcmp(x->slot[i]->name, name) == 0)
+				return x->slot[i];
+		return NULL;
+	}
 	for (size_t i = 0; i < fields->n; i++) {
 		struct gq_fielddef *f = fields->v[i];
 		if (strcmp(f->name, name) == 0)
 			return f;
 	}
 	return NULL;
+}
+
+/* Indexes a list of field or argument definitions by name (the first of
+ * each name, as gqlparser's ForName finds it). Short lists stay linear. */
+static int index_fields(rarena *a, struct gq_list *l)
+{
+	if (l->n < 16)
+		return 0;
+	struct gq_index *x = gq_new(a, sizeof(*x));
+	if (x == NULL)
+		return -1;
+	x->n = l->n;
+	x->cap = 32;
+	while (x->cap < 2 * l->n)
+		x->cap *= 2;
+	x->slot = rarena_nalloc(a, x->cap, sizeof(*x->slot));
+	if (x->slot == NULL)
+		return -1;
+	memset(x->slot, 0, x->cap * sizeof(*x->slot));
+	for (size_t k = 0; k < l->n; k++) {
+		struct gq_fielddef *f = l->v[k];
+		size_t i = hash(f->name) & (x->cap - 1);
+		bool dup = false;
+		for (; x->slot[i] && !dup; i = (i + 1) & (x->cap - 1))
+			dup = strcmp(x->slot[i]->name, f->name) == 0;
+		if (!dup)
+			x->slot[i] = f;
+	}
+	l->index = x;
+	return 0;
+}
+
+/* Indexes every field and argument list of the schema's types and
+ * directives. */
+static int index_schema(struct gq_schema *s, const struct gq_list *defs)
+{
+	for (size_t i = 0; i < defs->n; i++) {
+		struct gq_def *d = defs->v[i];
+		if (index_fields(s->a, &d->fields) < 0)
+			return -1;
+		for (size_t j = 0; j < d->fields.n; j++)
+			if (index_fields(s->a, &((struct gq_fielddef *)d->fields.v[j])->args) < 0)
+				return -1;
+	}
+	for (size_t i = 0; i < s->dirs.cap; i++)
+		if (s->dirs.k[i] && index_fields(s->a, &((struct gq_dirdef *)s->dirs.v[i])->args) < 0)
+			return -1;
+	return 0;
 }
 
 const char *gq_type_name(const struct gq_type *t)
@@ -228,6 +289,7 @@ static struct gq_def *copy_def(rarena *a, const struct gq_def *d)
 	c->fields.cap = c->fields.n;
 	c->types.cap = c->types.n;
 	c->enumvals.cap = c->enumvals.n;
+	c->fields.index = NULL;
 	return c;
 }
 
@@ -423,6 +485,11 @@ static int check_implements(struct gq_schema *s, struct gq_err *e, const struct 
 	return 0;
 }
 
+static const char *fielddef_name(const void *x)
+{
+	return ((const struct gq_fielddef *)x)->name;
+}
+
 static int check_def(struct gq_schema *s, struct gq_err *e, const struct gq_def *def)
 {
 	static const char *const out_kinds[] = {"SCALAR", "OBJECT", "INTERFACE", "UNION", "ENUM", NULL};
@@ -491,15 +558,15 @@ static int check_def(struct gq_schema *s, struct gq_err *e, const struct gq_def 
 			}
 		}
 	}
-	for (size_t i = 0; i < def->fields.n; i++) {
-		const struct gq_fielddef *f1 = def->fields.v[i];
-		for (size_t j = i + 1; j < def->fields.n; j++) {
-			const struct gq_fielddef *f2 = def->fields.v[j];
-			if (strcmp(f1->name, f2->name) == 0) {
-				gq_errf(e, f2->pos, "Field %s.%s can only be defined once.", def->name, f2->name);
-				return -1;
-			}
-		}
+	ptrdiff_t dup = gq_first_dup(s->a, &def->fields, fielddef_name, true, NULL);
+	if (dup == -2) {
+		e->oom = true;
+		return fail(e, (struct gq_pos){0, 0}, "out of memory");
+	}
+	if (dup >= 0) {
+		const struct gq_fielddef *f2 = def->fields.v[dup];
+		gq_errf(e, f2->pos, "Field %s.%s can only be defined once.", def->name, f2->name);
+		return -1;
 	}
 	if (!def->builtin && check_name(s->a, e, def->pos, def->name) < 0)
 		return -1;
@@ -670,6 +737,8 @@ int gq_schema_build(rarena *a, const struct gq_sdoc *doc, struct gq_schema **out
 			if (set_root(s, e, sd->optypes.v[i]) < 0)
 				return -1;
 	}
+	if (index_schema(s, &defs) < 0)
+		goto oom;
 	const char **keys = sorted_keys(a, &s->types);
 	if (keys == NULL)
 		goto oom;
@@ -692,7 +761,7 @@ int gq_schema_build(rarena *a, const struct gq_sdoc *doc, struct gq_schema **out
 		if (s->subscription == NULL)
 			s->subscription = gq_schema_type(s, "Subscription");
 	}
-	if (s->query && add_meta_fields(s) < 0)
+	if (s->query && (add_meta_fields(s) < 0 || index_fields(a, &s->query->fields) < 0))
 		goto oom;
 	*out = s;
 	return 0;

@@ -98,7 +98,7 @@ static void parse_implements(struct gq_parser *p, struct gq_list *out)
 	gq_next(p);
 	gq_skip(p, GQT_AMP);
 	gq_ppush(p, out, (void *)gq_parse_name(p));
-	while (gq_skip(p, GQT_AMP) && !p->failed)
+	while (gq_skip(p, GQT_AMP) && !p->failed && gq_count(p))
 		gq_ppush(p, out, (void *)gq_parse_name(p));
 }
 
@@ -108,7 +108,7 @@ static void parse_union_members(struct gq_parser *p, struct gq_list *out)
 		return;
 	gq_skip(p, GQT_PIPE);
 	gq_ppush(p, out, (void *)gq_parse_name(p));
-	while (gq_skip(p, GQT_PIPE) && !p->failed)
+	while (gq_skip(p, GQT_PIPE) && !p->failed && gq_count(p))
 		gq_ppush(p, out, (void *)gq_parse_name(p));
 }
 
@@ -272,7 +272,7 @@ static struct gq_dirdef *parse_directive_def(struct gq_parser *p, struct gq_str 
 	gq_expect_keyword(p, "on");
 	gq_skip(p, GQT_PIPE);
 	parse_location(p, &d->locations);
-	while (gq_skip(p, GQT_PIPE) && !p->failed)
+	while (gq_skip(p, GQT_PIPE) && !p->failed && gq_count(p))
 		parse_location(p, &d->locations);
 	return d;
 }

@@ -38,6 +38,7 @@ struct vctx {
 	size_t *frag_idx;
 	size_t steps;
 	struct gq_overlap *ov;
+	bool *op_dup; /* an earlier operation has the same name */
 };
 
 static void verr(struct vctx *v, struct gq_pos pos, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
@@ -53,11 +54,13 @@ static void verr(struct vctx *v, struct gq_pos pos, const char *fmt, ...)
 	v->e->pos = pos;
 }
 
-static bool step(struct vctx *v)
+/* Charges n units of work (list scans) to the step budget. */
+static bool charge(struct vctx *v, size_t n)
 {
 	if (v->failed)
 		return false;
-	if (++v->steps > CC_REGO_MAX_GRAPHQL_STEPS) {
+	v->steps += n;
+	if (v->steps > CC_REGO_MAX_GRAPHQL_STEPS) {
 		v->failed = true;
 		v->e->limit = true;
 		gq_errf(v->e, (struct gq_pos){0, 0}, "GraphQL validation took more than %u steps",
@@ -65,6 +68,11 @@ static bool step(struct vctx *v)
 		return false;
 	}
 	return true;
+}
+
+static bool step(struct vctx *v)
+{
+	return charge(v, 1);
 }
 
 static bool is_kind(const struct gq_def *d, const char *k)
@@ -87,14 +95,52 @@ static bool is_input(const struct gq_def *d)
 	return is_kind(d, "SCALAR") || is_kind(d, "ENUM") || is_kind(d, "INPUT_OBJECT");
 }
 
+/* ---- names of list items, for duplicate checks ------------------------------ */
+
+static const char *child_name(const void *x)
+{
+	return ((const struct gq_child *)x)->name;
+}
+
+static const char *arg_name(const void *x)
+{
+	return ((const struct gq_arg *)x)->name;
+}
+
+static const char *dir_name(const void *x)
+{
+	return ((const struct gq_directive *)x)->name;
+}
+
+static const char *var_name(const void *x)
+{
+	return ((const struct gq_vardef *)x)->var;
+}
+
+static const char *op_name(const void *x)
+{
+	return ((const struct gq_op *)x)->name;
+}
+
+/* The first item (in order) whose name came before, or NULL. */
+static void *first_dup(struct vctx *v, const struct gq_list *l, const char *(*name)(const void *))
+{
+	ptrdiff_t i = gq_first_dup(v->a, l, name, false, NULL);
+	if (i == -2) {
+		v->e->oom = true;
+		verr(v, (struct gq_pos){0, 0}, "out of memory");
+	}
+	return i >= 0 ? l->v[i] : NULL;
+}
+
 /* ---- suggestions (gqlparser's SuggestionList, OrList) ---------------------- */
 
 static size_t levenshtein(const char *x, const char *y)
 {
 	size_t n = strlen(x), m = strlen(y);
-	if (n > 256 || m > 256)
+	if (n > 128 || m > 128)
 		return (size_t)-1;
-	size_t row[257];
+	size_t row[129];
 	for (size_t j = 0; j <= m; j++)
 		row[j] = j;
 	for (size_t i = 1; i <= n; i++) {
@@ -391,6 +437,8 @@ static void values_of_correct_type(struct vctx *v, const struct gq_value *x, con
 			unexpected_type(v, x, expected, def);
 		return;
 	case GQV_OBJECT:
+		if (!charge(v, def->fields.n * (x->children.n + 1)))
+			return;
 		for (size_t i = 0; i < def->fields.n; i++) {
 			const struct gq_fielddef *f = def->fields.v[i];
 			if (f->type == NULL || !f->type->nonnull)
@@ -425,6 +473,8 @@ static void walk_value(struct vctx *v, const struct gq_value *x, const struct gq
 	const struct gq_vardef *vd = NULL;
 	size_t vidx = 0;
 	if (x->kind == GQV_VARIABLE && v->op) {
+		if (!charge(v, v->op->vardefs.n))
+			return;
 		vd = find_vardef(v->op, x->raw.p, &vidx);
 		if (vd)
 			v->used[vidx] = true;
@@ -465,14 +515,10 @@ static void walk_value(struct vctx *v, const struct gq_value *x, const struct gq
 	}
 	/* UniqueInputFieldNames */
 	if (x->kind == GQV_OBJECT) {
-		for (size_t i = 0; i < x->children.n; i++) {
-			const struct gq_child *c = x->children.v[i];
-			for (size_t j = 0; j < i; j++) {
-				if (strcmp(((const struct gq_child *)x->children.v[j])->name, c->name) == 0) {
-					verr(v, c->pos, "There can be only one input field named \"%s\".", c->name);
-					return;
-				}
-			}
+		const struct gq_child *c = first_dup(v, &x->children, child_name);
+		if (c) {
+			verr(v, c->pos, "There can be only one input field named \"%s\".", c->name);
+			return;
 		}
 	}
 	values_of_correct_type(v, x, expected, def);
@@ -504,20 +550,16 @@ static void walk_args(struct vctx *v, const struct gq_list *args, const struct g
 
 static void unique_args(struct vctx *v, const struct gq_list *args)
 {
-	for (size_t i = 0; i < args->n; i++) {
-		const struct gq_arg *g = args->v[i];
-		for (size_t j = 0; j < i; j++) {
-			if (strcmp(((const struct gq_arg *)args->v[j])->name, g->name) == 0) {
-				verr(v, g->pos, "There can be only one argument named \"%s\".", g->name);
-				return;
-			}
-		}
-	}
+	const struct gq_arg *g = first_dup(v, args, arg_name);
+	if (g)
+		verr(v, g->pos, "There can be only one argument named \"%s\".", g->name);
 }
 
 static void required_args(struct vctx *v, const struct gq_list *argdefs, const struct gq_list *args,
                           const char *what, const char *name, struct gq_pos pos)
 {
+	if (!charge(v, argdefs->n * (args->n + 1)))
+		return;
 	for (size_t i = 0; i < argdefs->n; i++) {
 		const struct gq_fielddef *ad = argdefs->v[i];
 		if (ad->type == NULL || !ad->type->nonnull || ad->defval)
@@ -569,17 +611,19 @@ static void walk_directives(struct vctx *v, const struct gq_list *dirs, const ch
 	}
 	/* UniqueDirectivesPerLocation (gqlparser exempts a directive named
 	 * "repeatable", not repeatable directives) */
-	for (size_t i = 0; i < dirs->n && !v->failed; i++) {
-		const struct gq_directive *d = dirs->v[i];
-		if (strcmp(d->name, "repeatable") == 0)
-			continue;
-		for (size_t j = 0; j < i; j++) {
-			if (strcmp(((const struct gq_directive *)dirs->v[j])->name, d->name) == 0) {
-				verr(v, d->pos, "The directive \"@%s\" can only be used once at this location.", d->name);
-				return;
-			}
+	if (v->failed || dirs->n < 2)
+		return;
+	struct gq_list named = {0};
+	for (size_t i = 0; i < dirs->n; i++)
+		if (strcmp(((const struct gq_directive *)dirs->v[i])->name, "repeatable") != 0 &&
+		    gq_push(v->a, &named, dirs->v[i]) < 0) {
+			v->e->oom = true;
+			verr(v, (struct gq_pos){0, 0}, "out of memory");
+			return;
 		}
-	}
+	const struct gq_directive *d = first_dup(v, &named, dir_name);
+	if (d)
+		verr(v, d->pos, "The directive \"@%s\" can only be used once at this location.", d->name);
 }
 
 /* ---- fragments ------------------------------------------------------------------ */
@@ -651,6 +695,8 @@ static bool spread_possible(struct vctx *v, const struct gq_def *parent, const c
 		return true;
 	size_t nf;
 	const struct gq_def **fdefs = possible_types(v, fd, &nf);
+	if (!charge(v, nf * np + nf + np))
+		return true;
 	for (size_t i = 0; i < nf; i++)
 		for (size_t j = 0; j < np; j++)
 			if (strcmp(pdefs[j]->name, fdefs[i]->name) == 0)
@@ -874,16 +920,16 @@ static void single_field_subscription(struct vctx *v, const struct gq_op *op)
 		return;
 	struct gq_list all = {0};
 	top_fields(v, &op->sels, &all, seen, 0);
-	/* unique by name, first occurrence kept */
-	struct gq_list uniq = {0};
-	for (size_t i = 0; i < all.n; i++) {
-		const struct gq_sel *s = all.v[i];
-		bool dup = false;
-		for (size_t j = 0; j < i && !dup; j++)
-			dup = strcmp(((const struct gq_sel *)all.v[j])->name, s->name) == 0;
-		if (!dup)
-			gq_push(v->a, &uniq, all.v[i]);
-	}
+	/* gqlparser keeps the first field of each name: the second of those
+	 * is the first field named unlike the first, and the first one with a
+	 * "__" name is the first such field */
+	const struct gq_sel *second = NULL, *intro = NULL;
+	for (size_t i = 1; i < all.n && second == NULL; i++)
+		if (strcmp(((const struct gq_sel *)all.v[i])->name, ((const struct gq_sel *)all.v[0])->name) != 0)
+			second = all.v[i];
+	for (size_t i = 0; i < all.n && intro == NULL; i++)
+		if (strncmp(((const struct gq_sel *)all.v[i])->name, "__", 2) == 0)
+			intro = all.v[i];
 	const char *name = "Anonymous Subscription";
 	if (op->name[0]) {
 		const char *q = gq_quote(v->a, op->name, strlen(op->name));
@@ -894,17 +940,12 @@ static void single_field_subscription(struct vctx *v, const struct gq_op *op)
 			name = t;
 		}
 	}
-	if (uniq.n > 1) {
-		verr(v, ((const struct gq_sel *)uniq.v[1])->pos, "%s must select only one top level field.", name);
+	if (second) {
+		verr(v, second->pos, "%s must select only one top level field.", name);
 		return;
 	}
-	for (size_t i = 0; i < uniq.n; i++) {
-		const struct gq_sel *s = uniq.v[i];
-		if (strncmp(s->name, "__", 2) == 0) {
-			verr(v, s->pos, "%s must not select an introspection top level field.", name);
-			return;
-		}
-	}
+	if (intro)
+		verr(v, intro->pos, "%s must not select an introspection top level field.", name);
 }
 
 static void walk_operation(struct vctx *v, size_t oi)
@@ -967,22 +1008,14 @@ static void walk_operation(struct vctx *v, size_t oi)
 	if (v->failed)
 		return;
 	/* UniqueOperationNames */
-	for (size_t j = 0; j < oi; j++) {
-		if (strcmp(((const struct gq_op *)v->q->ops.v[j])->name, op->name) == 0) {
-			verr(v, op->pos, "There can be only one operation named \"%s\".", op->name);
-			return;
-		}
+	if (v->op_dup[oi]) {
+		verr(v, op->pos, "There can be only one operation named \"%s\".", op->name);
+		return;
 	}
 	/* UniqueVariableNames */
-	for (size_t i = 0; i < op->vardefs.n; i++) {
-		const struct gq_vardef *d = op->vardefs.v[i];
-		for (size_t j = 0; j < i; j++) {
-			if (strcmp(((const struct gq_vardef *)op->vardefs.v[j])->var, d->var) == 0) {
-				verr(v, d->pos, "There can be only one variable named \"$%s\".", d->var);
-				return;
-			}
-		}
-	}
+	const struct gq_vardef *d = first_dup(v, &op->vardefs, var_name);
+	if (d)
+		verr(v, d->pos, "There can be only one variable named \"$%s\".", d->var);
 }
 
 /* NoFragmentCycles from fragment fi: depth-first over its spreads. */
@@ -1069,26 +1102,9 @@ static void walk_fragment(struct vctx *v, size_t fi, struct cyc *c)
 	overlap(v, &f->sels);
 	if (v->failed)
 		return;
-	for (size_t j = 0; j < fi; j++) {
-		if (strcmp(((const struct gq_frag *)v->q->frags.v[j])->name, f->name) == 0) {
-			verr(v, f->pos, "There can be only one fragment named \"%s\".", f->name);
-			return;
-		}
-	}
-}
-
-struct fname {
-	const char *name;
-	size_t idx;
-};
-
-static int fname_cmp(const void *x, const void *y)
-{
-	const struct fname *a = x, *b = y;
-	int c = strcmp(a->name, b->name);
-	if (c)
-		return c;
-	return a->idx < b->idx ? -1 : a->idx > b->idx;
+	/* UniqueFragmentNames: an earlier fragment has the name */
+	if (frag_find(v, f->name) != (ptrdiff_t)fi)
+		verr(v, f->pos, "There can be only one fragment named \"%s\".", f->name);
 }
 
 int gq_validate(rarena *a, const struct gq_schema *s, const struct gq_qdoc *q, struct gq_err *e)
@@ -1114,7 +1130,7 @@ int gq_validate(rarena *a, const struct gq_schema *s, const struct gq_qdoc *q, s
 		gq_errf(e, (struct gq_pos){0, 0}, "out of memory");
 		return -1;
 	}
-	struct fname *names = rarena_nalloc(a, nf + 1, sizeof(*names));
+	struct gq_named *names = rarena_nalloc(a, nf + 1, sizeof(*names));
 	if (names == NULL) {
 		e->oom = true;
 		gq_errf(e, (struct gq_pos){0, 0}, "out of memory");
@@ -1125,11 +1141,28 @@ int gq_validate(rarena *a, const struct gq_schema *s, const struct gq_qdoc *q, s
 		names[i].idx = i;
 		c.path_index[i] = -1;
 	}
-	qsort(names, nf, sizeof(*names), fname_cmp);
+	qsort(names, nf, sizeof(*names), gq_named_cmp);
 	for (size_t i = 0; i < nf; i++) {
 		v.frag_names[i] = names[i].name;
 		v.frag_idx[i] = names[i].idx;
 	}
+	/* operations whose name an earlier one has */
+	size_t no = q->ops.n;
+	struct gq_named *onames = rarena_nalloc(a, no + 1, sizeof(*onames));
+	v.op_dup = rarena_zalloc(a, no + 1);
+	if (onames == NULL || v.op_dup == NULL) {
+		e->oom = true;
+		gq_errf(e, (struct gq_pos){0, 0}, "out of memory");
+		return -1;
+	}
+	for (size_t i = 0; i < no; i++) {
+		onames[i].name = op_name(q->ops.v[i]);
+		onames[i].idx = i;
+	}
+	qsort(onames, no, sizeof(*onames), gq_named_cmp);
+	for (size_t i = 1; i < no; i++)
+		if (strcmp(onames[i - 1].name, onames[i].name) == 0)
+			v.op_dup[onames[i].idx] = true;
 	for (size_t i = 0; i < q->ops.n && !v.failed; i++)
 		walk_operation(&v, i);
 	v.in_fragments = true;
