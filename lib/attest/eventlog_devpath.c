@@ -42,11 +42,10 @@ static void sb_guid(strbuf *b, const uint8_t *g)
 /* UTF-16LE (lone surrogates as U+FFFD) into b as UTF-8. */
 static void sb_utf16(strbuf *b, const uint8_t *p, size_t units)
 {
-	char tmp[3 * 2048];
-	if (units > sizeof(tmp) / 3)
-		units = sizeof(tmp) / 3; /* the node text is cut at the buffer anyway */
-	size_t n = eventlog_utf16_to_utf8(p, units, true, tmp);
-	sb_printf(b, "%.*s", (int)n, tmp);
+	if (b->cap - b->len < 3 * units + 1)
+		return; /* cannot happen: the caller sized the buffer */
+	b->len += eventlog_utf16_to_utf8(p, units, true, b->p + b->len);
+	b->p[b->len] = '\0';
 }
 
 static void sb_ipv4(strbuf *b, uint32_t a)
@@ -137,29 +136,27 @@ static bool node_text(strbuf *b, uint8_t type, uint8_t sub, const uint8_t *d, si
 json_t *eventlog_device_paths(const uint8_t *p, size_t n)
 {
 	/* UEFI_IMAGE_LOAD_EVENT: three u64, LengthOfDevicePath, DevicePath;
-	 * the last 4 bytes (the end node) are not printed. */
+	 * the last 4 bytes (the end node) are not printed. Malformed: {}. */
 	if (n < 32)
-		return NULL;
-	uint64_t len = le64(p + 24);
-	if (len == 0)
 		return json_object();
-	if (len < 4 || len - 4 > n - 32 || len - 4 < 4)
-		return NULL;
+	uint64_t len = le64(p + 24);
+	if (len == 0 || len < 4 || len - 4 > n - 32 || len - 4 < 4)
+		return json_object();
 	const uint8_t *d = p + 32;
 	size_t left = (size_t)len - 4;
+	/* every node's text fits 3 bytes a data byte (UTF-16 as UTF-8, hex
+	 * is 2) plus its fixed words */
+	size_t cap = 3 * left + 128;
+	char *text = malloc(cap);
 	json_t *list = json_array();
-	char text[4096];
-	while (list != NULL && left > 0) {
-		if (left < 4) {
-			json_decref(list);
-			return NULL;
-		}
-		size_t node = (size_t)(d[2] | d[3] << 8);
+	bool malformed = false, ok = text != NULL && list != NULL;
+	while (ok && left > 0) {
+		size_t node = left >= 4 ? (size_t)(d[2] | d[3] << 8) : 0;
 		if (node < 4 || node > left) {
-			json_decref(list);
-			return NULL;
+			malformed = true;
+			break;
 		}
-		strbuf b = {text, 0, sizeof(text)};
+		strbuf b = {text, 0, cap};
 		text[0] = '\0';
 		if (!node_text(&b, d[0], d[1], d + 4, node - 4)) {
 			b.len = 0;
@@ -168,21 +165,16 @@ json_t *eventlog_device_paths(const uint8_t *p, size_t n)
 			sb_hex(&b, d + 4, node - 4, false);
 			sb_printf(&b, ")");
 		}
-		if (json_array_append_new(list, json_stringn(text, b.len)) < 0) {
-			json_decref(list);
-			return NULL;
-		}
+		ok = json_array_append_new(list, json_stringn(text, b.len)) == 0;
 		d += node;
 		left -= node;
 	}
-	json_t *out = json_object();
-	if (out == NULL) {
-		json_decref(list);
-		return NULL;
-	}
-	if (list == NULL || json_object_set_new(out, "device_paths", list) < 0) {
+	free(text);
+	json_t *out = ok ? json_object() : NULL;
+	if (out != NULL && !malformed && json_object_set(out, "device_paths", list) < 0) {
 		json_decref(out);
-		return NULL;
+		out = NULL;
 	}
+	json_decref(list);
 	return out;
 }

@@ -39,7 +39,7 @@ static inline uint64_t le64(const uint8_t *p)
 size_t eventlog_utf16_to_utf8(const uint8_t *p, size_t units, bool lossy, char *out);
 
 /* eventlog_devpath.c: {"device_paths": [...]} of an UEFI_IMAGE_LOAD_EVENT,
- * {} without a path, NULL when malformed (or out of memory). */
+ * {} without a path or when malformed, NULL when out of memory. */
 json_t *eventlog_device_paths(const uint8_t *p, size_t n);
 
 #endif

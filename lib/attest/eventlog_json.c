@@ -1,9 +1,10 @@
 /* Trustee's parsed event log (eventlog.h: eventlog_to_json) and the AAEL
  * entries (eventlog_aael_json). The per-type "details" follow deps/eventlog's
  * parsers (docs/attest-eventlog.md lists what is and is not rendered); an
- * event whose data does not have the form its type promises gets empty
- * details instead of failing the log, since the details are informational
- * and the digests, not the data, are what the registers commit to. */
+ * event whose data does not have the form its type promises (including
+ * text that is not UTF-8) gets empty details instead of failing the log,
+ * since the details are informational and the digests, not the data, are
+ * what the registers commit to. Running out of memory fails. */
 #include <errno.h>
 #include <openssl/evp.h>
 #include <stdio.h>
@@ -140,44 +141,62 @@ size_t eventlog_utf16_to_utf8(const uint8_t *p, size_t units, bool lossy, char *
 	return o;
 }
 
-/* The UTF-16LE text as a JSON string; NULL when not valid UTF-16 (Rust's
- * String::from_utf16) or out of memory. */
-static json_t *utf16_string(const uint8_t *p, size_t units, bool lossy)
+/* Whether p is well-formed UTF-8 (RFC 3629: no overlongs, surrogates or
+ * code points above U+10FFFF), as Rust's String::from_utf8 requires. */
+static bool utf8_valid(const uint8_t *p, size_t n)
 {
-	char *out = malloc(units * 3 + 1);
-	if (out == NULL)
-		return NULL;
-	size_t o = eventlog_utf16_to_utf8(p, units, lossy, out);
-	json_t *s = o != SIZE_MAX ? json_stringn(out, o) : NULL;
-	free(out);
-	return s;
+	for (size_t i = 0; i < n;) {
+		uint8_t c = p[i];
+		size_t len = c < 0x80 ? 1 : (c & 0xE0) == 0xC0 ? 2 : (c & 0xF0) == 0xE0 ? 3
+		                                   : (c & 0xF8) == 0xF0 ? 4 : 0;
+		if (len == 0 || len > n - i)
+			return false;
+		uint32_t cp = len == 1 ? c : len == 2 ? c & 0x1Fu : len == 3 ? c & 0x0Fu : c & 0x07u;
+		for (size_t k = 1; k < len; k++) {
+			if ((p[i + k] & 0xC0) != 0x80)
+				return false;
+			cp = cp << 6 | (p[i + k] & 0x3Fu);
+		}
+		static const uint32_t min[] = {0, 0, 0x80, 0x800, 0x10000};
+		if (cp < min[len] || cp > 0x10FFFF || (cp >= 0xD800 && cp < 0xE000))
+			return false;
+		i += len;
+	}
+	return true;
 }
 
-static json_t *details_string(json_t *s)
+/* The helpers below return the details object, {} when the data does not
+ * have the form its type promises (Trustee would refuse the log; see the
+ * file comment), and NULL only when out of memory. */
+
+/* {"string": text}; text is valid UTF-8. */
+static json_t *details_text(const char *text, size_t n)
 {
 	json_t *d = json_object();
-	if (d != NULL && s != NULL && json_object_set_new(d, "string", s) == 0)
-		return d;
-	if (s != NULL && d != NULL)
-		json_decref(s);
-	json_decref(d);
-	return NULL;
+	if (d == NULL || json_object_set_new(d, "string", json_stringn(text, n)) < 0) {
+		json_decref(d);
+		return NULL;
+	}
+	return d;
+}
+
+static json_t *text_or_empty(const uint8_t *p, size_t n)
+{
+	return utf8_valid(p, n) ? details_text((const char *)p, n) : json_object();
 }
 
 /* EV_POST_CODE, EV_ACTION, EV_EFI_ACTION, ...: the data as UTF-8. */
 static json_t *simple(const uint8_t *p, size_t n)
 {
-	return details_string(json_stringn((const char *)p, n));
+	return text_or_empty(p, n);
 }
 
 /* EV_PLATFORM_CONFIG_FLAGS: the data as UTF-8 ("" when it is not) with
  * 0x10 read as a space and control characters (C0, DEL, C1) dropped. */
 static json_t *config_flags(const uint8_t *p, size_t n)
 {
-	json_t *valid = json_stringn((const char *)p, n);
-	if (valid == NULL)
-		return details_string(json_string(""));
-	json_decref(valid);
+	if (!utf8_valid(p, n))
+		return details_text("", 0);
 	char *out = malloc(n + 1);
 	size_t o = 0;
 	if (out == NULL)
@@ -192,7 +211,7 @@ static json_t *config_flags(const uint8_t *p, size_t n)
 		else
 			out[o++] = (char)p[i];
 	}
-	json_t *d = details_string(json_stringn(out, o));
+	json_t *d = details_text(out, o);
 	free(out);
 	return d;
 }
@@ -202,8 +221,20 @@ static json_t *config_flags(const uint8_t *p, size_t n)
 static json_t *simple_string(const uint8_t *p, size_t n)
 {
 	if (n < 1 || p[0] == 0 || n < p[0])
+		return json_object();
+	return text_or_empty(p + 1, (size_t)p[0] - 1);
+}
+
+/* The UTF-16LE text as a {"string": ...}; lossy (String::from_utf16_lossy). */
+static json_t *utf16_details(const uint8_t *p, size_t units)
+{
+	char *out = malloc(units * 3 + 1);
+	if (out == NULL)
 		return NULL;
-	return details_string(json_stringn((const char *)p + 1, (size_t)p[0] - 1));
+	size_t o = eventlog_utf16_to_utf8(p, units, true, out);
+	json_t *d = details_text(out, o);
+	free(out);
+	return d;
 }
 
 /* EV_IPL: GCE's UTF-16 form (prefix 2e 00, two trailing bytes dropped) or
@@ -212,25 +243,33 @@ static json_t *simple_string(const uint8_t *p, size_t n)
 static json_t *ipl(const uint8_t *p, size_t n)
 {
 	if (n < 2)
-		return NULL;
+		return json_object();
 	if (p[0] == 0x2e && p[1] == 0x00) {
 		if (n == 2 || n % 2 != 0)
-			return NULL;
-		return details_string(utf16_string(p + 2, (n - 4) / 2, true));
+			return json_object();
+		return utf16_details(p + 2, (n - 4) / 2);
 	}
 	const uint8_t *nul = memchr(p, 0, n);
-	size_t len = nul != NULL ? (size_t)(nul - p) : n - 1;
-	return details_string(json_stringn((const char *)p, len));
+	return text_or_empty(p, nul != NULL ? (size_t)(nul - p) : n - 1);
 }
 
-/* UEFI_VARIABLE_DATA: GUID, name length (chars), data length, name, data. */
+/* UEFI_VARIABLE_DATA: GUID, name length (chars), data length, name, data.
+ * The name must be valid UTF-16 (String::from_utf16). */
 static json_t *efi_variable(const uint8_t *p, size_t n)
 {
 	if (n < 32)
-		return NULL;
+		return json_object();
 	uint64_t name_len = le64(p + 16), data_len = le64(p + 24);
 	if (name_len > (n - 32) / 2 || data_len > n - 32 - 2 * name_len)
+		return json_object();
+	char *name = malloc((size_t)name_len * 3 + 1);
+	if (name == NULL)
 		return NULL;
+	size_t name_n = eventlog_utf16_to_utf8(p + 32, (size_t)name_len, false, name);
+	if (name_n == SIZE_MAX) {
+		free(name);
+		return json_object();
+	}
 	char guid[40];
 	static const char digits[] = "0123456789abcdef";
 	size_t g = 0;
@@ -242,15 +281,19 @@ static json_t *efi_variable(const uint8_t *p, size_t n)
 	}
 	guid[g] = '\0';
 	json_t *d = json_object();
-	json_t *name = utf16_string(p + 32, (size_t)name_len, false);
 	json_t *data = data_len > 0 ? b64_string(p + 32 + 2 * name_len, (size_t)data_len)
 	                            : json_string("");
-	if (d == NULL || name == NULL || data == NULL ||
-	    json_object_set_new(d, "unicode_name", name) < 0 ||
-	    json_object_set_new(d, "unicode_name_length", json_integer((json_int_t)name_len)) < 0 ||
-	    json_object_set_new(d, "variable_data", data) < 0 ||
-	    json_object_set_new(d, "variable_data_length", json_integer((json_int_t)data_len)) < 0 ||
-	    json_object_set_new(d, "variable_name", json_string(guid)) < 0) {
+	bool ok = d != NULL && data != NULL &&
+	          json_object_set_new(d, "unicode_name", json_stringn(name, name_n)) == 0 &&
+	          json_object_set_new(d, "unicode_name_length",
+	                              json_integer((json_int_t)name_len)) == 0 &&
+	          json_object_set(d, "variable_data", data) == 0 &&
+	          json_object_set_new(d, "variable_data_length",
+	                              json_integer((json_int_t)data_len)) == 0 &&
+	          json_object_set_new(d, "variable_name", json_string(guid)) == 0;
+	json_decref(data);
+	free(name);
+	if (!ok) {
 		json_decref(d);
 		return NULL;
 	}
@@ -274,11 +317,26 @@ static int aael_split(const char *s, size_t n, size_t *op, size_t *content)
 	return 0;
 }
 
-/* An AAEL entry's content: JSON when it parses as JSON, else the text. */
+/* An AAEL entry's content: JSON when it parses as JSON, else the text
+ * (valid UTF-8); NULL only when out of memory. Text that cannot start a
+ * JSON value is not handed to the parser, whose allocation failures are
+ * not all reported as json_error_out_of_memory. */
 static json_t *aael_content(const char *s, size_t n)
 {
-	json_t *v = json_loadb(s, n, JSON_DECODE_ANY | JSON_REJECT_DUPLICATES, NULL);
-	return v != NULL ? v : json_stringn(s, n);
+	size_t i = 0;
+	while (i < n && strchr(" \t\r\n", s[i]) != NULL && s[i] != '\0')
+		i++;
+	if (i < n && s[i] != '\0' && strchr("{[\"-0123456789tfn", s[i]) != NULL) {
+		json_error_t je;
+		json_t *v = json_loadb(s, n, JSON_DECODE_ANY | JSON_REJECT_DUPLICATES, &je);
+		if (v != NULL)
+			return v;
+		/* a real syntax error comes after the valid first character;
+		 * jansson fails its lexer's setup with position 0 */
+		if (json_error_code(&je) == json_error_out_of_memory || je.position == 0)
+			return NULL;
+	}
+	return json_stringn(s, n);
 }
 
 /* EV_EVENT_TAG: TCG_PCClientTaggedEvent {id, size, data}; the AAEL tag
@@ -286,9 +344,10 @@ static json_t *aael_content(const char *s, size_t n)
 static json_t *event_tag(const uint8_t *p, size_t n)
 {
 	if (n < 8 || le32(p + 4) > n - 8)
-		return NULL;
+		return json_object();
 	uint32_t size = le32(p + 4);
 	const char *s = (const char *)p + 8;
+	size_t op, content;
 	if (le32(p) != AAEL_TAG) {
 		char *copy = malloc(size + 1u);
 		size_t o = 0;
@@ -297,59 +356,51 @@ static json_t *event_tag(const uint8_t *p, size_t n)
 		for (uint32_t i = 0; i < size; i++)
 			if (s[i] != '\0')
 				copy[o++] = s[i];
-		json_t *d = details_string(json_stringn(copy, o));
+		json_t *d = text_or_empty((const uint8_t *)copy, o);
 		free(copy);
 		return d;
 	}
-	size_t op, content;
-	if (aael_split(s, size, &op, &content) < 0)
-		return NULL;
+	if (!utf8_valid(p + 8, size) || aael_split(s, size, &op, &content) < 0)
+		return json_object();
 	json_t *d = json_object(), *data = json_object();
-	if (d == NULL || data == NULL ||
-	    json_object_set_new(data, "domain", json_stringn(s, op)) < 0 ||
-	    json_object_set_new(data, "operation", json_stringn(s + op + 1, content - op - 1)) <
-	        0 ||
-	    json_object_set_new(data, "content", aael_content(s + content + 1, size - content - 1)) <
-	        0 ||
-	    json_object_set_new(d, "string", json_stringn(s, size)) < 0 ||
-	    json_object_set_new(d, "unicode_name", json_string("AAEL")) < 0) {
-		json_decref(data);
+	bool ok = d != NULL && data != NULL &&
+	          json_object_set_new(data, "domain", json_stringn(s, op)) == 0 &&
+	          json_object_set_new(data, "operation",
+	                              json_stringn(s + op + 1, content - op - 1)) == 0 &&
+	          json_object_set_new(data, "content",
+	                              aael_content(s + content + 1, size - content - 1)) == 0 &&
+	          json_object_set_new(d, "string", json_stringn(s, size)) == 0 &&
+	          json_object_set_new(d, "unicode_name", json_string("AAEL")) == 0 &&
+	          json_object_set(d, "data", data) == 0;
+	json_decref(data);
+	if (!ok) {
 		json_decref(d);
 		return NULL;
 	}
-	json_object_set_new(d, "data", data);
 	return d;
 }
 
+/* The details of e; NULL only when out of memory. */
 static json_t *details(const eventlog_event *e)
 {
-	json_t *d = NULL;
 	switch (e->type) {
 	case 0x1: case 0x5: case 0xC: case 0x12: case 0x80000007:
-		d = simple(e->data, e->data_len);
-		break;
+		return simple(e->data, e->data_len);
 	case 0xA:
-		d = config_flags(e->data, e->data_len);
-		break;
+		return config_flags(e->data, e->data_len);
 	case 0x80000003:
-		d = eventlog_device_paths(e->data, e->data_len);
-		break;
+		return eventlog_device_paths(e->data, e->data_len);
 	case 0x8000000A: case 0x8000000B:
-		d = simple_string(e->data, e->data_len);
-		break;
+		return simple_string(e->data, e->data_len);
 	case 0xD:
-		d = ipl(e->data, e->data_len);
-		break;
+		return ipl(e->data, e->data_len);
 	case 0x80000001: case 0x80000002: case 0x8000000C: case 0x800000E0:
-		d = efi_variable(e->data, e->data_len);
-		break;
+		return efi_variable(e->data, e->data_len);
 	case EVENTLOG_EV_EVENT_TAG:
-		d = event_tag(e->data, e->data_len);
-		break;
+		return event_tag(e->data, e->data_len);
 	default:
-		break;
+		return json_object();
 	}
-	return d != NULL ? d : json_object();
 }
 
 /* Whether every digest is the hash of the event data. */
@@ -390,7 +441,8 @@ static json_t *event_json(const eventlog_event *e)
 		     json_object_set_new(d, "digest",
 		                         hex_string(e->digests[i].digest, e->digests[i].size)) == 0;
 	}
-	ok = ok && json_object_set_new(o, "details", details(e)) == 0 &&
+	json_t *det = ok ? details(e) : NULL;
+	ok = ok && det != NULL && json_object_set_new(o, "details", det) == 0 &&
 	     json_object_set_new(o, "digest_matches_event", json_boolean(digests_match(e))) == 0 &&
 	     json_object_set(o, "digests", digests) == 0 &&
 	     json_object_set_new(o, "event", b64_string(e->data, e->data_len)) == 0 &&
@@ -430,7 +482,7 @@ int eventlog_aael_json(const eventlog *l, json_t **ret, cc_error **err)
 			continue;
 		const char *s = (const char *)e->data + 8;
 		size_t size = le32(e->data + 4), op, content;
-		if (aael_split(s, size, &op, &content) < 0)
+		if (!utf8_valid(e->data + 8, size) || aael_split(s, size, &op, &content) < 0)
 			continue;
 		char dom[256], oper[256];
 		if (op >= sizeof(dom) || content - op - 1 >= sizeof(oper))
