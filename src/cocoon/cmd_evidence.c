@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "cli.h"
 #include "cocoon/limits.h"
@@ -61,6 +62,8 @@ static void usage_verify(FILE *f)
 	      "      --fetch              fetch what the store lacks from AMD KDS / Intel PCS\n"
 	      "      --pccs-url URL       fetch collateral from this PCCS instead of Intel PCS\n"
 	      "      --trusted-ak-dir DIR tpm: refuse quotes from AKs not in DIR (*.pub)\n"
+	      "      --repeat N           then verify N more times with the same verifier and\n"
+	      "                           print the rate on stderr (bench/run_verify.sh)\n"
 	      "      --ak-ca-dir DIR      tpm: the evidence's ak_certificate must chain to a\n"
 	      "                           CA in DIR (*.pem, *.crt; *.crl for revocation)\n"
 	      "  -h, --help               show this help\n",
@@ -171,12 +174,35 @@ static int load_evidence(attest_verifier *v, const char *path, json_t **ret, cc_
 	return r;
 }
 
+/* --repeat N: N more verifications of the same evidence with the same
+ * verifier (its roots, caches and collateral parsed once, as in the KBS),
+ * timed; the rate goes to stderr for bench/run_verify.sh. */
+static int repeat_verify(attest_verifier *v, const json_t *evidence, const uint8_t *rd,
+                         size_t rd_len, const uint8_t *id, size_t id_len, long n, cc_error **err)
+{
+	struct timespec t0, t1;
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	for (long i = 0; i < n; i++) {
+		json_t *claims = NULL;
+		int r = attest_verifier_evaluate(v, evidence, rd, rd_len, id, id_len, &claims, err);
+		json_decref(claims);
+		if (r < 0)
+			return r;
+	}
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	double s = (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
+	fprintf(stderr, "repeat: %ld verifications in %.3f s: %.1f/s\n", n, s,
+	        s > 0 ? (double)n / s : 0.0);
+	return 0;
+}
+
 struct verify_args {
 	const char *tee;
 	const char *evidence;
 	const char *report_data;
 	const char *init_data;
 	const char *nonce;
+	long repeat;
 	attest_verifier_opts opts;
 };
 
@@ -207,6 +233,9 @@ static int run_verify(const struct verify_args *a, cc_error **err)
 	if (r == 0)
 		r = attest_verifier_evaluate(v, evidence, report_data, report_data_len, init_data,
 		                             init_data_len, &claims, err);
+	if (r == 0 && a->repeat > 0)
+		r = repeat_verify(v, evidence, report_data, report_data_len, init_data, init_data_len,
+		                  a->repeat, err);
 	if (r == 0) {
 		char *out = json_dumps(claims, JSON_INDENT(2) | JSON_SORT_KEYS);
 		if (out == NULL)
@@ -238,7 +267,7 @@ static int parse_at(const char *s, int64_t *ret)
 static int cmd_verify(int argc, char **argv)
 {
 	enum { O_TEE = 256, O_EVIDENCE, O_VCEK, O_CHAIN, O_COLL, O_NONCE, O_RD, O_ID, O_AT,
-	       O_CACHE, O_FETCH, O_PCCS, O_AKDIR, O_AKCA };
+	       O_CACHE, O_FETCH, O_PCCS, O_AKDIR, O_AKCA, O_REPEAT };
 	static const struct option longopts[] = {
 		{"tee", required_argument, NULL, O_TEE},
 		{"evidence", required_argument, NULL, O_EVIDENCE},
@@ -254,6 +283,7 @@ static int cmd_verify(int argc, char **argv)
 		{"pccs-url", required_argument, NULL, O_PCCS},
 		{"trusted-ak-dir", required_argument, NULL, O_AKDIR},
 		{"ak-ca-dir", required_argument, NULL, O_AKCA},
+		{"repeat", required_argument, NULL, O_REPEAT},
 		{"help", no_argument, NULL, 'h'},
 		{NULL, 0, NULL, 0},
 	};
@@ -282,6 +312,18 @@ static int cmd_verify(int argc, char **argv)
 		case O_PCCS: a.opts.pccs_url = optarg; break;
 		case O_AKDIR: a.opts.trusted_ak_dir = optarg; break;
 		case O_AKCA: a.opts.tpm_ak_ca_dir = optarg; break;
+		case O_REPEAT: {
+			char *end = NULL;
+			errno = 0;
+			a.repeat = strtol(optarg, &end, 10);
+			if (errno != 0 || end == optarg || *end != '\0' || a.repeat < 1 ||
+			    a.repeat > 10000000) {
+				fprintf(stderr, "cocoon evidence verify: --repeat '%s': want 1..10000000\n",
+				        optarg);
+				return 2;
+			}
+			break;
+		}
 		case 'h': usage_verify(stdout); return 0;
 		default: usage_verify(stderr); return 2;
 		}
