@@ -211,6 +211,15 @@ static void test_limits(void **state)
 	k += (size_t)snprintf(hb + k, bn - k, ")}");
 	assert_int_equal(validate(hb, k, "type Query { a(x: Int): Int }", &e), -1);
 	assert_string_equal(e.msg, "There can be only one argument named \"x\".");
+	/* a chain of 1,000 fragments nests the walk past its bound: a limit
+	 * error, not a query left half validated */
+	k = (size_t)snprintf(hb, bn, "{ ...f0 }");
+	for (int i = 0; i < 1000; i++)
+		k += (size_t)snprintf(hb + k, bn - k, " fragment f%d on Query { ...f%d }", i, i + 1);
+	k += (size_t)snprintf(hb + k, bn - k, " fragment f1000 on Query { nope }");
+	assert_int_equal(validate(hb, k, "type Query { a: Int }", &e), -1);
+	assert_true(e.limit);
+	assert_string_equal(e.msg, "GraphQL validation nests deeper than 512 levels");
 	free(hb);
 }
 

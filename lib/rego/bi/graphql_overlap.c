@@ -36,6 +36,7 @@ struct gq_overlap {
 	size_t *steps;
 	bool failed; /* limit or out of memory */
 	bool oom;
+	bool deep;
 	struct gq_list pairs;    /* struct pair * (comparedFragmentPairs) */
 	struct gq_list compared; /* const char * (comparedFragments) */
 };
@@ -63,6 +64,15 @@ static bool step(struct gq_overlap *o)
 }
 
 /* Appends x (nothing for NULL: no conflict). */
+/* Past the validator's nesting bound: a limit error, never "no conflict". */
+static bool too_deep(struct gq_overlap *o, unsigned depth)
+{
+	if (depth <= 4 * CC_REGO_MAX_GRAPHQL_DEPTH)
+		return false;
+	o->failed = o->deep = true;
+	return true;
+}
+
 static void push(struct gq_overlap *o, struct gq_list *l, void *x)
 {
 	if (x != NULL && !o->failed && gq_push(o->a, l, x) < 0)
@@ -204,7 +214,7 @@ static bool compared_has(const struct gq_overlap *o, const char *name)
 static void fields_and_fragment(struct gq_overlap *o, struct gq_list *out, bool excl, const struct fieldmap *m,
                                 const struct gq_sel *spread, unsigned depth)
 {
-	if (compared_has(o, spread->name) || depth > 4 * CC_REGO_MAX_GRAPHQL_DEPTH || !step(o))
+	if (compared_has(o, spread->name) || too_deep(o, depth) || !step(o))
 		return;
 	push(o, &o->compared, (void *)spread->name);
 	if (spread->fragdef == NULL)
@@ -249,7 +259,7 @@ static void pair_add(struct gq_overlap *o, const char *a, const char *b, bool ex
 static void between_fragments(struct gq_overlap *o, struct gq_list *out, bool excl, const struct gq_sel *a,
                               const struct gq_sel *b, unsigned depth)
 {
-	if (strcmp(a->name, b->name) == 0 || depth > 4 * CC_REGO_MAX_GRAPHQL_DEPTH || !step(o))
+	if (strcmp(a->name, b->name) == 0 || too_deep(o, depth) || !step(o))
 		return;
 	if (pair_has(o, a->name, b->name, excl))
 		return;
@@ -293,10 +303,8 @@ static struct conflict *find_conflict(struct gq_overlap *o, bool excl, const str
 {
 	if (a->fdef == NULL || a->objdef == NULL || b->fdef == NULL || b->objdef == NULL || o->failed)
 		return NULL;
-	if (depth > 4 * CC_REGO_MAX_GRAPHQL_DEPTH) {
-		o->failed = true;
+	if (too_deep(o, depth))
 		return NULL;
-	}
 	if (!excl)
 		excl = strcmp(a->objdef->name, b->objdef->name) != 0 && strcmp(a->objdef->kind, "OBJECT") == 0 &&
 		       strcmp(b->objdef->kind, "OBJECT") == 0;
@@ -376,8 +384,14 @@ int gq_overlap_check(struct gq_overlap *o, const struct gq_list *sels, struct gq
 	if (o->failed) {
 		e->limit = !o->oom;
 		e->oom = o->oom;
-		gq_errf(e, (struct gq_pos){0, 0}, o->oom ? "out of memory" : "GraphQL validation took more than %u steps",
-		        CC_REGO_MAX_GRAPHQL_STEPS);
+		if (o->oom)
+			gq_errf(e, (struct gq_pos){0, 0}, "out of memory");
+		else if (o->deep)
+			gq_errf(e, (struct gq_pos){0, 0}, "GraphQL validation nests deeper than %u levels",
+			        4 * CC_REGO_MAX_GRAPHQL_DEPTH);
+		else
+			gq_errf(e, (struct gq_pos){0, 0}, "GraphQL validation took more than %u steps",
+			        CC_REGO_MAX_GRAPHQL_STEPS);
 		return -1;
 	}
 	if (out.n == 0)

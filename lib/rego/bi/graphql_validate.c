@@ -75,6 +75,23 @@ static bool step(struct vctx *v)
 	return charge(v, 1);
 }
 
+/* Fragment spreads nest selections beyond the document's own nesting:
+ * past VDEPTH levels the walk stops with a limit error (never a silent
+ * "valid"). */
+#define VDEPTH (4 * CC_REGO_MAX_GRAPHQL_DEPTH)
+
+static bool deep(struct vctx *v, unsigned depth)
+{
+	if (depth <= VDEPTH)
+		return false;
+	if (!v->failed) {
+		v->failed = true;
+		v->e->limit = true;
+		gq_errf(v->e, (struct gq_pos){0, 0}, "GraphQL validation nests deeper than %u levels", VDEPTH);
+	}
+	return true;
+}
+
 static bool is_kind(const struct gq_def *d, const char *k)
 {
 	return d && strcmp(d->kind, k) == 0;
@@ -468,7 +485,7 @@ static void values_of_correct_type(struct vctx *v, const struct gq_value *x, con
 static void walk_value(struct vctx *v, const struct gq_value *x, const struct gq_type *expected,
                        const struct gq_def *def, unsigned depth)
 {
-	if (x == NULL || !step(v) || depth > 4 * CC_REGO_MAX_GRAPHQL_DEPTH)
+	if (x == NULL || !step(v) || deep(v, depth))
 		return;
 	const struct gq_vardef *vd = NULL;
 	size_t vidx = 0;
@@ -810,7 +827,7 @@ static void field_rules(struct vctx *v, const struct gq_sel *f, const struct gq_
 
 static void walk_sel(struct vctx *v, const struct gq_def *parent, struct gq_sel *s, unsigned depth)
 {
-	if (!step(v) || depth > 4 * CC_REGO_MAX_GRAPHQL_DEPTH)
+	if (!step(v) || deep(v, depth))
 		return;
 	if (s->kind == GQS_FIELD) {
 		static struct gq_type str_type = {"String", NULL, false, {0, 0}};
@@ -893,7 +910,7 @@ struct topfield {
 
 static void top_fields(struct vctx *v, const struct gq_list *sels, struct gq_list *out, bool *seen, unsigned depth)
 {
-	for (size_t i = 0; i < sels->n && step(v) && depth < 4 * CC_REGO_MAX_GRAPHQL_DEPTH; i++) {
+	for (size_t i = 0; i < sels->n && step(v) && !deep(v, depth); i++) {
 		const struct gq_sel *s = sels->v[i];
 		if (s->kind == GQS_FIELD) {
 			gq_push(v->a, out, (void *)s);
@@ -1045,7 +1062,7 @@ static void spreads_of(struct vctx *v, const struct gq_list *sels, struct gq_lis
 static void cycles(struct vctx *v, struct cyc *c, size_t fi, unsigned depth)
 {
 	const struct gq_frag *f = v->q->frags.v[fi];
-	if (c->visited[fi] || v->failed || depth > 4 * CC_REGO_MAX_GRAPHQL_DEPTH)
+	if (c->visited[fi] || v->failed || deep(v, depth))
 		return;
 	c->visited[fi] = true;
 	struct gq_list spreads = {0};
@@ -1124,7 +1141,7 @@ int gq_validate(rarena *a, const struct gq_schema *s, const struct gq_qdoc *q, s
 	struct cyc c = {0};
 	c.visited = rarena_zalloc(a, nf + 1);
 	c.path_index = rarena_nalloc(a, nf + 1, sizeof(ptrdiff_t));
-	c.path = rarena_nalloc(a, 4 * CC_REGO_MAX_GRAPHQL_DEPTH + 2, sizeof(*c.path));
+	c.path = rarena_nalloc(a, VDEPTH + 2, sizeof(*c.path));
 	if (!v.validated || !v.frag_used || !v.frag_idx || !v.frag_names || !v.ov || !c.visited || !c.path_index || !c.path) {
 		e->oom = true;
 		gq_errf(e, (struct gq_pos){0, 0}, "out of memory");
