@@ -86,6 +86,9 @@ void kbs_config_free(struct kbs_config *c)
 	free(c->signer_key_path);
 	free(c->signer_cert_path);
 	free(c->tpm_trusted_ak_keys_dir);
+	free(c->snp_kds_store_dir);
+	free(c->tdx_collateral_dir);
+	free(c->tdx_pccs_url);
 	free(c->policy_path);
 	memset(c, 0, sizeof(*c));
 }

@@ -78,6 +78,15 @@ struct kbs_config {
 	char *signer_cert_path; /* signer.cert_path: chain for the header's x5c */
 	/* [attestation_service.verifier_config.tpm_verifier] */
 	char *tpm_trusted_ak_keys_dir;
+	/* [attestation_service.verifier_config.snp_verifier]: vcek_sources
+	 * (Trustee's: [{type = "OfflineStore"}, {type = "KDS"}]; ours defaults
+	 * to the offline store only) and the store's directory */
+	char *snp_kds_store_dir; /* kds_store_dir, default Trustee's path */
+	bool snp_kds_fetch;      /* a {type = "KDS"} source */
+	/* [attestation_service.verifier_config.tdx_verifier] */
+	char *tdx_collateral_dir; /* collateral_dir: cached PCS/PCCS answers */
+	char *tdx_pccs_url;       /* pccs_url: NULL = Intel PCS, only with fetch */
+	bool tdx_fetch;           /* fetch collateral the directory lacks */
 
 	/* [policy_engine] */
 	char *policy_path; /* the resource policy installed at first start */

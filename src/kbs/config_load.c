@@ -304,17 +304,61 @@ static int read_rvps(const struct cfg_reader *rd, struct kbs_config *c)
 	return r < 0 ? r : cfg_enum(rd, "type", types, &type);
 }
 
+/* snp_verifier.vcek_sources: Trustee's list of {type = "OfflineStore"}
+ * and {type = "KDS"}; KDS turns fetching on. */
+static int read_vcek_sources(const struct cfg_reader *rd, struct kbs_config *c)
+{
+	const toml_value *v = toml_table_get(rd->table, "vcek_sources");
+	if (v == NULL)
+		return 0;
+	if (toml_type(v) != TOML_ARRAY || toml_array_len(v) > 4)
+		return cfg_bad(rd, "vcek_sources", "expected an array of at most 4 {type = ...} tables");
+	c->snp_kds_fetch = false;
+	for (size_t i = 0; i < toml_array_len(v); i++) {
+		const toml_value *e = toml_array_at(v, i);
+		const toml_value *t = toml_type(e) == TOML_TABLE ? toml_table_get(e, "type") : NULL;
+		const char *s = t && toml_type(t) == TOML_STRING ? toml_string(t, NULL) : NULL;
+		if (s == NULL || toml_table_len(e) != 1)
+			return cfg_bad(rd, "vcek_sources", "entry %zu: expected {type = \"OfflineStore\"} or "
+			                                    "{type = \"KDS\"}", i);
+		if (strcmp(s, "KDS") == 0)
+			c->snp_kds_fetch = true;
+		else if (strcmp(s, "OfflineStore") != 0)
+			return cfg_bad(rd, "vcek_sources", "entry %zu: unknown type '%s' (OfflineStore, KDS)",
+			               i, s);
+	}
+	return 0;
+}
+
 static int read_verifiers(const struct cfg_reader *rd, struct kbs_config *c)
 {
-	static const char *const keys[] = {"tpm_verifier", NULL};
+	static const char *const keys[] = {"tpm_verifier", "snp_verifier", "tdx_verifier", NULL};
 	char sec[128];
 	struct cfg_reader t;
-	int r = cfg_only(rd, keys, "this build verifies the sample and tpm TEEs");
+	int r = cfg_only(rd, keys, NULL);
 	if (r == 0 && (r = cfg_sub(rd, "tpm_verifier", sec, sizeof(sec), &t)) > 0) {
 		static const char *const tkeys[] = {"trusted_ak_keys_dir", NULL};
 		r = cfg_only(&t, tkeys, NULL);
 		if (r == 0)
 			r = cfg_str(&t, "trusted_ak_keys_dir", &c->tpm_trusted_ak_keys_dir);
+	}
+	if (r >= 0 && (r = cfg_sub(rd, "snp_verifier", sec, sizeof(sec), &t)) > 0) {
+		static const char *const skeys[] = {"vcek_sources", "kds_store_dir", NULL};
+		r = cfg_only(&t, skeys, NULL);
+		if (r == 0)
+			r = read_vcek_sources(&t, c);
+		if (r == 0)
+			r = cfg_str(&t, "kds_store_dir", &c->snp_kds_store_dir);
+	}
+	if (r >= 0 && (r = cfg_sub(rd, "tdx_verifier", sec, sizeof(sec), &t)) > 0) {
+		static const char *const dkeys[] = {"collateral_dir", "pccs_url", "fetch", NULL};
+		r = cfg_only(&t, dkeys, NULL);
+		if (r == 0)
+			r = cfg_str(&t, "collateral_dir", &c->tdx_collateral_dir);
+		if (r == 0)
+			r = cfg_str(&t, "pccs_url", &c->tdx_pccs_url);
+		if (r == 0)
+			r = cfg_bool(&t, "fetch", &c->tdx_fetch);
 	}
 	return r < 0 ? r : 0;
 }

@@ -21,6 +21,15 @@ from kbsclient import KbsServer, ear_verify, policy_body  # noqa: E402
 
 EXE, TOOL, CHAIN = sys.argv[1:4]
 ALLOW_ALL = "package policy\ndefault allow := true\n"
+STORE_CONFIG = """
+[http_server]
+sockets = ["127.0.0.1:0"]
+insecure_http = true
+
+[attestation_service.verifier_config.snp_verifier]
+vcek_sources = [{ type = "OfflineStore" }]
+kds_store_dir = "%s"
+"""
 failures = []
 
 
@@ -113,6 +122,42 @@ def main():
         finally:
             rc = srv.stop()
             check("kbs stopped cleanly", rc == 0, srv.log()[-2000:])
+
+        # the VCEK from the offline store (Trustee's OfflineStore layout)
+        # named by the configuration, evidence without a certificate table
+        store = os.path.join(d, "kds-store")
+        vdir = os.path.join(store, "vcek", bytes(range(0x40, 0x80)).hex())
+        os.makedirs(vdir)
+        with open(os.path.join(CHAIN, "milan_vcek.der"), "rb") as f:
+            vcek = f.read()
+        with open(os.path.join(vdir, "bl03_tee00_snp08_ucode115_vcek.der"), "wb") as f:
+            f.write(vcek)
+        conf = os.path.join(d, "kbs.toml")
+        with open(conf, "w") as f:
+            f.write(STORE_CONFIG % store)
+        srv = KbsServer(EXE, os.path.join(d, "state2"), config=conf, env=env).start()
+        try:
+            c = srv.client()
+            nonce = c.auth(tee="snp").json()["nonce"]
+            ev = evidence(c.report_data(nonce))
+            ev["cert_chain"] = None
+            r = c.attest(ev, nonce)
+            check("VCEK from the configured OfflineStore", r.status == 200, r)
+            os.unlink(os.path.join(vdir, "bl03_tee00_snp08_ucode115_vcek.der"))
+            c = srv.client()
+            nonce = c.auth(tee="snp").json()["nonce"]
+            ev = evidence(c.report_data(nonce))
+            ev["cert_chain"] = None
+            r = c.attest(ev, nonce)
+            check("no VCEK in the store, no fetching: refused", r.status == 401 and b"VCEK" in r.body, r)
+        finally:
+            rc = srv.stop()
+            check("kbs (store config) stopped cleanly", rc == 0, srv.log()[-2000:])
+        bad = os.path.join(d, "bad.toml")
+        with open(bad, "w") as f:
+            f.write(STORE_CONFIG.replace('{ type = "OfflineStore" }', '{ type = "Cloud" }') % store)
+        rc = KbsServer(EXE, os.path.join(d, "state3"), config=bad, env=env).start(expect_fail=True)
+        check("unknown vcek source refused at start", rc != 0)
     print("%d failed" % len(failures))
     return 1 if failures else 0
 
