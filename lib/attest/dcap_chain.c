@@ -112,7 +112,8 @@ int dcap_chain_verify(const char *what, STACK_OF(X509) *chain, X509 *root,
 		goto out;
 	X509_STORE_CTX_set_time(ctx, 0, (time_t)at);
 	X509_STORE_CTX_set0_crls(ctx, crls);
-	X509_STORE_CTX_set_flags(ctx, X509_V_FLAG_CRL_CHECK | X509_V_FLAG_CRL_CHECK_ALL);
+	X509_STORE_CTX_set_flags(ctx, X509_V_FLAG_CRL_CHECK | X509_V_FLAG_CRL_CHECK_ALL |
+	                                 X509_V_FLAG_X509_STRICT);
 	r = X509_verify_cert(ctx) == 1 ? 0 : verify_error(what, ctx, err);
 out:
 	ERR_clear_error();

@@ -84,11 +84,17 @@ def name(cn):
                       x509.NameAttribute(NameOID.ORGANIZATION_NAME, "cocoon test")])
 
 
-def cert(subject, key, issuer, issuer_key, ca, serial, ext=None):
+def cert(subject, key, issuer, issuer_key, ca, serial, ext=None, key_ids=True):
     b = (x509.CertificateBuilder().subject_name(name(subject)).issuer_name(name(issuer))
          .public_key(key.public_key()).serial_number(serial)
          .not_valid_before(NB).not_valid_after(NA)
          .add_extension(x509.BasicConstraints(ca=ca, path_length=None), critical=True))
+    # key identifiers, as Intel's certificates have them (X509_V_FLAG_X509_STRICT)
+    if key_ids:
+        b = b.add_extension(x509.SubjectKeyIdentifier.from_public_key(key.public_key()),
+                            critical=False)
+        b = b.add_extension(x509.AuthorityKeyIdentifier.from_issuer_public_key(
+            issuer_key.public_key()), critical=False)
     if ca:
         b = b.add_extension(x509.KeyUsage(False, False, False, False, False, True, True, False,
                                           False), critical=True)
@@ -100,7 +106,10 @@ def cert(subject, key, issuer, issuer_key, ca, serial, ext=None):
 
 def crl(issuer, issuer_key, revoked, this=CRL_THIS, nxt=CRL_NEXT):
     b = (x509.CertificateRevocationListBuilder().issuer_name(name(issuer))
-         .last_update(this).next_update(nxt))
+         .last_update(this).next_update(nxt)
+         .add_extension(x509.AuthorityKeyIdentifier.from_issuer_public_key(
+             issuer_key.public_key()), critical=False)
+         .add_extension(x509.CRLNumber(1), critical=False))
     for serial in revoked:
         b = b.add_revoked_certificate(x509.RevokedCertificateBuilder().serial_number(serial)
                                       .revocation_date(this).build())
@@ -118,6 +127,8 @@ def main(out):
                 sgx_extension())
     leaf_fmspc = cert("Intel SGX PCK Certificate", leaf_k, "Intel SGX PCK Platform CA", ca_k,
                       False, 4, sgx_extension(fmspc=bytes.fromhex("00906ed50001")))
+    leaf_no_ids = cert("Intel SGX PCK Certificate", leaf_k, "Intel SGX PCK Platform CA", ca_k,
+                       False, 6, sgx_extension(), key_ids=False)
     tcb = cert("Intel SGX TCB Signing", tcb_k, "Intel SGX Root CA", root_k, False, 5)
     pem = lambda c: c.public_bytes(serialization.Encoding.PEM)
     w = lambda n, b: open(f"{out}/{n}", "wb").write(b)
@@ -125,6 +136,7 @@ def main(out):
     w("other_root.der", other.public_bytes(serialization.Encoding.DER))
     w("pck_chain.pem", pem(leaf) + pem(ca) + pem(root))
     w("pck_chain_fmspc.pem", pem(leaf_fmspc) + pem(ca) + pem(root))
+    w("pck_chain_no_key_ids.pem", pem(leaf_no_ids) + pem(ca) + pem(root))
     w("pck_chain_other_root.pem", pem(leaf) + pem(ca_other) + pem(other))
     w("pck_crl_issuer_chain.pem", pem(ca) + pem(root))
     w("tcb_chain.pem", pem(tcb) + pem(root))

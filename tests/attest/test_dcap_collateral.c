@@ -675,6 +675,8 @@ static void test_syn_pki_failures(void **state)
 		{NULL, NULL, "pck_chain_other_root.pem", 1, "PCK chain: the chain's root is not"},
 		{NULL, NULL, NULL, 0, "PCK chain: the chain's root is not"}, /* built-in Intel root */
 		{NULL, NULL, "pck_chain_fmspc.pem", 1, "tcb_info binding: tcb_info FMSPC 00906ed50000"},
+		/* X509_V_FLAG_X509_STRICT: a leaf without key identifiers */
+		{NULL, NULL, "pck_chain_no_key_ids.pem", 1, "PCK chain: \"Intel SGX PCK Certificate\""},
 		{"pck_crl.der", NULL, NULL, 1, "CRL signature: the root CA CRL"},
 		{NULL, "root_crl.der", NULL, 1, "CRL signature: the PCK CRL"},
 	};
