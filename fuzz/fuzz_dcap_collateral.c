@@ -3,8 +3,9 @@
  * An input starting with '{' is collateral JSON (dcap_collateral_parse:
  * both shapes, the raw-span scanner, hex, PEM/hex CRLs, URL-encoded
  * chains); its signed texts then go through the body parsers. Any other
- * input: byte 0 picks the PCK SGX extension DER parser (odd) or the
- * tcbInfo / enclaveIdentity body parsers (even) on the rest; a body that
+ * input: byte 0 picks the PEM chain reader (byte 0 % 4 == 3), the PCK SGX
+ * extension DER parser (other odd) or the tcbInfo / enclaveIdentity body
+ * parsers (even) on the rest; a body that
  * parses runs the TCB level matching, TDX module and QE identity checks
  * against a fixed platform. Seeds: fuzz/corpus/dcap_collateral/ (the real
  * TDX collateral in both shapes, its bodies and PCK extension, and the
@@ -56,6 +57,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			bodies(c->qe_identity, c->qe_identity_len);
 			dcap_collateral_free(c);
 		}
+		cc_error_free(err);
+		return 0;
+	}
+	if (data[0] % 4 == 3) {
+		STACK_OF(X509) *sk = NULL;
+		if (dcap_chain_load("fuzz", (const char *)data + 1, size - 1, 3, &sk, &err) == 0)
+			sk_X509_pop_free(sk, X509_free);
 		cc_error_free(err);
 		return 0;
 	}
