@@ -1,0 +1,148 @@
+#!/usr/bin/env python3
+"""cocoon policy fmt against OPA's golden vectors (tests/rego/fmt).
+
+For every NAME.rego with NAME.rego.formatted that is not listed in
+tests/rego/fmt/skipped.txt: formatting the input gives the .formatted file
+byte for byte, formatting the .formatted file is a fixed point, and the
+output parses to the same AST as the input (rego.parse_module, locations
+stripped). Then the CLI contract of opa fmt: `-l --fail` lists changed
+files and exits 2, exits 0 on formatted files; `-w` rewrites only the files
+that change. Fixed points on the upstream policies listed in
+tests/rego/fmt/fixed_points.txt (opa-fmt-clean files).
+
+Usage: test_fmt.py COCOON [SRCDIR]
+"""
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+FMT_DIR = os.path.join(HERE, 'fmt')
+
+
+def run(cocoon, args, stdin=None):
+    p = subprocess.run([cocoon, 'policy', 'fmt'] + args, input=stdin,
+                       capture_output=True, timeout=60)
+    return p.returncode, p.stdout, p.stderr
+
+
+def skipped():
+    names = set()
+    with open(os.path.join(FMT_DIR, 'skipped.txt'), encoding='utf-8') as f:
+        for line in f:
+            line = line.split('#', 1)[0].strip()
+            if line:
+                names.add(line.split()[0])
+    return names
+
+
+def strip_locs(v):
+    if isinstance(v, dict):
+        return {k: strip_locs(x) for k, x in v.items() if k != 'location'}
+    if isinstance(v, list):
+        return [strip_locs(x) for x in v]
+    return v
+
+
+def parse_ast(cocoon, src):
+    p = subprocess.run([cocoon, 'policy', 'eval', '-I', '-f', 'raw',
+                        'rego.parse_module("m.rego", input.src)'],
+                       input=json.dumps({'src': src}).encode(),
+                       capture_output=True, timeout=60)
+    if p.returncode != 0:
+        return None
+    return strip_locs(json.loads(p.stdout))
+
+
+def main():
+    cocoon = sys.argv[1]
+    fails = []
+    skip = skipped()
+    pairs = sorted(n[:-len('.formatted')] for n in os.listdir(FMT_DIR)
+                   if n.endswith('.rego.formatted'))
+    tested = []
+    for name in pairs:
+        if name in skip:
+            print(f'SKIP {name}')
+            continue
+        tested.append(name)
+        src = open(os.path.join(FMT_DIR, name), 'rb').read()
+        want = open(os.path.join(FMT_DIR, name + '.formatted'), 'rb').read()
+        rc, out, err = run(cocoon, [], src)
+        if rc != 0 or out != want:
+            fails.append(f'{name}: output differs (rc {rc}) {err.decode(errors="replace")}')
+            continue
+        rc, out2, err = run(cocoon, [], want)
+        if rc != 0 or out2 != want:
+            fails.append(f'{name}: .formatted is not a fixed point')
+            continue
+        a, b = parse_ast(cocoon, src.decode()), parse_ast(cocoon, out.decode())
+        if a is None or a != b:
+            fails.append(f'{name}: formatted output parses to a different AST')
+            continue
+        print(f'ok   {name}')
+
+    # -l --fail and -w on a scratch copy of the tested pairs.
+    if tested:
+        with tempfile.TemporaryDirectory() as tmp:
+            changed = []
+            for name in tested:
+                shutil.copy(os.path.join(FMT_DIR, name + '.formatted'),
+                            os.path.join(tmp, 'clean_' + name))
+                src = open(os.path.join(FMT_DIR, name), 'rb').read()
+                want = open(os.path.join(FMT_DIR, name + '.formatted'), 'rb').read()
+                shutil.copy(os.path.join(FMT_DIR, name), os.path.join(tmp, 'dirty_' + name))
+                if src != want:
+                    changed.append('dirty_' + name)
+            clean = [os.path.join(tmp, 'clean_' + n) for n in tested]
+            rc, out, err = run(cocoon, ['-l', '--fail'] + clean)
+            if rc != 0 or out != b'':
+                fails.append(f'-l --fail on formatted files: rc {rc}, out {out!r}')
+            if changed:
+                first = os.path.join(tmp, changed[0])
+                rc, out, err = run(cocoon, ['-l', '--fail', first])
+                if rc != 2 or out != (first + '\n').encode():
+                    fails.append(f'-l --fail on an unformatted file: rc {rc}, out {out!r}')
+                rc, out, err = run(cocoon, ['-l', tmp])
+                listed = sorted(os.path.basename(x) for x in out.decode().split())
+                if rc != 0 or listed != sorted(changed):
+                    fails.append(f'-l DIR: rc {rc}, listed {listed}, want {sorted(changed)}')
+            before = {n: os.stat(os.path.join(tmp, n)).st_mtime_ns for n in os.listdir(tmp)}
+            for n in os.listdir(tmp):
+                os.utime(os.path.join(tmp, n), ns=(1, 1))
+            rc, out, err = run(cocoon, ['-w', tmp])
+            if rc != 0 or out != b'':
+                fails.append(f'-w: rc {rc}, out {out!r}')
+            for n in before:
+                p = os.path.join(tmp, n)
+                touched = os.stat(p).st_mtime_ns != 1
+                if touched != (n in changed):
+                    fails.append(f'-w: {n} rewritten={touched}, changes={n in changed}')
+                base = n.split('_', 1)[1]
+                if open(p, 'rb').read() != open(os.path.join(FMT_DIR, base + '.formatted'), 'rb').read():
+                    fails.append(f'-w: {n} content is not the formatted text')
+
+    # Fixed points on upstream policies already formatted with opa fmt.
+    fp = os.path.join(FMT_DIR, 'fixed_points.txt')
+    for line in open(fp, encoding='utf-8'):
+        rel = line.split('#', 1)[0].strip()
+        if not rel:
+            continue
+        path = os.path.join(HERE, rel)
+        rc, out, err = run(cocoon, ['-l', '--fail', path])
+        if rc != 0:
+            fails.append(f'{rel}: not a fixed point (rc {rc}) {err.decode(errors="replace")}')
+        else:
+            print(f'ok   fixed point {rel}')
+
+    for f in fails:
+        print('FAIL', f)
+    print(f'{len(tested)} golden pairs tested, {len(pairs) - len(tested)} skipped, {len(fails)} failures')
+    return 1 if fails else 0
+
+
+if __name__ == '__main__':
+    sys.exit(main())
