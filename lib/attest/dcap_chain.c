@@ -47,9 +47,10 @@ int dcap_chain_load(const char *what, const char *pem, size_t len, size_t want,
 	BIO_free(b);
 	ERR_clear_error();
 	if (!sk || (size_t)sk_X509_num(sk) != want) {
+		int parsed = sk ? sk_X509_num(sk) : 0; /* read before the stack is freed */
 		sk_X509_pop_free(sk, X509_free);
 		return cc_error_set(err, -EINVAL, "%s: certificate %d of the PEM chain does not parse", what,
-		                    sk ? sk_X509_num(sk) : 0);
+		                    parsed + 1);
 	}
 	*ret = sk;
 	return 0;
