@@ -7,6 +7,7 @@
 #include <fcntl.h>
 #include <openssl/err.h>
 #include <openssl/pem.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -134,9 +135,21 @@ static size_t on_body(char *p, size_t size, size_t n, void *ud)
 	return cc_buf_add(ud, p, size * n) == 0 ? size * n : 0;
 }
 
+static pthread_once_t curl_once = PTHREAD_ONCE_INIT;
+static CURLcode curl_init_rc = CURLE_FAILED_INIT;
+
+/* curl_global_init is not thread-safe; evaluate() may run in many threads. */
+static void curl_init(void)
+{
+	curl_init_rc = curl_global_init(CURL_GLOBAL_DEFAULT);
+}
+
 /* GET url; -ENOENT on 404. */
 static int kds_get(const char *url, uint8_t **ret, size_t *ret_len, cc_error **err)
 {
+	pthread_once(&curl_once, curl_init);
+	if (curl_init_rc != CURLE_OK)
+		return cc_error_set(err, -EIO, "KDS: libcurl: %s", curl_easy_strerror(curl_init_rc));
 	CURL *c = curl_easy_init();
 	if (c == NULL)
 		return cc_error_set(err, -ENOMEM, "KDS: cannot start libcurl");
