@@ -3,7 +3,9 @@
  *
  * Evidence: {"attestation_report": {...the report's fields as the sev crate
  *            serialises them...}, "cert_chain": [{"cert_type": "VCEK", "data":
- *            [bytes]}, ...] or null}.
+ *            [bytes]}, ...] or null}; wrap_raw takes the 1184-byte report.
+ * The verifier is read-only after construction: evaluate() and
+ * snp_verify_report() may run in several threads at once.
  */
 #ifndef COCOON_ATTEST_SNP_H
 #define COCOON_ATTEST_SNP_H
