@@ -174,6 +174,15 @@ def main():
         return
     q = quote(env, "p256", "sha256")
     ev = dict(q, ak_public=b64(read("p256.tss")[2:]))
+    # the trusted-AK directory compares keys, whatever form ak_public has
+    trusted = path("trusted")
+    os.makedirs(trusted)
+    with open(os.path.join(trusted, "ak.pub"), "wb") as f:
+        f.write(read("p256.pem"))
+    rc, _, err = verify(ev, "--trusted-ak-dir", trusted)
+    check("a TPMT_PUBLIC AK matches its PEM in --trusted-ak-dir", rc == 0, err)
+    expect_fail("another AK is not in --trusted-ak-dir", dict(q, ak_public=b64(read("p384.der"))),
+                "AK trust:", "--trusted-ak-dir", trusted)
     ca = make_ca("ca")
     foreign = make_ca("foreign")
     cert = ak_cert(ca, path("p256.pem"), path("ak.crt"), 1)
