@@ -66,6 +66,7 @@ RULES = [
     ("D9 semver: v prefix", "cocoon-defined|value", r"semver\.", None, None),
     ("D9 jwt: EdDSA signing", "cocoon-defined", r"EdDSA", None, None),
     ("D9 crypto: parse_rsa_private_key of EC keys", "cocoon-defined", r"parse_rsa_private_key", None, None),
+    ("D9 regexp (?<name>) groups (Go 1.22)", "value|cocoon-defined|cocoon-undefined", r"\(\?<\w", None, None),
     ("D9 crypto: URIStrings", "value", r"crypto\.x509", None, r'"URIStrings"', same_but_uristrings),
     ("D16 jwt header/payload text", "value", r"io\.jwt\.encode_sign\(", None, None, same_claims),
     ("D14 empty HMAC key (fixed)", "cocoon-defined|value", r'"k": ""|k\\": \\"\\"', None, None),
@@ -73,7 +74,7 @@ RULES = [
     ("D18 v0.47 number hashing in sets", "value|cocoon-defined|cocoon-undefined", r"1\.0\}|\{1\.0|1\.0 in|in \{1\}", None, None),
     ("D19 regex.template_match cache", "cocoon-undefined|value", r"regex\.template_match", None, None),
     ("D20 glob ** prefix/suffix overlap", "value", r"glob\.match", None, None),
-    ("D21 yaml document end marker", "value", r"yaml\.marshal", None, None),
+    ("D21 yaml document end marker (fixed)", "value", r"yaml\.marshal", None, None),
     ("D15 sprintf of -0 (fixed)", "value", r"sprintf", r"int=0", r"big\.Int=-0"),
     ("D22 equal values of two complete definitions", "format", r"^(\w+) :?= 1\.0 \{.*\n(.*\n)*\1 :?= 1 \{|^(\w+) :?= 1 \{.*\n(.*\n)*\3 :?= 1\.0 \{", None, None),
     ("D6 big numbers", "format|value", None, r"(?<![\w.\"])-?\d+(\.\d+)?[eE][+-]?\d+(?![\w\"])", None),
@@ -81,6 +82,8 @@ RULES = [
     ("D8 to_number keeps the text", "cocoon-defined", r"to_number\(", None, None),
     ("D23 -0 from v0.47's float arithmetic in a function's argument", "cocoon-error", r"product\(|\* ",
      None, r"functions must not produce multiple outputs"),
+    ("D25 v0.47 rule index: array pattern against an array holding an array", "cocoon-defined",
+     r"^\s*\[\w+, \w+\] = input\.mixed", None, None),
     ("D1 not + undefined operands", "cocoon-defined|cocoon-error|value|cocoon-undefined", r"^\s*not\s", None, None),
 ]
 
