@@ -132,6 +132,14 @@ size_t rego_result_exprs(const rego_result *r);
 char *rego_result_value_json(const rego_result *r, size_t row, size_t expr);
 /* JSON text of the binding of var `name` in row `row` (caller frees). */
 char *rego_result_binding_json(const rego_result *r, size_t row, const char *name);
+/* Formats a Rego module as `opa fmt` does (OPA v1 canonical style,
+ * comments kept). name labels errors; v0: the source is Rego v0 (not
+ * supported yet: -ENOTSUP). On success *ret (NUL-terminated, free()) holds
+ * *ret_len bytes. A parse error is OPA's rego_parse_error; a construct the
+ * formatter cannot lay out exactly as opa fmt is -ENOTSUP. */
+int rego_format(const char *name, const char *src, size_t len, bool v0, char **ret,
+                size_t *ret_len, cc_error **err);
+
 /* true if the query has exactly one row whose single expression is the
  * boolean true (how the KBS reads data.policy.allow). */
 bool rego_result_is_true(const rego_result *r);

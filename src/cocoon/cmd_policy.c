@@ -1,4 +1,4 @@
-/* `cocoon policy`: eval, check and test-suite, with opa's flags. */
+/* `cocoon policy`: eval, check, fmt and test-suite, with opa's flags. */
 #include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
@@ -17,6 +17,7 @@ static void usage_policy(FILE *f)
 	      "Commands:\n"
 	      "  eval QUERY        evaluate a Rego query (as opa eval)\n"
 	      "  check FILE...     parse and compile Rego modules (as opa check)\n"
+	      "  fmt [PATH...]     format Rego modules (as opa fmt)\n"
 	      "  test-suite DIR... run OPA-format YAML conformance cases\n"
 	      "\n"
 	      "Run 'cocoon policy COMMAND --help' for a command's options.\n",
@@ -351,6 +352,8 @@ int cmd_policy(int argc, char **argv)
 		return do_eval(argc - 1, argv + 1);
 	if (strcmp(sub, "check") == 0)
 		return do_check(argc - 1, argv + 1);
+	if (strcmp(sub, "fmt") == 0)
+		return policy_fmt(argc - 1, argv + 1);
 	if (strcmp(sub, "test-suite") == 0)
 		return policy_test_suite(argc - 1, argv + 1);
 	if (strcmp(sub, "-h") == 0 || strcmp(sub, "--help") == 0) {

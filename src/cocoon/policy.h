@@ -31,6 +31,9 @@ int policy_print_result(const rego_result *r, const char *query, enum out_format
 /* Prints an error as OPA does for format fmt (JSON errors go to stdout). */
 void policy_print_error(const cc_error *err, enum out_format fmt);
 
+/* `cocoon policy fmt` (policy_fmt.c). */
+int policy_fmt(int argc, char **argv);
+
 /* `cocoon policy test-suite`. */
 int policy_test_suite(int argc, char **argv);
 

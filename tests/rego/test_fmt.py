@@ -47,6 +47,24 @@ def strip_locs(v):
     return v
 
 
+def normalize(ast):
+    """What opa fmt changes on purpose: rule heads `=` become `:=` (the
+    assign flag), and with `import rego.v1` the future.keywords imports
+    go."""
+    def drop_assign(v):
+        if isinstance(v, dict):
+            return {k: drop_assign(x) for k, x in v.items() if k != 'assign'}
+        if isinstance(v, list):
+            return [drop_assign(x) for x in v]
+        return v
+    ast = drop_assign(ast)
+    imps = ast.get('imports') or []
+    paths = [[t.get('value') for t in i['path']['value']] for i in imps]
+    if ['rego', 'v1'] in paths:
+        ast['imports'] = [i for i, p in zip(imps, paths) if p[:2] != ['future', 'keywords']]
+    return ast
+
+
 def parse_ast(cocoon, src):
     p = subprocess.run([cocoon, 'policy', 'eval', '-I', '-f', 'raw',
                         'rego.parse_module("m.rego", input.src)'],
@@ -54,7 +72,7 @@ def parse_ast(cocoon, src):
                        capture_output=True, timeout=60)
     if p.returncode != 0:
         return None
-    return strip_locs(json.loads(p.stdout))
+    return normalize(strip_locs(json.loads(p.stdout)))
 
 
 def main():

@@ -1,0 +1,675 @@
+/* `opa fmt` for Rego v1 modules: prints a parsed module in OPA's canonical
+ * style (tabs, `:=` heads, `if`/`contains`, one expression per line, infix
+ * operands of infix operators in parentheses), keeping the comments and
+ * the spelling of string and number literals from the source (format_src.c).
+ *
+ * Whatever the printer is not sure to lay out as OPA does (template
+ * strings, v0 output, a comment it cannot place) makes rego_format fail
+ * with -ENOTSUP rather than print something else than opa fmt would. */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cocoon/buf.h"
+#include "cocoon/limits.h"
+#include "cocoon/rego.h"
+#include "format_int.h"
+#include "lexer.h"
+#include "parser.h"
+
+#define TRY(x)                      \
+	do {                            \
+		int r_ = (x);               \
+		if (r_ < 0)                 \
+			return r_;              \
+	} while (0)
+
+struct fw {
+	cc_buf *out;
+	struct fmt_src *s;
+	int depth;          /* indentation (tabs) of the current line */
+	uint32_t last_line; /* greatest source line printed so far */
+	const char *why;    /* -ENOTSUP: what could not be formatted */
+};
+
+static int p_term(struct fw *w, const ast_term *t, bool paren_infix);
+static int p_expr(struct fw *w, const ast_expr *e);
+
+static int unsupported(struct fw *w, const char *why)
+{
+	w->why = why;
+	return -ENOTSUP;
+}
+
+static void seen(struct fw *w, uint32_t line)
+{
+	if (line > w->last_line)
+		w->last_line = line;
+}
+
+static const struct fmt_tok *tok_at(const struct fw *w, ast_loc loc)
+{
+	long i = fmt_src_tok_at(w->s, loc);
+	return i < 0 ? NULL : &w->s->toks[i];
+}
+
+/* Marks the token's last line as printed (raw strings span lines). */
+static void seen_tok(struct fw *w, const struct fmt_tok *t)
+{
+	uint32_t line = t->line;
+	for (size_t i = 0; i < t->len; i++)
+		if (w->s->src[t->off + i] == '\n')
+			line++;
+	seen(w, line);
+}
+
+static int indent(struct fw *w)
+{
+	for (int i = 0; i < w->depth; i++)
+		TRY(cc_buf_addc(w->out, '\t'));
+	return 0;
+}
+
+/* Comments must come out in source order: one left behind would be lost
+ * or misplaced. */
+static int check_order(struct fw *w, size_t idx)
+{
+	for (size_t i = 0; i < idx; i++)
+		if (!w->s->cms[i].done)
+			return unsupported(w, "a comment the formatter cannot place");
+	return 0;
+}
+
+static int p_comment(struct fw *w, size_t i)
+{
+	struct fmt_comment *c = &w->s->cms[i];
+	TRY(check_order(w, i));
+	c->done = true;
+	TRY(cc_buf_addc(w->out, '#'));
+	return cc_buf_add(w->out, w->s->src + c->off, c->len);
+}
+
+/* Ends the line: the comment on the last printed source line follows. */
+static int nl(struct fw *w)
+{
+	for (size_t i = 0; i < w->s->ncms; i++) {
+		const struct fmt_comment *c = &w->s->cms[i];
+		if (!c->done && c->line == w->last_line) {
+			TRY(cc_buf_addc(w->out, ' '));
+			TRY(p_comment(w, i));
+		}
+	}
+	return cc_buf_addc(w->out, '\n');
+}
+
+/* Before an item starting on source line `line`: the comments above it,
+ * each on its own line, with a blank line where the source has a gap.
+ * LEAD_TOP: a blank line separates the item (or its comments) from what
+ * precedes, gap or not (top-level rules); LEAD_START: the item opens a
+ * block, no blank line before it; LEAD_END: only the remaining comments. */
+enum { LEAD_GAP, LEAD_TOP, LEAD_START, LEAD_END };
+
+static int leading(struct fw *w, uint32_t line, int mode)
+{
+	uint32_t prev = w->last_line;
+	bool first = true;
+	for (size_t i = 0; i < w->s->ncms; i++) {
+		const struct fmt_comment *c = &w->s->cms[i];
+		if (c->done || c->line >= line)
+			continue;
+		bool blank = prev != 0 && c->line > prev + 1;
+		if (first && (mode == LEAD_TOP || mode == LEAD_END))
+			blank = true;
+		if (first && mode == LEAD_START)
+			blank = false;
+		if (blank)
+			TRY(cc_buf_addc(w->out, '\n'));
+		first = false;
+		TRY(indent(w));
+		TRY(p_comment(w, i));
+		TRY(cc_buf_addc(w->out, '\n'));
+		prev = c->line;
+		seen(w, c->line);
+	}
+	if (mode == LEAD_END)
+		return 0;
+	bool blank = prev != 0 && line > prev + 1;
+	if (first && mode == LEAD_TOP)
+		blank = true;
+	if (first && mode == LEAD_START)
+		blank = false;
+	if (blank)
+		TRY(cc_buf_addc(w->out, '\n'));
+	return 0;
+}
+
+/* ---- terms ---- */
+
+static bool is_kw(const char *s, size_t n)
+{
+	static const char *const kws[] = {
+	    "package", "import", "as", "default", "else", "not", "some", "with",
+	    "null", "true", "false", "in", "every", "contains", "if",
+	};
+	for (size_t i = 0; i < sizeof(kws) / sizeof(kws[0]); i++)
+		if (strlen(kws[i]) == n && memcmp(kws[i], s, n) == 0)
+			return true;
+	return false;
+}
+
+static bool ident_like(const char *s, size_t n)
+{
+	if (n == 0 || !((s[0] >= 'a' && s[0] <= 'z') || (s[0] >= 'A' && s[0] <= 'Z') || s[0] == '_'))
+		return false;
+	for (size_t i = 1; i < n; i++) {
+		char c = s[i];
+		if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+		      c == '_'))
+			return false;
+	}
+	return !is_kw(s, n);
+}
+
+static const char *infix_op(const ast_term *t)
+{
+	static const char *const ops[][2] = {
+	    {"plus", "+"},  {"minus", "-"}, {"mul", "*"},   {"div", "/"},
+	    {"rem", "%"},   {"and", "&"},   {"or", "|"},    {"equal", "=="},
+	    {"neq", "!="},  {"lt", "<"},    {"gt", ">"},    {"lte", "<="},
+	    {"gte", ">="},  {"internal.member_2", "in"},   {"internal.member_3", "in"},
+	};
+	if (t->kind != AT_CALL || t->u.call.name == NULL)
+		return NULL;
+	size_t want = strcmp(t->u.call.name, "internal.member_3") == 0 ? 3 : 2;
+	if (t->u.call.nargs != want)
+		return NULL;
+	for (size_t i = 0; i < sizeof(ops) / sizeof(ops[0]); i++)
+		if (strcmp(ops[i][0], t->u.call.name) == 0)
+			return ops[i][1];
+	return NULL;
+}
+
+static int p_value(struct fw *w, const ast_term *t)
+{
+	const struct fmt_tok *tk = tok_at(w, t->loc);
+	if (tk != NULL && (tk->kind == RT_STRING || tk->kind == RT_NUMBER) &&
+	    (t->u.val->t == RV_STR || t->u.val->t == RV_NUM)) {
+		seen_tok(w, tk);
+		return cc_buf_add(w->out, w->s->src + tk->off, tk->len);
+	}
+	if (t->u.val->t == RV_STR || t->u.val->t == RV_NUM)
+		return unsupported(w, "a literal without its source text");
+	seen(w, t->loc.line);
+	return rv_to_rego(t->u.val, w->out);
+}
+
+static int p_var(struct fw *w, const ast_term *t)
+{
+	seen(w, t->loc.line);
+	if (t->u.var.wildcard)
+		return cc_buf_addc(w->out, '_');
+	if (t->u.var.len == 0 || t->u.var.name[0] == '$')
+		return unsupported(w, "a generated variable");
+	return cc_buf_add(w->out, t->u.var.name, t->u.var.len);
+}
+
+static int p_ref(struct fw *w, const ast_term *t)
+{
+	if (t->u.list.n == 0)
+		return unsupported(w, "an empty reference");
+	TRY(p_term(w, t->u.list.items[0], true));
+	for (size_t i = 1; i < t->u.list.n; i++) {
+		const ast_term *op = t->u.list.items[i];
+		const struct fmt_tok *tk = tok_at(w, op->loc);
+		if (op->kind == AT_VALUE && op->u.val->t == RV_STR &&
+		    (ident_like(op->u.val->u.s.p, op->u.val->u.s.n) ||
+		     (tk != NULL && tk->kind == RT_IDENT))) {
+			seen(w, op->loc.line);
+			TRY(cc_buf_addc(w->out, '.'));
+			TRY(cc_buf_add(w->out, op->u.val->u.s.p, op->u.val->u.s.n));
+			continue;
+		}
+		TRY(cc_buf_addc(w->out, '['));
+		if (op->kind == AT_VALUE && op->u.val->t == RV_STR && tok_at(w, op->loc) == NULL)
+			TRY(rv_to_rego(op->u.val, w->out));
+		else
+			TRY(p_term(w, op, false));
+		TRY(cc_buf_addc(w->out, ']'));
+	}
+	return 0;
+}
+
+/* Elements of a collection: on one line, or one per line with a trailing
+ * comma when the source put the first one on a later line than the
+ * opening bracket. */
+static int p_elems(struct fw *w, const ast_term *t, ast_term *const *keys,
+                   ast_term *const *vals, size_t n, char open, char close)
+{
+	TRY(cc_buf_addc(w->out, open));
+	bool multi = false;
+	for (size_t i = 0; i < n; i++)
+		if ((keys ? keys[i] : vals[i])->loc.line != t->loc.line)
+			multi = true;
+	if (!multi) {
+		for (size_t i = 0; i < n; i++) {
+			if (i > 0)
+				TRY(cc_buf_adds(w->out, ", "));
+			if (keys) {
+				TRY(p_term(w, keys[i], false));
+				TRY(cc_buf_adds(w->out, ": "));
+			}
+			TRY(p_term(w, vals[i], false));
+		}
+		return cc_buf_addc(w->out, close);
+	}
+	seen(w, t->loc.line);
+	TRY(nl(w));
+	w->depth++;
+	for (size_t i = 0; i < n; i++) {
+		TRY(leading(w, (keys ? keys[i] : vals[i])->loc.line, i == 0 ? LEAD_START : LEAD_GAP));
+		TRY(indent(w));
+		if (keys) {
+			TRY(p_term(w, keys[i], false));
+			TRY(cc_buf_adds(w->out, ": "));
+		}
+		TRY(p_term(w, vals[i], false));
+		TRY(cc_buf_addc(w->out, ','));
+		TRY(nl(w));
+	}
+	w->depth--;
+	TRY(indent(w));
+	return cc_buf_addc(w->out, close);
+}
+
+static int p_comp(struct fw *w, const ast_term *t, char open, char close)
+{
+	TRY(cc_buf_addc(w->out, open));
+	if (t->u.comp.key) {
+		TRY(p_term(w, t->u.comp.key, false));
+		TRY(cc_buf_adds(w->out, ": "));
+	}
+	TRY(p_term(w, t->u.comp.val, false));
+	TRY(cc_buf_adds(w->out, " | "));
+	const ast_body *b = t->u.comp.body;
+	for (size_t i = 0; i < b->n; i++) {
+		if (b->exprs[i]->loc.line != t->loc.line)
+			return unsupported(w, "a comprehension over several lines");
+		if (i > 0)
+			TRY(cc_buf_adds(w->out, "; "));
+		TRY(p_expr(w, b->exprs[i]));
+	}
+	return cc_buf_addc(w->out, close);
+}
+
+static int p_call(struct fw *w, const ast_term *t, bool paren_infix)
+{
+	const char *op = infix_op(t);
+	ast_term *const *a = t->u.call.args;
+	if (op == NULL) {
+		TRY(p_term(w, t->u.call.op, false));
+		TRY(cc_buf_addc(w->out, '('));
+		for (size_t i = 0; i < t->u.call.nargs; i++) {
+			if (i > 0)
+				TRY(cc_buf_adds(w->out, ", "));
+			TRY(p_term(w, a[i], false));
+		}
+		return cc_buf_addc(w->out, ')');
+	}
+	if (paren_infix)
+		TRY(cc_buf_addc(w->out, '('));
+	TRY(p_term(w, a[0], true));
+	if (t->u.call.nargs == 3) {
+		TRY(cc_buf_adds(w->out, ", "));
+		TRY(p_term(w, a[1], true));
+	}
+	TRY(cc_buf_printf(w->out, " %s ", op));
+	TRY(p_term(w, a[t->u.call.nargs - 1], true));
+	if (paren_infix)
+		TRY(cc_buf_addc(w->out, ')'));
+	return 0;
+}
+
+static int p_term(struct fw *w, const ast_term *t, bool paren_infix)
+{
+	switch (t->kind) {
+	case AT_VALUE:
+		return p_value(w, t);
+	case AT_VAR:
+		return p_var(w, t);
+	case AT_REF:
+		return p_ref(w, t);
+	case AT_ARR:
+		return p_elems(w, t, NULL, t->u.list.items, t->u.list.n, '[', ']');
+	case AT_SET:
+		if (t->u.list.n == 0) {
+			seen(w, t->loc.line);
+			return cc_buf_adds(w->out, "set()");
+		}
+		return p_elems(w, t, NULL, t->u.list.items, t->u.list.n, '{', '}');
+	case AT_OBJ:
+		return p_elems(w, t, t->u.obj.keys, t->u.obj.vals, t->u.obj.n, '{', '}');
+	case AT_ARR_COMP:
+		return p_comp(w, t, '[', ']');
+	case AT_SET_COMP:
+	case AT_OBJ_COMP:
+		return p_comp(w, t, '{', '}');
+	case AT_CALL:
+		return p_call(w, t, paren_infix);
+	default:
+		return unsupported(w, "template strings");
+	}
+}
+
+/* ---- expressions and bodies ---- */
+
+/* The `{` opening a body (the token before its first expression), or -1. */
+static long body_open(const struct fw *w, const ast_body *b)
+{
+	long i = fmt_src_tok_at(w->s, b->loc);
+	if (i > 0 && w->s->toks[i - 1].kind == RT_LBRACE)
+		return i - 1;
+	return -1;
+}
+
+/* Body lines between braces; the `{` is printed already. */
+static int p_block(struct fw *w, const ast_body *b, long open)
+{
+	long close = open < 0 ? -1 : fmt_src_match(w->s, (size_t)open);
+	if (close < 0)
+		return unsupported(w, "a body without its braces");
+	TRY(nl(w));
+	w->depth++;
+	for (size_t i = 0; i < b->n; i++) {
+		TRY(leading(w, b->exprs[i]->loc.line, i == 0 ? LEAD_START : LEAD_GAP));
+		TRY(indent(w));
+		TRY(p_expr(w, b->exprs[i]));
+		TRY(nl(w));
+	}
+	uint32_t cl = w->s->toks[close].line;
+	TRY(leading(w, cl, LEAD_GAP));
+	w->depth--;
+	seen(w, cl);
+	TRY(indent(w));
+	return cc_buf_addc(w->out, '}');
+}
+
+/* `some k, v in coll` / `every k, v in coll` (without the body). */
+static int p_in(struct fw *w, const char *kw, const ast_expr *e)
+{
+	TRY(cc_buf_adds(w->out, kw));
+	if (e->some.key) {
+		TRY(p_term(w, e->some.key, false));
+		TRY(cc_buf_adds(w->out, ", "));
+	}
+	TRY(p_term(w, e->some.val, false));
+	TRY(cc_buf_adds(w->out, " in "));
+	return p_term(w, e->some.coll, false);
+}
+
+static int p_every(struct fw *w, const ast_expr *e)
+{
+	TRY(p_in(w, "every ", e));
+	const ast_body *b = e->some.body;
+	long open = body_open(w, b);
+	long close = open < 0 ? -1 : fmt_src_match(w->s, (size_t)open);
+	if (close < 0)
+		return unsupported(w, "an every body without its braces");
+	TRY(cc_buf_adds(w->out, " {"));
+	if (w->s->toks[close].line == e->loc.line && b->n == 1) {
+		TRY(cc_buf_addc(w->out, ' '));
+		TRY(p_expr(w, b->exprs[0]));
+		return cc_buf_adds(w->out, " }");
+	}
+	if (w->s->toks[close].line == e->loc.line) {
+		/* opa fmt's spelling: `{ a; b}` */
+		for (size_t i = 0; i < b->n; i++) {
+			TRY(cc_buf_adds(w->out, i == 0 ? " " : "; "));
+			TRY(p_expr(w, b->exprs[i]));
+		}
+		return cc_buf_addc(w->out, '}');
+	}
+	return p_block(w, b, open);
+}
+
+static int p_expr(struct fw *w, const ast_expr *e)
+{
+	seen(w, e->loc.line);
+	if (e->negated)
+		TRY(cc_buf_adds(w->out, "not "));
+	switch (e->kind) {
+	case AE_TERM:
+		TRY(p_term(w, e->a, false));
+		break;
+	case AE_UNIFY:
+	case AE_ASSIGN:
+		TRY(p_term(w, e->a, false));
+		TRY(cc_buf_adds(w->out, e->kind == AE_UNIFY ? " = " : " := "));
+		TRY(p_term(w, e->b, false));
+		break;
+	case AE_SOME:
+		TRY(cc_buf_adds(w->out, "some "));
+		for (size_t i = 0; i < e->some.nvars; i++) {
+			if (i > 0)
+				TRY(cc_buf_adds(w->out, ", "));
+			TRY(p_term(w, e->some.vars[i], false));
+		}
+		break;
+	case AE_SOME_IN:
+		TRY(p_in(w, "some ", e));
+		break;
+	case AE_EVERY:
+		TRY(p_every(w, e));
+		break;
+	default:
+		return unsupported(w, "an unknown expression");
+	}
+	for (size_t i = 0; i < e->nwiths; i++) {
+		TRY(cc_buf_adds(w->out, " with "));
+		TRY(p_term(w, e->withs[i].target, false));
+		TRY(cc_buf_adds(w->out, " as "));
+		TRY(p_term(w, e->withs[i].value, false));
+	}
+	return 0;
+}
+
+/* ---- rules ---- */
+
+static bool tok_is(const struct fw *w, ast_loc loc, const char *text)
+{
+	const struct fmt_tok *t = tok_at(w, loc);
+	return t != NULL && t->len == strlen(text) && memcmp(w->s->src + t->off, text, t->len) == 0;
+}
+
+static bool is_true_term(const ast_term *t)
+{
+	return t != NULL && t->kind == AT_VALUE && t->u.val->t == RV_BOOL && t->u.val->u.b;
+}
+
+/* A body that is the single expression `true` (written or made up). */
+static bool true_body(const ast_body *b)
+{
+	if (b->n != 1)
+		return false;
+	const ast_expr *e = b->exprs[0];
+	return e->kind == AE_TERM && !e->negated && e->nwiths == 0 && is_true_term(e->a);
+}
+
+/* ` := v`, then the body. opa fmt drops a body that is just `true`; the
+ * value `true` the parser made up for `p if ...` is left out unless the
+ * body goes too (`p.q[2] if true` is `p.q[2] := true`). */
+static int p_rule_tail(struct fw *w, const ast_rule *r, bool has_else)
+{
+	const ast_body *b = r->body;
+	bool no_body = r->is_default || true_body(b);
+	if (r->kind == AR_MULTI) {
+		TRY(cc_buf_adds(w->out, " contains "));
+		TRY(p_term(w, r->key, false));
+	} else if (r->value != NULL) {
+		bool made_up = is_true_term(r->value) && !tok_is(w, r->value->loc, "true");
+		if (!made_up || no_body) {
+			TRY(cc_buf_adds(w->out, " := "));
+			if (made_up)
+				TRY(cc_buf_adds(w->out, "true"));
+			else
+				TRY(p_term(w, r->value, false));
+		}
+	}
+	if (no_body) {
+		seen(w, b->exprs[b->n - 1]->loc.line);
+		return 0;
+	}
+	long open = body_open(w, b);
+	long close = open < 0 ? -1 : fmt_src_match(w->s, (size_t)open);
+	uint32_t end = close >= 0 ? w->s->toks[close].line : b->exprs[b->n - 1]->loc.line;
+	bool lone_set = b->n == 1 && b->exprs[0]->kind == AE_TERM && b->exprs[0]->a->kind == AT_SET;
+	if (!has_else && b->n == 1 && !lone_set && b->exprs[0]->loc.line == r->loc.line &&
+	    end == r->loc.line) {
+		TRY(cc_buf_adds(w->out, " if "));
+		return p_expr(w, b->exprs[0]);
+	}
+	if (open < 0)
+		return unsupported(w, "a rule body over several lines without braces");
+	TRY(cc_buf_adds(w->out, " if {"));
+	return p_block(w, b, open);
+}
+
+static int p_rule(struct fw *w, const ast_rule *r)
+{
+	if (r->is_default)
+		TRY(cc_buf_adds(w->out, "default "));
+	TRY(p_ref(w, r->head));
+	if (r->kind == AR_FUNCTION) {
+		TRY(cc_buf_addc(w->out, '('));
+		for (size_t i = 0; i < r->nargs; i++) {
+			if (i > 0)
+				TRY(cc_buf_adds(w->out, ", "));
+			TRY(p_term(w, r->args[i], false));
+		}
+		TRY(cc_buf_addc(w->out, ')'));
+	}
+	TRY(p_rule_tail(w, r, r->els != NULL));
+	for (const ast_rule *e = r->els; e != NULL; e = e->els) {
+		if (e->loc.line > w->last_line) {
+			/* `else` on a line of its own stays so, after a blank
+			 * line and its comments */
+			TRY(nl(w));
+			TRY(cc_buf_addc(w->out, '\n'));
+			TRY(leading(w, e->loc.line, LEAD_START));
+			TRY(indent(w));
+			TRY(cc_buf_adds(w->out, "else"));
+		} else {
+			TRY(cc_buf_adds(w->out, " else"));
+		}
+		seen(w, e->loc.line);
+		TRY(p_rule_tail(w, e, true));
+	}
+	return nl(w);
+}
+
+static int p_package(struct fw *w, const ast_term *pkg)
+{
+	TRY(leading(w, pkg->loc.line, LEAD_START));
+	TRY(cc_buf_adds(w->out, "package "));
+	if (pkg->kind != AT_REF || pkg->u.list.n < 2)
+		return unsupported(w, "a package path");
+	const ast_term *first = pkg->u.list.items[1];
+	if (first->kind != AT_VALUE || first->u.val->t != RV_STR)
+		return unsupported(w, "a package path");
+	seen(w, first->loc.line);
+	TRY(cc_buf_add(w->out, first->u.val->u.s.p, first->u.val->u.s.n));
+	for (size_t i = 2; i < pkg->u.list.n; i++) {
+		const ast_term *op = pkg->u.list.items[i];
+		seen(w, op->loc.line);
+		if (op->kind == AT_VALUE && op->u.val->t == RV_STR &&
+		    ident_like(op->u.val->u.s.p, op->u.val->u.s.n)) {
+			TRY(cc_buf_addc(w->out, '.'));
+			TRY(cc_buf_add(w->out, op->u.val->u.s.p, op->u.val->u.s.n));
+		} else {
+			TRY(cc_buf_addc(w->out, '['));
+			TRY(rv_to_rego(op->u.val, w->out));
+			TRY(cc_buf_addc(w->out, ']'));
+		}
+	}
+	return nl(w);
+}
+
+static bool import_is(const ast_import *im, const char *root, const char *first)
+{
+	const ast_term *p = im->path;
+	if (p->kind != AT_REF || p->u.list.n < 2 || !p->u.list.items[0] ||
+	    p->u.list.items[0]->kind != AT_VAR || strcmp(p->u.list.items[0]->u.var.name, root) != 0)
+		return false;
+	const ast_term *k = p->u.list.items[1];
+	return k->kind == AT_VALUE && k->u.val->t == RV_STR && k->u.val->u.s.n == strlen(first) &&
+	       memcmp(k->u.val->u.s.p, first, k->u.val->u.s.n) == 0;
+}
+
+static int p_module(struct fw *w, const ast_module *m)
+{
+	TRY(p_package(w, m->package));
+	/* With `import rego.v1`, opa fmt drops the future.keywords imports
+	 * (their comments stay, as comments of what follows). */
+	bool regov1 = false;
+	for (size_t i = 0; i < m->nimports; i++)
+		regov1 |= import_is(&m->imports[i], "rego", "v1") && m->imports[i].path->u.list.n == 2;
+	bool first = true;
+	for (size_t i = 0; i < m->nimports; i++) {
+		const ast_import *im = &m->imports[i];
+		if (regov1 && import_is(im, "future", "keywords"))
+			continue;
+		TRY(leading(w, im->loc.line, first ? LEAD_TOP : LEAD_GAP));
+		first = false;
+		TRY(cc_buf_adds(w->out, "import "));
+		TRY(p_ref(w, im->path));
+		if (im->alias)
+			TRY(cc_buf_printf(w->out, " as %s", im->alias));
+		TRY(nl(w));
+	}
+	for (size_t i = 0; i < m->nrules; i++) {
+		TRY(leading(w, m->rules[i]->loc.line, LEAD_TOP));
+		TRY(p_rule(w, m->rules[i]));
+	}
+	TRY(leading(w, UINT32_MAX, LEAD_END));
+	return 0;
+}
+
+int rego_format(const char *name, const char *src, size_t len, bool v0, char **ret,
+                size_t *ret_len, cc_error **err)
+{
+	*ret = NULL;
+	*ret_len = 0;
+	if (v0)
+		return cc_error_set(err, -ENOTSUP, "%s: formatting Rego v0 is not supported", name);
+	rarena *a = rarena_new(0);
+	if (a == NULL)
+		return cc_error_set(err, -ENOMEM, "out of memory");
+	struct rparse_opts po = {.v0 = false, .no_annotations = true};
+	ast_module *m = NULL;
+	int r = rparse_module(a, name, src, len, &po, &m, err);
+	if (r < 0) {
+		rarena_free(a);
+		return r;
+	}
+	struct fmt_src s;
+	cc_buf out;
+	cc_buf_init(&out, CC_REGO_MAX_POLICY_BYTES * 2);
+	r = fmt_src_scan(&s, src, len);
+	struct fw w = {.out = &out, .s = &s};
+	if (r == 0 && s.has_template)
+		r = unsupported(&w, "template strings");
+	if (r == 0)
+		r = p_module(&w, m);
+	if (r == 0) {
+		*ret = cc_buf_steal(&out, ret_len);
+		if (*ret == NULL)
+			r = -ENOMEM;
+	}
+	if (r == -ENOTSUP)
+		cc_error_set(err, r, "%s: formatting %s is not supported", name, w.why);
+	else if (r < 0)
+		cc_error_set(err, r, "%s: formatting failed: %s", name, strerror(-r));
+	cc_buf_free(&out);
+	fmt_src_free(&s);
+	rarena_free(a);
+	return r;
+}
