@@ -497,8 +497,9 @@ static bool true_body(const ast_body *b)
 /* ` := v`, then the body. opa fmt drops a body that is just `true`; the
  * value `true` the parser made up for `p if ...` is left out unless the
  * body goes too (`p.q[2] if true` is `p.q[2] := true`). */
-static int p_rule_tail(struct fw *w, const ast_rule *r, bool has_else)
+static int p_rule_tail(struct fw *w, const ast_rule *r, bool *oneline)
 {
+	*oneline = false;
 	const ast_body *b = r->body;
 	bool no_body = r->is_default || true_body(b);
 	if (r->kind == AR_MULTI) {
@@ -522,10 +523,15 @@ static int p_rule_tail(struct fw *w, const ast_rule *r, bool has_else)
 	long close = open < 0 ? -1 : fmt_src_match(w->s, (size_t)open);
 	uint32_t end = close >= 0 ? w->s->toks[close].line : b->exprs[b->n - 1]->loc.line;
 	bool lone_set = b->n == 1 && b->exprs[0]->kind == AE_TERM && b->exprs[0]->a->kind == AT_SET;
-	if (!has_else && b->n == 1 && !lone_set && b->exprs[0]->loc.line == r->loc.line &&
-	    end == r->loc.line) {
-		TRY(cc_buf_adds(w->out, " if "));
-		return p_expr(w, b->exprs[0]);
+	if (b->n == 1 && b->exprs[0]->loc.line == r->loc.line && end == r->loc.line) {
+		/* a body on the rule's line: `p if EXPR` (a lone set literal
+		 * keeps its braces, it would read as a body); an `else` after
+		 * it goes on a line of its own */
+		*oneline = true;
+		if (!lone_set) {
+			TRY(cc_buf_adds(w->out, " if "));
+			return p_expr(w, b->exprs[0]);
+		}
 	}
 	if (open < 0)
 		return unsupported(w, "a rule body over several lines without braces");
@@ -547,9 +553,10 @@ static int p_rule(struct fw *w, const ast_rule *r)
 		}
 		TRY(cc_buf_addc(w->out, ')'));
 	}
-	TRY(p_rule_tail(w, r, r->els != NULL));
+	bool oneline;
+	TRY(p_rule_tail(w, r, &oneline));
 	for (const ast_rule *e = r->els; e != NULL; e = e->els) {
-		if (e->loc.line > w->last_line) {
+		if (oneline || e->loc.line > w->last_line) {
 			/* `else` on a line of its own stays so, after a blank
 			 * line and its comments */
 			TRY(nl(w));
@@ -561,7 +568,7 @@ static int p_rule(struct fw *w, const ast_rule *r)
 			TRY(cc_buf_adds(w->out, " else"));
 		}
 		seen(w, e->loc.line);
-		TRY(p_rule_tail(w, e, true));
+		TRY(p_rule_tail(w, e, &oneline));
 	}
 	return nl(w);
 }
