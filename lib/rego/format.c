@@ -221,8 +221,9 @@ static int p_ref(struct fw *w, const ast_term *t)
 	for (size_t i = 1; i < t->u.list.n; i++) {
 		const ast_term *op = t->u.list.items[i];
 		const struct fmt_tok *tk = tok_at(w, op->loc);
+		/* as written: `.x` or `["x"]` (opa fmt keeps either) */
 		if (op->kind == AT_VALUE && op->u.val->t == RV_STR &&
-		    (ident_like(op->u.val->u.s.p, op->u.val->u.s.n) ||
+		    ((tk == NULL && ident_like(op->u.val->u.s.p, op->u.val->u.s.n)) ||
 		     (tk != NULL && tk->kind == RT_IDENT))) {
 			seen(w, op->loc.line);
 			TRY(cc_buf_addc(w->out, '.'));
@@ -276,6 +277,12 @@ static int p_elems(struct fw *w, const ast_term *t, ast_term *const *keys,
 		TRY(cc_buf_addc(w->out, ','));
 		TRY(nl(w));
 	}
+	long o = fmt_src_tok_at(w->s, t->loc);
+	long c = o < 0 ? -1 : fmt_src_match(w->s, (size_t)o);
+	if (c < 0)
+		return unsupported(w, "a collection without its brackets");
+	TRY(leading(w, w->s->toks[c].line, LEAD_GAP));
+	seen(w, w->s->toks[c].line);
 	w->depth--;
 	TRY(indent(w));
 	return cc_buf_addc(w->out, close);
@@ -657,6 +664,9 @@ int rego_format(const char *name, const char *src, size_t len, bool v0, char **r
 		rarena_free(a);
 		return r;
 	}
+	/* trailing NUL bytes end the text, as for the parser */
+	while (len > 0 && src[len - 1] == '\0')
+		len--;
 	struct fmt_src s;
 	cc_buf out;
 	cc_buf_init(&out, CC_REGO_MAX_POLICY_BYTES * 2);

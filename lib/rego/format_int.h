@@ -43,7 +43,8 @@ void fmt_src_free(struct fmt_src *s);
 /* Index of the token starting at loc, or -1. */
 long fmt_src_tok_at(const struct fmt_src *s, ast_loc loc);
 
-/* Index of the `}` matching the `{` at token index open, or -1. */
+/* Index of the bracket closing the `{`, `[` or `(` at token index open,
+ * or -1. */
 long fmt_src_match(const struct fmt_src *s, size_t open);
 
 #endif

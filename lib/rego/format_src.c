@@ -50,7 +50,10 @@ static int gap(struct fmt_src *s, size_t *cap, size_t from, size_t to, uint32_t 
 			const char *nl = memchr(src + off, '\n', to - off);
 			size_t end = nl ? (size_t)(nl - src) : to;
 			struct fmt_comment c = {line, col, off + 1, end - off - 1, false};
-			if (c.len > 0 && src[c.off + c.len - 1] == '\r')
+			/* a trailing CR, spaces and tabs go (opa fmt trims them) */
+			while (c.len > 0 && (src[c.off + c.len - 1] == '\r' ||
+			                     src[c.off + c.len - 1] == ' ' ||
+			                     src[c.off + c.len - 1] == '\t'))
 				c.len--;
 			if (push_cm(s, cap, &c) < 0)
 				return -ENOMEM;
@@ -120,9 +123,10 @@ long fmt_src_match(const struct fmt_src *s, size_t open)
 {
 	size_t depth = 0;
 	for (size_t i = open; i < s->ntoks; i++) {
-		if (s->toks[i].kind == RT_LBRACE) {
+		uint8_t k = s->toks[i].kind;
+		if (k == RT_LBRACE || k == RT_LBRACK || k == RT_LPAREN) {
 			depth++;
-		} else if (s->toks[i].kind == RT_RBRACE) {
+		} else if (k == RT_RBRACE || k == RT_RBRACK || k == RT_RPAREN) {
 			if (--depth == 0)
 				return (long)i;
 		}

@@ -1,0 +1,3 @@
+package demo
+
+foo["bar"] = "baz" if { input }
