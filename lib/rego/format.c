@@ -143,6 +143,15 @@ static int leading(struct fw *w, uint32_t line, int mode)
 	return 0;
 }
 
+/* True if a comment not printed yet comes before source line `line`. */
+static bool comment_before(const struct fw *w, uint32_t line)
+{
+	for (size_t i = 0; i < w->s->ncms; i++)
+		if (!w->s->cms[i].done && w->s->cms[i].line < line)
+			return true;
+	return false;
+}
+
 /* ---- terms ---- */
 
 static bool is_kw(const char *s, size_t n)
@@ -639,9 +648,34 @@ static int p_module(struct fw *w, const ast_module *m)
 			TRY(cc_buf_printf(w->out, " as %s", im->alias));
 		TRY(nl(w));
 	}
+	/* Rules on consecutive source lines that each fit on one line stay
+	 * together; any other rule gets a blank line before it. */
+	bool prev_one = false;
 	for (size_t i = 0; i < m->nrules; i++) {
-		TRY(leading(w, m->rules[i]->loc.line, LEAD_TOP));
-		TRY(p_rule(w, m->rules[i]));
+		const ast_rule *r = m->rules[i];
+		if (!(prev_one && r->loc.line == w->last_line + 1 && !comment_before(w, r->loc.line))) {
+			TRY(leading(w, r->loc.line, LEAD_TOP));
+			size_t at = w->out->len;
+			TRY(p_rule(w, r));
+			prev_one = memchr(w->out->p + at, '\n', w->out->len - at) ==
+			           w->out->p + w->out->len - 1;
+			continue;
+		}
+		cc_buf *out = w->out;
+		cc_buf one;
+		cc_buf_init(&one, CC_REGO_MAX_POLICY_BYTES * 2);
+		w->out = &one;
+		int rc = p_rule(w, r);
+		w->out = out;
+		if (rc == 0) {
+			prev_one = memchr(one.p, '\n', one.len) == one.p + one.len - 1;
+			if (!prev_one)
+				rc = cc_buf_addc(out, '\n');
+		}
+		if (rc == 0)
+			rc = cc_buf_add(out, one.p, one.len);
+		cc_buf_free(&one);
+		TRY(rc);
 	}
 	TRY(leading(w, UINT32_MAX, LEAD_END));
 	return 0;

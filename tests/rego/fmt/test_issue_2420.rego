@@ -1,0 +1,11 @@
+package example
+
+allow if {
+    some_condition
+}
+
+# some comments
+
+else if {
+    another_condition
+}
