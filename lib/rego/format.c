@@ -222,31 +222,36 @@ static int p_var(struct fw *w, const ast_term *t)
 	return cc_buf_add(w->out, t->u.var.name, t->u.var.len);
 }
 
-static int p_ref(struct fw *w, const ast_term *t)
+/* Ref operands items[from..n), as written: `.x` or `["x"]` (opa fmt keeps
+ * either); a string operand without source text only as `.x`. */
+static int p_ref_ops(struct fw *w, ast_term *const *items, size_t from, size_t n)
 {
-	if (t->u.list.n == 0)
-		return unsupported(w, "an empty reference");
-	TRY(p_term(w, t->u.list.items[0], true));
-	for (size_t i = 1; i < t->u.list.n; i++) {
-		const ast_term *op = t->u.list.items[i];
+	for (size_t i = from; i < n; i++) {
+		const ast_term *op = items[i];
 		const struct fmt_tok *tk = tok_at(w, op->loc);
-		/* as written: `.x` or `["x"]` (opa fmt keeps either) */
-		if (op->kind == AT_VALUE && op->u.val->t == RV_STR &&
-		    ((tk == NULL && ident_like(op->u.val->u.s.p, op->u.val->u.s.n)) ||
-		     (tk != NULL && tk->kind == RT_IDENT))) {
+		bool str = op->kind == AT_VALUE && op->u.val->t == RV_STR;
+		if (str && ((tk == NULL && ident_like(op->u.val->u.s.p, op->u.val->u.s.n)) ||
+		            (tk != NULL && tk->kind == RT_IDENT))) {
 			seen(w, op->loc.line);
 			TRY(cc_buf_addc(w->out, '.'));
 			TRY(cc_buf_add(w->out, op->u.val->u.s.p, op->u.val->u.s.n));
 			continue;
 		}
+		if (str && tk == NULL)
+			return unsupported(w, "a ref operand without its source text");
 		TRY(cc_buf_addc(w->out, '['));
-		if (op->kind == AT_VALUE && op->u.val->t == RV_STR && tok_at(w, op->loc) == NULL)
-			TRY(rv_to_rego(op->u.val, w->out));
-		else
-			TRY(p_term(w, op, false));
+		TRY(p_term(w, op, false));
 		TRY(cc_buf_addc(w->out, ']'));
 	}
 	return 0;
+}
+
+static int p_ref(struct fw *w, const ast_term *t)
+{
+	if (t->u.list.n == 0)
+		return unsupported(w, "an empty reference");
+	TRY(p_term(w, t->u.list.items[0], true));
+	return p_ref_ops(w, t->u.list.items, 1, t->u.list.n);
 }
 
 /* Elements of a collection: on one line, or one per line with a trailing
@@ -598,21 +603,12 @@ static int p_package(struct fw *w, const ast_term *pkg)
 	const ast_term *first = pkg->u.list.items[1];
 	if (first->kind != AT_VALUE || first->u.val->t != RV_STR)
 		return unsupported(w, "a package path");
+	const struct fmt_tok *tk = tok_at(w, first->loc);
+	if (tk == NULL || tk->kind != RT_IDENT)
+		return unsupported(w, "a package path");
 	seen(w, first->loc.line);
 	TRY(cc_buf_add(w->out, first->u.val->u.s.p, first->u.val->u.s.n));
-	for (size_t i = 2; i < pkg->u.list.n; i++) {
-		const ast_term *op = pkg->u.list.items[i];
-		seen(w, op->loc.line);
-		if (op->kind == AT_VALUE && op->u.val->t == RV_STR &&
-		    ident_like(op->u.val->u.s.p, op->u.val->u.s.n)) {
-			TRY(cc_buf_addc(w->out, '.'));
-			TRY(cc_buf_add(w->out, op->u.val->u.s.p, op->u.val->u.s.n));
-		} else {
-			TRY(cc_buf_addc(w->out, '['));
-			TRY(rv_to_rego(op->u.val, w->out));
-			TRY(cc_buf_addc(w->out, ']'));
-		}
-	}
+	TRY(p_ref_ops(w, pkg->u.list.items, 2, pkg->u.list.n));
 	return nl(w);
 }
 
