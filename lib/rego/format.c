@@ -30,6 +30,9 @@ struct fw {
 	int depth;          /* indentation (tabs) of the current line */
 	uint32_t last_line; /* greatest source line printed so far */
 	const char *why;    /* -ENOTSUP: what could not be formatted */
+	bool ref_heads;     /* a rule head is written `a.b...`: head operands
+	                     * `["x"]` become `.x` (opa fmt's test_issue_5449) */
+	bool in_head;       /* printing a rule head */
 };
 
 static int p_term(struct fw *w, const ast_term *t, bool paren_infix);
@@ -230,7 +233,8 @@ static int p_ref_ops(struct fw *w, ast_term *const *items, size_t from, size_t n
 		const ast_term *op = items[i];
 		const struct fmt_tok *tk = tok_at(w, op->loc);
 		bool str = op->kind == AT_VALUE && op->u.val->t == RV_STR;
-		if (str && ((tk == NULL && ident_like(op->u.val->u.s.p, op->u.val->u.s.n)) ||
+		bool ident = str && ident_like(op->u.val->u.s.p, op->u.val->u.s.n);
+		if (str && (((tk == NULL || (w->in_head && w->ref_heads)) && ident) ||
 		            (tk != NULL && tk->kind == RT_IDENT))) {
 			seen(w, op->loc.line);
 			TRY(cc_buf_addc(w->out, '.'));
@@ -564,7 +568,10 @@ static int p_rule(struct fw *w, const ast_rule *r)
 {
 	if (r->is_default)
 		TRY(cc_buf_adds(w->out, "default "));
-	TRY(p_ref(w, r->head));
+	w->in_head = true;
+	int rc = p_ref(w, r->head);
+	w->in_head = false;
+	TRY(rc);
 	if (r->kind == AR_FUNCTION) {
 		TRY(cc_buf_addc(w->out, '('));
 		for (size_t i = 0; i < r->nargs; i++) {
@@ -643,6 +650,13 @@ static int p_module(struct fw *w, const ast_module *m)
 		if (im->alias)
 			TRY(cc_buf_printf(w->out, " as %s", im->alias));
 		TRY(nl(w));
+	}
+	for (size_t i = 0; i < m->nrules; i++) {
+		const ast_term *h = m->rules[i]->head;
+		if (h->u.list.n >= 2) {
+			const struct fmt_tok *tk = tok_at(w, h->u.list.items[1]->loc);
+			w->ref_heads |= tk != NULL && tk->kind == RT_IDENT;
+		}
 	}
 	/* Rules on consecutive source lines that each fit on one line stay
 	 * together; any other rule gets a blank line before it. */
