@@ -33,6 +33,7 @@ struct fw {
 	bool ref_heads;     /* a rule head is written `a.b...`: head operands
 	                     * `["x"]` become `.x` (opa fmt's test_issue_5449) */
 	bool in_head;       /* printing a rule head */
+	const ast_term *top; /* the term of the expression being printed */
 };
 
 static int p_term(struct fw *w, const ast_term *t, bool paren_infix);
@@ -120,6 +121,8 @@ static int leading(struct fw *w, uint32_t line, int mode)
 		const struct fmt_comment *c = &w->s->cms[i];
 		if (c->done || c->line >= line)
 			continue;
+		if (c->line <= w->last_line)
+			return unsupported(w, "a comment inside a construct printed on one line");
 		bool blank = prev != 0 && c->line > prev + 1;
 		if (first && (mode == LEAD_TOP || mode == LEAD_END))
 			blank = true;
@@ -340,6 +343,9 @@ static int p_call(struct fw *w, const ast_term *t, bool paren_infix)
 		}
 		return cc_buf_addc(w->out, ')');
 	}
+	/* `k, v in c` reads as two items anywhere but as a whole expression */
+	if (t->u.call.nargs == 3 && t != w->top)
+		paren_infix = true;
 	if (paren_infix)
 		TRY(cc_buf_addc(w->out, '('));
 	TRY(p_term(w, a[0], true));
@@ -463,6 +469,7 @@ static int p_expr(struct fw *w, const ast_expr *e)
 		TRY(cc_buf_adds(w->out, "not "));
 	switch (e->kind) {
 	case AE_TERM:
+		w->top = e->a;
 		TRY(p_term(w, e->a, false));
 		break;
 	case AE_UNIFY:
