@@ -67,6 +67,24 @@ static void seen_tok(struct fw *w, const struct fmt_tok *t)
 	seen(w, line);
 }
 
+/* Marks the line of the bracket closing the first `(`/`[`/`{` at or after
+ * the token at loc as printed: what follows on that source line (a
+ * comment) then cannot be taken for the end of a shorter line. */
+static void seen_close(struct fw *w, ast_loc loc, uint8_t open_kind)
+{
+	long i = fmt_src_tok_at(w->s, loc);
+	if (i < 0)
+		return;
+	for (size_t k = (size_t)i; k < w->s->ntoks && k < (size_t)i + 64; k++) {
+		if (w->s->toks[k].kind == open_kind) {
+			long c = fmt_src_match(w->s, k);
+			if (c >= 0)
+				seen(w, w->s->toks[c].line);
+			return;
+		}
+	}
+}
+
 static int indent(struct fw *w)
 {
 	for (int i = 0; i < w->depth; i++)
@@ -282,6 +300,7 @@ static int p_elems(struct fw *w, const ast_term *t, ast_term *const *keys,
 			}
 			TRY(p_term(w, vals[i], false));
 		}
+		seen_close(w, t->loc, open == '[' ? RT_LBRACK : RT_LBRACE);
 		return cc_buf_addc(w->out, close);
 	}
 	seen(w, t->loc.line);
@@ -326,6 +345,7 @@ static int p_comp(struct fw *w, const ast_term *t, char open, char close)
 			TRY(cc_buf_adds(w->out, "; "));
 		TRY(p_expr(w, b->exprs[i]));
 	}
+	seen_close(w, t->loc, open == '[' ? RT_LBRACK : RT_LBRACE);
 	return cc_buf_addc(w->out, close);
 }
 
@@ -334,6 +354,9 @@ static int p_call(struct fw *w, const ast_term *t, bool paren_infix)
 	const char *op = infix_op(t);
 	ast_term *const *a = t->u.call.args;
 	if (op == NULL) {
+		for (size_t i = 0; i < t->u.call.nargs; i++)
+			if (a[i]->loc.line != t->u.call.op->loc.line)
+				return unsupported(w, "a call with arguments over several lines");
 		TRY(p_term(w, t->u.call.op, false));
 		TRY(cc_buf_addc(w->out, '('));
 		for (size_t i = 0; i < t->u.call.nargs; i++) {
@@ -341,6 +364,7 @@ static int p_call(struct fw *w, const ast_term *t, bool paren_infix)
 				TRY(cc_buf_adds(w->out, ", "));
 			TRY(p_term(w, a[i], false));
 		}
+		seen_close(w, t->u.call.op->loc, RT_LPAREN);
 		return cc_buf_addc(w->out, ')');
 	}
 	/* `k, v in c` reads as two items anywhere but as a whole expression */
