@@ -661,14 +661,49 @@ static bool import_is(const ast_import *im, const char *root, const char *first)
 	       memcmp(k->u.val->u.s.p, first, k->u.val->u.s.n) == 0;
 }
 
+/* Order of two import paths, item by item (names and strings by bytes,
+ * a prefix first); 2 when an item is something else. */
+static int import_cmp(const ast_import *x, const ast_import *y)
+{
+	const ast_term *a = x->path, *b = y->path;
+	for (size_t i = 0; i < a->u.list.n && i < b->u.list.n; i++) {
+		const ast_term *p = a->u.list.items[i], *q = b->u.list.items[i];
+		const char *ps, *qs;
+		size_t pn, qn;
+		if (p->kind == AT_VAR && q->kind == AT_VAR) {
+			ps = p->u.var.name, pn = p->u.var.len, qs = q->u.var.name, qn = q->u.var.len;
+		} else if (p->kind == AT_VALUE && q->kind == AT_VALUE && p->u.val->t == RV_STR &&
+		           q->u.val->t == RV_STR) {
+			ps = p->u.val->u.s.p, pn = p->u.val->u.s.n, qs = q->u.val->u.s.p, qn = q->u.val->u.s.n;
+		} else {
+			return 2;
+		}
+		int c = memcmp(ps, qs, pn < qn ? pn : qn);
+		if (c != 0 || pn != qn)
+			return c != 0 ? (c < 0 ? -1 : 1) : (pn < qn ? -1 : 1);
+	}
+	return a->u.list.n == b->u.list.n ? 0 : (a->u.list.n < b->u.list.n ? -1 : 1);
+}
+
 static int p_module(struct fw *w, const ast_module *m)
 {
-	TRY(p_package(w, m->package));
 	/* With `import rego.v1`, opa fmt drops the future.keywords imports
 	 * (their comments stay, as comments of what follows). */
 	bool regov1 = false;
 	for (size_t i = 0; i < m->nimports; i++)
 		regov1 |= import_is(&m->imports[i], "rego", "v1") && m->imports[i].path->u.list.n == 2;
+	/* opa fmt sorts each block of adjacent imports: only already sorted
+	 * blocks are printed */
+	const ast_import *prev = NULL;
+	for (size_t i = 0; i < m->nimports; i++) {
+		const ast_import *im = &m->imports[i];
+		if (regov1 && import_is(im, "future", "keywords"))
+			continue;
+		if (prev && im->loc.line == prev->loc.line + 1 && import_cmp(prev, im) >= 0)
+			return unsupported(w, "imports out of order (opa fmt sorts them)");
+		prev = im;
+	}
+	TRY(p_package(w, m->package));
 	bool first = true;
 	for (size_t i = 0; i < m->nimports; i++) {
 		const ast_import *im = &m->imports[i];
