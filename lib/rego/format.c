@@ -259,7 +259,10 @@ static int p_ref_ops(struct fw *w, ast_term *const *items, size_t from, size_t n
 		            (tk != NULL && tk->kind == RT_IDENT))) {
 			seen(w, op->loc.line);
 			TRY(cc_buf_addc(w->out, '.'));
-			TRY(cc_buf_add(w->out, op->u.val->u.s.p, op->u.val->u.s.n));
+			if (tk != NULL && tk->kind == RT_IDENT)
+				TRY(cc_buf_add(w->out, w->s->src + tk->off, tk->len));
+			else
+				TRY(cc_buf_add(w->out, op->u.val->u.s.p, op->u.val->u.s.n));
 			continue;
 		}
 		if (str && tk == NULL)
@@ -645,7 +648,7 @@ static int p_package(struct fw *w, const ast_term *pkg)
 	if (tk == NULL || tk->kind != RT_IDENT)
 		return unsupported(w, "a package path");
 	seen(w, first->loc.line);
-	TRY(cc_buf_add(w->out, first->u.val->u.s.p, first->u.val->u.s.n));
+	TRY(cc_buf_add(w->out, w->s->src + tk->off, tk->len));
 	TRY(p_ref_ops(w, pkg->u.list.items, 2, pkg->u.list.n));
 	return nl(w);
 }
