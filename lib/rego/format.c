@@ -230,6 +230,12 @@ static int p_value(struct fw *w, const ast_term *t)
 		seen_tok(w, tk);
 		return cc_buf_add(w->out, w->s->src + tk->off, tk->len);
 	}
+	if (tk != NULL && tk->kind == RT_SUB && t->u.val->t == RV_NUM &&
+	    tk + 1 < w->s->toks + w->s->ntoks && tk[1].kind == RT_NUMBER && tk[1].off == tk->off + 1) {
+		/* a negative number literal: `-` and the digits */
+		seen(w, tk->line);
+		return cc_buf_add(w->out, w->s->src + tk->off, tk[1].len + 1);
+	}
 	if (t->u.val->t == RV_STR || t->u.val->t == RV_NUM)
 		return unsupported(w, "a literal without its source text");
 	seen(w, t->loc.line);
@@ -617,7 +623,10 @@ static int p_rule(struct fw *w, const ast_rule *r)
 	}
 	bool oneline;
 	TRY(p_rule_tail(w, r, &oneline));
-	for (const ast_rule *e = r->els; e != NULL; e = e->els) {
+	const ast_rule *before = r;
+	for (const ast_rule *e = r->els; e != NULL; before = e, e = e->els) {
+		if (before->is_default || true_body(before->body))
+			return unsupported(w, "an else after a part without a body");
 		if (oneline || e->loc.line > w->last_line) {
 			/* `else` on a line of its own stays so, after a blank
 			 * line and its comments */
