@@ -288,6 +288,15 @@ static int p_ref(struct fw *w, const ast_term *t)
 	return p_ref_ops(w, t->u.list.items, 1, t->u.list.n);
 }
 
+/* A collection element, key or comprehension head: a set union `a | b`
+ * there would read as a comprehension bar, so it goes in parentheses. */
+static int p_elem(struct fw *w, const ast_term *t)
+{
+	bool bar = t->kind == AT_CALL && t->u.call.name != NULL &&
+	           strcmp(t->u.call.name, "or") == 0 && infix_op(t) != NULL;
+	return p_term(w, t, bar);
+}
+
 /* Elements of a collection: on one line, or one per line with a trailing
  * comma when the source put the first one on a later line than the
  * opening bracket. */
@@ -304,10 +313,10 @@ static int p_elems(struct fw *w, const ast_term *t, ast_term *const *keys,
 			if (i > 0)
 				TRY(cc_buf_adds(w->out, ", "));
 			if (keys) {
-				TRY(p_term(w, keys[i], false));
+				TRY(p_elem(w, keys[i]));
 				TRY(cc_buf_adds(w->out, ": "));
 			}
-			TRY(p_term(w, vals[i], false));
+			TRY(p_elem(w, vals[i]));
 		}
 		seen_close(w, t->loc, open == '[' ? RT_LBRACK : RT_LBRACE);
 		return cc_buf_addc(w->out, close);
@@ -319,10 +328,10 @@ static int p_elems(struct fw *w, const ast_term *t, ast_term *const *keys,
 		TRY(leading(w, (keys ? keys[i] : vals[i])->loc.line, i == 0 ? LEAD_START : LEAD_GAP));
 		TRY(indent(w));
 		if (keys) {
-			TRY(p_term(w, keys[i], false));
+			TRY(p_elem(w, keys[i]));
 			TRY(cc_buf_adds(w->out, ": "));
 		}
-		TRY(p_term(w, vals[i], false));
+		TRY(p_elem(w, vals[i]));
 		TRY(cc_buf_addc(w->out, ','));
 		TRY(nl(w));
 	}
@@ -341,10 +350,12 @@ static int p_comp(struct fw *w, const ast_term *t, char open, char close)
 {
 	TRY(cc_buf_addc(w->out, open));
 	if (t->u.comp.key) {
-		TRY(p_term(w, t->u.comp.key, false));
+		TRY(p_elem(w, t->u.comp.key));
 		TRY(cc_buf_adds(w->out, ": "));
 	}
-	TRY(p_term(w, t->u.comp.val, false));
+	/* the value sits right before the bar: an infix value would take
+	 * the bar as its operator */
+	TRY(p_term(w, t->u.comp.val, infix_op(t->u.comp.val) != NULL));
 	TRY(cc_buf_adds(w->out, " | "));
 	const ast_body *b = t->u.comp.body;
 	for (size_t i = 0; i < b->n; i++) {

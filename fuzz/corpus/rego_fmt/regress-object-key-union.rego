@@ -1,0 +1,3 @@
+package ins m if {i*nte|mThim:Thiss
+}
+#ctg
