@@ -10,7 +10,12 @@ files and exits 2, exits 0 on formatted files; `-w` rewrites only the files
 that change. Fixed points on the upstream policies listed in
 tests/rego/fmt/fixed_points.txt (opa-fmt-clean files).
 
-Usage: test_fmt.py COCOON [SRCDIR]
+Usage: test_fmt.py COCOON
+       test_fmt.py COCOON --conformance [STEP]
+The second form (not run by meson: minutes) formats every module of the
+OPA conformance cases (tests/rego/opa/v1): each one formats to a fixed
+point or is refused, and every STEP-th formatted one (default 3) parses to
+the same AST as its source.
 """
 import json
 import os
@@ -166,5 +171,35 @@ def main():
     return 1 if fails else 0
 
 
+def conformance(cocoon, step):
+    import collections
+    import glob
+    import yaml
+    stats = collections.Counter()
+    fails = []
+    mods = []
+    for f in sorted(glob.glob(os.path.join(HERE, 'opa', 'v1', '**', '*.yaml'), recursive=True)):
+        for case in (yaml.safe_load(open(f, encoding='utf-8')) or {}).get('cases', []):
+            mods += [(f, m) for m in case.get('modules') or []]
+    for i, (f, m) in enumerate(mods):
+        rc, out, err = run(cocoon, [], m.encode())
+        if rc != 0:
+            stats['refused' if b'not supported' in err else 'parse error'] += 1
+            continue
+        rc2, out2, _ = run(cocoon, [], out)
+        if rc2 != 0 or out2 != out:
+            fails.append(f'{f}: not a fixed point')
+        elif i % step == 0 and parse_ast(cocoon, m) != parse_ast(cocoon, out.decode()):
+            fails.append(f'{f}: the formatted module parses to a different AST')
+        else:
+            stats['fixed point'] += 1
+    for f in fails:
+        print('FAIL', f)
+    print(', '.join(f'{v} {k}' for k, v in stats.most_common()), f'({len(fails)} failures)')
+    return 1 if fails else 0
+
+
 if __name__ == '__main__':
+    if len(sys.argv) > 2 and sys.argv[2] == '--conformance':
+        sys.exit(conformance(sys.argv[1], int(sys.argv[3]) if len(sys.argv) > 3 else 3))
     sys.exit(main())
