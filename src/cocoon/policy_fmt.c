@@ -98,12 +98,12 @@ static void print_diff(const char *a, size_t an, const char *b, size_t bn)
 			if (i < na && j < nb && al[i] == bl[j] && memcmp(av[i], bv[j], al[i]) == 0) {
 				put_line(NULL, av[i], al[i]);
 				i++, j++;
-			} else if (j < nb && (i == na || t[i * (nb + 1) + j + 1] >= t[(i + 1) * (nb + 1) + j])) {
+			} else if (i < na && (j == nb || t[(i + 1) * (nb + 1) + j] >= t[i * (nb + 1) + j + 1])) {
+				put_line("\x1b[31m", av[i], al[i]); /* removed lines first */
+				i++;
+			} else {
 				put_line("\x1b[32m", bv[j], bl[j]);
 				j++;
-			} else {
-				put_line("\x1b[31m", av[i], al[i]);
-				i++;
 			}
 		}
 	}
@@ -115,10 +115,13 @@ static void print_diff(const char *a, size_t an, const char *b, size_t bn)
 	free(bl);
 }
 
+/* opa's text: parse errors are an ast.Errors ("1 error occurred: ..."). */
 static void print_err(const char *prefix, const cc_error *err)
 {
 	char *m = cc_error_format(err);
-	fprintf(stderr, "%s%s\n", prefix, m ? m : cc_error_message(err));
+	const char *kind = cc_error_kind(err);
+	fprintf(stderr, "%s%s%s\n", prefix, kind && strncmp(kind, "rego_", 5) == 0 ? "1 error occurred: " : "",
+	        m ? m : cc_error_message(err));
 	free(m);
 }
 
