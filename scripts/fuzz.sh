@@ -61,8 +61,15 @@ opts=(
 	-Db_lundef=false
 	"-Dc_args=-fsanitize=fuzzer-no-link -fno-sanitize-recover=all -fno-omit-frame-pointer"
 )
-if [[ -f $dir/meson-private/coredata.dat ]]; then
+# --reconfigure keeps option values, so a default that meson_options.txt
+# changed since (a new builtin group) would never reach an old build dir:
+# its fuzz-rego_<group> would be built against an engine without the
+# group and fuzz nothing. Such a dir is wiped (scratch corpora and crash
+# files with it; the corpora start again from fuzz/corpus/).
+if [[ -f $dir/meson-private/coredata.dat && ! meson_options.txt -nt $dir/meson-private/coredata.dat ]]; then
 	CC=$cc meson setup --reconfigure "$dir" "${opts[@]}" >/dev/null
+elif [[ -f $dir/meson-private/coredata.dat ]]; then
+	CC=$cc meson setup --wipe "$dir" "${opts[@]}" >/dev/null
 else
 	CC=$cc meson setup "$dir" "${opts[@]}" >/dev/null
 fi
