@@ -71,12 +71,11 @@ static void usage_verify(FILE *f)
 }
 
 /* Hex (optional 0x, whitespace ignored) into a new buffer. */
-static int parse_hex(const char *what, const char *text, size_t len, size_t max, uint8_t **ret,
-                     size_t *ret_len, cc_error **err)
+/* Scans text as hex (leading whitespace and 0x skipped, whitespace
+ * ignored): the number of digits, copied to digits when not NULL, or -1
+ * with *bad the offset of the first byte that is not hex. */
+static long scan_hex(const char *text, size_t len, char *digits, size_t *bad)
 {
-	char *clean = malloc(len + 1);
-	if (clean == NULL)
-		return cc_error_set(err, -ENOMEM, "out of memory");
 	size_t n = 0;
 	size_t i = 0;
 	while (i < len && text[i] != '\0' && strchr(" \t\r\n", text[i]) != NULL)
@@ -88,11 +87,29 @@ static int parse_hex(const char *what, const char *text, size_t len, size_t max,
 		if (c != '\0' && strchr(" \t\r\n", c) != NULL)
 			continue;
 		if (c == '\0' || strchr("0123456789abcdefABCDEF", c) == NULL) {
-			free(clean);
-			return cc_error_set(err, -EINVAL, "%s: not hex (byte %zu)", what, i);
+			*bad = i;
+			return -1;
 		}
-		clean[n++] = c;
+		if (digits != NULL)
+			digits[n] = c;
+		n++;
 	}
+	return (long)n;
+}
+
+static int parse_hex(const char *what, const char *text, size_t len, size_t max, uint8_t **ret,
+                     size_t *ret_len, cc_error **err)
+{
+	char *clean = malloc(len + 1);
+	if (clean == NULL)
+		return cc_error_set(err, -ENOMEM, "out of memory");
+	size_t bad = 0;
+	long digits = scan_hex(text, len, clean, &bad);
+	if (digits < 0) {
+		free(clean);
+		return cc_error_set(err, -EINVAL, "%s: not hex (byte %zu)", what, bad);
+	}
+	size_t n = (size_t)digits;
 	clean[n] = '\0';
 	if (n == 0 || n % 2 != 0 || n / 2 > max) {
 		free(clean);
@@ -118,22 +135,8 @@ static int parse_hex(const char *what, const char *text, size_t len, size_t max,
 
 static bool looks_hex(const char *text, size_t len)
 {
-	size_t digits = 0;
-	size_t i = 0;
-	while (i < len && text[i] != '\0' && strchr(" \t\r\n", text[i]) != NULL)
-		i++;
-	if (len - i >= 2 && text[i] == '0' && (text[i + 1] == 'x' || text[i + 1] == 'X'))
-		i += 2;
-	for (; i < len; i++) {
-		if (text[i] == '\0')
-			return false;
-		if (strchr(" \t\r\n", text[i]) != NULL)
-			continue;
-		if (strchr("0123456789abcdefABCDEF", text[i]) == NULL)
-			return false;
-		digits++;
-	}
-	return digits > 0;
+	size_t bad = 0;
+	return scan_hex(text, len, NULL, &bad) > 0;
 }
 
 /* The file as evidence JSON: JSON as is, hex or raw bytes through the
