@@ -5,6 +5,7 @@
  * at once. */
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -16,6 +17,9 @@
 
 /* Longest service or method name echoed back in an UNIMPLEMENTED status. */
 #define ECHO_MAX 1024
+
+/* How often a stopping connection looks for its peer's hang-up. */
+#define HANGUP_POLL_NS (50 * 1000000)
 
 void ttrpc_conn_send(ttrpc_conn *c, uint32_t id, uint8_t type, const uint8_t *p, size_t len)
 {
@@ -212,6 +216,40 @@ static int read_loop(ttrpc_conn *c, bool *ret_gone, cc_error **err)
 	}
 }
 
+/* True once the peer has closed or shut down its side of fd. */
+static bool peer_hung_up(int fd)
+{
+	struct pollfd p = {.fd = fd, .events = POLLRDHUP};
+	return poll(&p, 1, 0) > 0 && (p.revents & (POLLRDHUP | POLLHUP | POLLERR)) != 0;
+}
+
+/* Waits until no handler of c runs. A peer that left will not read
+ * answers: its handlers are cancelled. After a graceful stop they may
+ * finish and answer (the shutdown timeout bounds that through kill_efd),
+ * but only while the peer stays: one that hangs up meanwhile (a shim
+ * killed just before its agent is asked to stop) has its handlers
+ * cancelled too, so a long wait such as WaitProcess does not hold the
+ * stop for the whole grace. */
+static void wait_handlers(ttrpc_conn *c, bool gone)
+{
+	if (gone)
+		ttrpc_eventfd_fire(c->gone_efd);
+	pthread_mutex_lock(&c->mu);
+	while (c->inflight > 0) {
+		if (gone) {
+			pthread_cond_wait(&c->cond, &c->mu);
+			continue;
+		}
+		struct timespec t = ttrpc_deadline_in(HANGUP_POLL_NS);
+		pthread_cond_timedwait(&c->cond, &c->mu, &t);
+		if (c->inflight > 0 && peer_hung_up(c->io.fd)) {
+			gone = true;
+			ttrpc_eventfd_fire(c->gone_efd);
+		}
+	}
+	pthread_mutex_unlock(&c->mu);
+}
+
 static void uncount(ttrpc_server *s)
 {
 	pthread_mutex_lock(&s->mu);
@@ -247,19 +285,15 @@ int ttrpc_conn_serve(ttrpc_server *s, int fd, cc_error **err)
 	c->io.write_cancel = s->kill_efd;
 	pthread_mutex_init(&c->write_mu, NULL);
 	pthread_mutex_init(&c->mu, NULL);
-	pthread_cond_init(&c->cond, NULL);
+	pthread_condattr_t ca;
+	pthread_condattr_init(&ca);
+	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+	pthread_cond_init(&c->cond, &ca);
+	pthread_condattr_destroy(&ca);
 
 	bool gone = false;
 	r = read_loop(c, &gone, err);
-	/* A peer that left will not read answers: cancel its handlers. After a
-	 * graceful stop they finish and answer (the shutdown timeout bounds
-	 * that through kill_efd). */
-	if (gone)
-		ttrpc_eventfd_fire(c->gone_efd);
-	pthread_mutex_lock(&c->mu);
-	while (c->inflight > 0)
-		pthread_cond_wait(&c->cond, &c->mu);
-	pthread_mutex_unlock(&c->mu);
+	wait_handlers(c, gone);
 
 	(void)fcntl(fd, F_SETFL, old_flags);
 	pthread_cond_destroy(&c->cond);

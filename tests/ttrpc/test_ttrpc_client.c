@@ -437,6 +437,52 @@ static void test_shutdown_timeout(void **state)
 	ttrpc_server_free(sv.s);
 }
 
+typedef struct bg_stop {
+	ttrpc_server *s;
+	int grace_ms, r;
+} bg_stop;
+
+static void *bg_stop_main(void *arg)
+{
+	bg_stop *b = arg;
+	b->r = ttrpc_server_shutdown(b->s, b->grace_ms, NULL);
+	return NULL;
+}
+
+/* A graceful stop waits for handlers only while their peer stays: a peer
+ * that hangs up after the stop began (a shim killed just before its agent
+ * is asked to stop) has its handlers cancelled, and the stop ends idle
+ * (0) instead of running out its grace (-ETIMEDOUT) and cancelling every
+ * connection's handlers. */
+static void test_shutdown_peer_leaves(void **state)
+{
+	(void)state;
+	served sv;
+	served_start(&sv, NULL);
+	int cfd = sv.fd[1];
+	ttrpc_client *c = client_on(sv.fd[1]);
+	sv.fd[1] = -1;
+	int cancelled = svc_block_cancelled(), started = svc_block_started();
+	bg_call b = {c, "Block", "", {0}};
+	pthread_t t, st;
+	assert_int_equal(pthread_create(&t, NULL, bg_main, &b), 0);
+	svc_wait_blocked(started + 1);
+	bg_stop stop = {sv.s, 60000, 1};
+	assert_int_equal(pthread_create(&st, NULL, bg_stop_main, &stop), 0);
+	usleep(200000); /* the reader has seen the stop */
+	assert_int_equal(shutdown(cfd, SHUT_RDWR), 0); /* the peer leaves */
+	pthread_join(st, NULL);
+	assert_int_equal(stop.r, 0);
+	assert_int_equal(svc_block_cancelled(), cancelled + 1);
+	pthread_join(sv.t, NULL);
+	assert_int_equal(sv.serve_result, 0);
+	pthread_join(t, NULL);
+	assert_true(b.r.code == TTRPC_CANCELLED || b.r.code == TTRPC_UNAVAILABLE);
+	close(sv.fd[0]);
+	ttrpc_client_free(c);
+	ttrpc_server_free(sv.s);
+}
+
 /* ---- unix sockets ------------------------------------------------------ */
 
 typedef struct listener {
@@ -619,6 +665,7 @@ int main(void)
 	    cmocka_unit_test(test_odd_server),
 	    cmocka_unit_test(test_shutdown_graceful),
 	    cmocka_unit_test(test_shutdown_timeout),
+	    cmocka_unit_test(test_shutdown_peer_leaves),
 	    cmocka_unit_test(test_unix_socket),
 	    cmocka_unit_test(test_peer_other_uid),
 	    cmocka_unit_test(test_pty),
