@@ -190,7 +190,7 @@ static int verify_quote(dcap_verifier *v, const uint8_t *bytes, size_t len,
 		r = check_padded("report_data mismatch", "REPORTDATA",
 		                 q->body + (v->tdx ? TDX_REPORT_DATA_OFF : SGX_REPORT_DATA_OFF), 64,
 		                 report_data, report_data_len, err);
-	if (r == 0 && v->tdx) {
+	if (r == 0) { /* tdx and sgx alike (Trustee's sgx/claims.rs too) */
 		char piid[33];
 		r = dcap_quote_platform_instance_id(q, piid, err);
 		if (r == 0 && piid[0] != '\0' &&

@@ -161,3 +161,50 @@ if __name__ == "__main__":
     if len(sys.argv) != 2:
         sys.exit("usage: make_dcap_pki.py OUTDIR")
     main(sys.argv[1])
+
+
+# ---- SGX quote v3 test PKI (tests/attest/data/sgx/, test_sgx_quote.c,
+# test_sgx_cli.py): the same shapes with every private key written out, so
+# the tests sign their own QE reports, quotes, tcbInfo and QE identities.
+# Made once and committed:
+#   python3 -c 'import sys; sys.path.insert(0, "tests/attest"); \
+#       import make_dcap_pki as m; m.sgx_pki("tests/attest/data/sgx")'
+SGX_PIID = bytes(range(0xa0, 0xb0))  # PlatformInstanceID of the Platform CA leaf
+
+
+def sgx_platform_extension():
+    """sgx_extension() plus PlatformInstanceID (.6) and Configuration (.7)."""
+    body = sgx_extension()
+    inner = body[2:] if body[1] < 0x80 else body[2 + (body[1] & 0x7F):]
+    conf = seq(seq(oid(f"{SGX}.7.1"), der(0x01, b"\x00")),
+               seq(oid(f"{SGX}.7.2"), der(0x01, b"\x00")),
+               seq(oid(f"{SGX}.7.3"), der(0x01, b"\xff")))
+    return seq(inner, seq(oid(f"{SGX}.6"), der(0x04, SGX_PIID)), seq(oid(f"{SGX}.7"), conf))
+
+
+def sgx_pki(out):
+    k = lambda: ec.generate_private_key(ec.SECP256R1())
+    root_k, ca_k, leaf_k, tcb_k, other_k, att_k = k(), k(), k(), k(), k(), k()
+    root = cert("Intel SGX Root CA", root_k, "Intel SGX Root CA", root_k, True, 1)
+    other = cert("Intel SGX Root CA", other_k, "Intel SGX Root CA", other_k, True, 1)
+    ca = cert("Intel SGX PCK Platform CA", ca_k, "Intel SGX Root CA", root_k, True, 2)
+    ca_other = cert("Intel SGX PCK Platform CA", ca_k, "Intel SGX Root CA", other_k, True, 2)
+    leaf = cert("Intel SGX PCK Certificate", leaf_k, "Intel SGX PCK Platform CA", ca_k, False, 3,
+                sgx_platform_extension())
+    tcb = cert("Intel SGX TCB Signing", tcb_k, "Intel SGX Root CA", root_k, False, 5)
+    pem = lambda c: c.public_bytes(serialization.Encoding.PEM)
+    cd = lambda c: c.public_bytes(serialization.Encoding.DER)
+    key = lambda x: x.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+                                    serialization.NoEncryption())
+    w = lambda n, b: open(f"{out}/{n}", "wb").write(b)
+    w("root.der", cd(root))
+    w("pck_chain.pem", pem(leaf) + pem(ca) + pem(root))
+    w("pck_chain_other_root.pem", pem(leaf) + pem(ca_other) + pem(other))
+    w("pck_crl_issuer_chain.pem", pem(ca) + pem(root))
+    w("tcb_chain.pem", pem(tcb) + pem(root))
+    w("pck_key.pem", key(leaf_k))
+    w("tcb_key.pem", key(tcb_k))
+    w("att_key.pem", key(att_k))
+    w("root_crl.der", cd(crl("Intel SGX Root CA", root_k, [])))
+    w("pck_crl.der", cd(crl("Intel SGX PCK Platform CA", ca_k, [])))
+    w("pck_crl_revoked_leaf.der", cd(crl("Intel SGX PCK Platform CA", ca_k, [3])))
