@@ -1,9 +1,9 @@
 /* Fails every allocation in turn (STYLE.md "Tests") on the DCAP collateral
  * side's paths: dcap_collateral_parse in both shapes and dcap_verify of the
- * real vector (argv[1] = tests/attest/data/dcap). Built with
- * -Wl,--wrap=malloc,--wrap=calloc,--wrap=realloc, and jansson allocates
- * through the same wrapper, so every allocation of our code and of the
- * JSON it reads can fail; OpenSSL's cannot. No step may crash; the ASan
+ * real vector (argv[1] = tests/attest/data/dcap). Through
+ * tests/common/alloc_fail.h, with jansson allocating through the same
+ * wrapper, every allocation of our code and of the JSON it reads can fail;
+ * OpenSSL's cannot. No step may crash; the ASan
  * build's LeakSanitizer checks nothing leaks. */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -15,72 +15,15 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "alloc_fail.h"
 #include "dcap_test_util.h"
 
-void *__real_malloc(size_t n);
-void *__real_calloc(size_t n, size_t m);
-void *__real_realloc(void *p, size_t n);
-void *__wrap_malloc(size_t n);
-void *__wrap_calloc(size_t n, size_t m);
-void *__wrap_realloc(void *p, size_t n);
-
 static const char *data_dir;
-static int fail_at; /* the allocation that fails (1 = next); 0 = none */
-static int failed;
 
-static bool should_fail(void)
-{
-	if (fail_at > 0 && --fail_at == 0) {
-		failed = 1;
-		return true;
-	}
-	return false;
-}
-
-void *__wrap_malloc(size_t n)
-{
-	return should_fail() ? NULL : __real_malloc(n);
-}
-
-void *__wrap_calloc(size_t n, size_t m)
-{
-	return should_fail() ? NULL : __real_calloc(n, m);
-}
-
-void *__wrap_realloc(void *p, size_t n)
-{
-	return should_fail() ? NULL : __real_realloc(p, n);
-}
-
-static void *json_malloc(size_t n)
-{
-	return __wrap_malloc(n);
-}
-
-/* Runs op with allocation 1, 2, ... failing until it succeeds with no
- * failure injected. */
-static void each_failure(const char *what, int (*op)(void *), void *arg)
-{
-	int tolerated = 0;
-	for (int n = 1; n < 100000; n++) {
-		fail_at = n;
-		failed = 0;
-		int r = op(arg);
-		fail_at = 0;
-		if (!failed) {
-			assert_int_equal(r, 0);
-			print_message("%s: %d allocations, each failed once (%d recovered inside jansson)\n",
-			              what, n - 1, tolerated);
-			return;
-		}
-		/* jansson recovers from a few of its own allocation failures
-		 * while parsing (the call then succeeds): only our code's must
-		 * fail, which LeakSanitizer and the results below check */
-		if (r == 0)
-			tolerated++;
-	}
-	fail_msg("%s: no end", what);
-}
+/* jansson recovers from a few of its own allocation failures while parsing
+ * (the call then succeeds): only our code's must fail, which LeakSanitizer
+ * checks; any code is accepted, as no step may crash or leak. */
+#define DCAP_ACCEPT (ALLOC_FAIL_SUCCESS | ALLOC_FAIL_ANY)
 
 struct parse_arg {
 	const char *json;
@@ -118,7 +61,7 @@ static void test_parse(void **state)
 	char *json = dcap_test_slurp(data_dir, "quote_collateral.json", &a.len);
 	a.json = json;
 	assert_int_equal(op_parse(&a), 0); /* jansson's one-time set-up first */
-	each_failure("parse QuoteCollateralV3", op_parse, &a);
+	alloc_fail_each("parse QuoteCollateralV3", op_parse, &a, DCAP_ACCEPT);
 	free(json);
 	static const char pcs[] =
 		"{\"tcb_info\":{\"tcbInfo\":{\"id\":\"TDX\"},\"signature\":\"" 
@@ -131,9 +74,9 @@ static void test_parse(void **state)
 	a.len = sizeof(pcs) - 1;
 	/* the PEM CRL does not parse: every step fails, none may crash or leak */
 	for (int n = 1; n < 60; n++) {
-		fail_at = n;
+		alloc_fail_arm(n);
 		op_parse(&a);
-		fail_at = 0;
+		alloc_fail_arm(0);
 	}
 }
 
@@ -142,7 +85,7 @@ static void test_verify(void **state)
 	(void)state;
 	struct dcap_real r;
 	dcap_real_load(data_dir, &r);
-	each_failure("verify the real vector", op_verify, &r);
+	alloc_fail_each("verify the real vector", op_verify, &r, DCAP_ACCEPT);
 	dcap_collateral_free(r.c);
 }
 
@@ -153,7 +96,7 @@ int main(int argc, char **argv)
 		return 2;
 	}
 	data_dir = argv[1];
-	json_set_alloc_funcs(json_malloc, free);
+	alloc_fail_hook_jansson();
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_parse),
 		cmocka_unit_test(test_verify),

@@ -1,8 +1,7 @@
 /* Fails every allocation in turn (STYLE.md "Tests") on the TPM verifier's
  * paths: evidence decoding and verification into claims, the evidence
- * JSON writer, the trusted-AK directory. Built with
- * -Wl,--wrap=malloc,--wrap=calloc,--wrap=realloc, and jansson allocates
- * through the same wrapper (json_set_alloc_funcs), so every allocation of
+ * JSON writer, the trusted-AK directory. Through tests/common/alloc_fail.h,
+ * with jansson allocating through the same wrapper, every allocation of
  * our code and of the JSON it builds can fail; OpenSSL's and glibc's own
  * (strdup, opendir) cannot. Each step must succeed or fail with -ENOMEM and
  * unchanged outputs; the ASan build's LeakSanitizer checks nothing leaks.
@@ -22,68 +21,11 @@
 
 #include <cmocka.h>
 
+#include "alloc_fail.h"
 #include "eventlog.h"
 #include "tpm_int.h"
 
-void *__real_malloc(size_t n);
-void *__real_calloc(size_t n, size_t m);
-void *__real_realloc(void *p, size_t n);
-void *__wrap_malloc(size_t n);
-void *__wrap_calloc(size_t n, size_t m);
-void *__wrap_realloc(void *p, size_t n);
-
 static const char *fixture_path;
-static int fail_at; /* the allocation that fails (1 = next); 0 = none */
-static int failed;  /* set when it did */
-
-static bool should_fail(void)
-{
-	if (fail_at > 0 && --fail_at == 0) {
-		failed = 1;
-		return true;
-	}
-	return false;
-}
-
-void *__wrap_malloc(size_t n)
-{
-	return should_fail() ? NULL : __real_malloc(n);
-}
-
-void *__wrap_calloc(size_t n, size_t m)
-{
-	return should_fail() ? NULL : __real_calloc(n, m);
-}
-
-void *__wrap_realloc(void *p, size_t n)
-{
-	return should_fail() ? NULL : __real_realloc(p, n);
-}
-
-static void *json_malloc(size_t n)
-{
-	return __wrap_malloc(n);
-}
-
-/* Runs op with allocation 1, 2, ... failing until it succeeds with no
- * failure injected. */
-static void each_failure(const char *what, int (*op)(void *), void *arg)
-{
-	for (int n = 1; n < 100000; n++) {
-		fail_at = n;
-		failed = 0;
-		int r = op(arg);
-		fail_at = 0;
-		if (!failed) {
-			assert_int_equal(r, 0);
-			print_message("%s: %d allocations, each failed once\n", what, n - 1);
-			return;
-		}
-		if (r != -ENOMEM)
-			fail_msg("%s: allocation %d failed: got %d", what, n, r);
-	}
-	fail_msg("%s: never finished", what);
-}
 
 struct verify_arg {
 	json_t *ev;
@@ -191,7 +133,7 @@ static void test_eventlog_alloc(void **state)
 		assert_non_null(a.p);
 		a.len = fread(a.p, 1, 1u << 20, f);
 		fclose(f);
-		each_failure(names[i], op_eventlog, &a);
+		alloc_fail_each(names[i], op_eventlog, &a, 0);
 		free(a.p);
 	}
 }
@@ -201,11 +143,11 @@ static void test_alloc_failures(void **state)
 	json_t *ev = json_load_file(fixture_path, JSON_REJECT_DUPLICATES, NULL);
 	assert_non_null(ev);
 	struct verify_arg va = {.ev = ev};
-	each_failure("verify", op_verify, &va);
+	alloc_fail_each("verify", op_verify, &va, 0);
 
 	tpm_evidence *e = NULL;
 	assert_int_equal(tpm_evidence_parse(ev, &e, NULL), 0);
-	each_failure("format", op_format, e);
+	alloc_fail_each("format", op_format, e, 0);
 
 	char dir[] = "/tmp/cocoon-tpm-alloc-XXXXXX";
 	assert_non_null(mkdtemp(dir));
@@ -220,12 +162,12 @@ static void test_alloc_failures(void **state)
 	fprintf(f, "-----END PUBLIC KEY-----\n");
 	fclose(f);
 	free(b64);
-	each_failure("trusted AK directory", op_trust_dir, dir);
+	alloc_fail_each("trusted AK directory", op_trust_dir, dir, 0);
 
 	tpm_ak_set *set = NULL;
 	assert_int_equal(tpm_ak_set_load_dir(dir, &set, NULL), 0);
 	va.trusted = set;
-	each_failure("verify with a trusted AK", op_verify, &va);
+	alloc_fail_each("verify with a trusted AK", op_verify, &va, 0);
 	tpm_ak_set_free(set);
 	unlink(path);
 	rmdir(dir);
@@ -241,7 +183,7 @@ int main(int argc, char **argv)
 	}
 	fixture_path = argv[1];
 	eventlog_dir = argc > 2 ? argv[2] : NULL;
-	json_set_alloc_funcs(json_malloc, free);
+	alloc_fail_hook_jansson();
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_alloc_failures),
 		cmocka_unit_test(test_eventlog_alloc),

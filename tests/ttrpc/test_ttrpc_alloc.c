@@ -1,10 +1,10 @@
 /* Fails every allocation in turn (STYLE.md "Tests") on the codec paths of
  * lib/ttrpc: Request and Response encoding and decoding, protobuf-c unpack
- * through the bounded allocator, a frame read from a socket. Built with
- * -Wl,--wrap=malloc,--wrap=calloc,--wrap=realloc, so every allocation made
- * by our code (and by protobuf-c through our allocator) can fail; glibc's
- * own (strdup, vasprintf inside cc_error) cannot. Each step must either
- * succeed or fail cleanly with -ENOMEM and unchanged outputs; the ASan
+ * through the bounded allocator, a frame read from a socket. Through
+ * tests/common/alloc_fail.h, every allocation made by our code (and by
+ * protobuf-c through our allocator) can fail; glibc's own (strdup,
+ * vasprintf inside cc_error) cannot. Each step must either succeed or fail
+ * cleanly with -ENOMEM (or -EINVAL) and unchanged outputs; the ASan
  * build's LeakSanitizer checks nothing leaks. */
 #include <errno.h>
 #include <setjmp.h>
@@ -19,64 +19,9 @@
 #include <cmocka.h>
 
 #include "agent.pb-c.h"
+#include "alloc_fail.h"
 #include "helpers.h"
 #include "ttrpc_int.h"
-
-void *__real_malloc(size_t n);
-void *__real_calloc(size_t n, size_t m);
-void *__real_realloc(void *p, size_t n);
-void *__wrap_malloc(size_t n);
-void *__wrap_calloc(size_t n, size_t m);
-void *__wrap_realloc(void *p, size_t n);
-
-static int fail_at;   /* the allocation that fails (1 = next); 0 = none */
-static int failed;    /* set when it did */
-
-static bool should_fail(void)
-{
-	if (fail_at > 0 && --fail_at == 0) {
-		failed = 1;
-		return true;
-	}
-	return false;
-}
-
-void *__wrap_malloc(size_t n)
-{
-	return should_fail() ? NULL : __real_malloc(n);
-}
-
-void *__wrap_calloc(size_t n, size_t m)
-{
-	return should_fail() ? NULL : __real_calloc(n, m);
-}
-
-void *__wrap_realloc(void *p, size_t n)
-{
-	return should_fail() ? NULL : __real_realloc(p, n);
-}
-
-/* Runs op with allocation 1, 2, ... failing until it succeeds with no
- * failure injected; op returns 0 or a negative errno. Returns how many
- * allocations the op makes. */
-static int each_failure(const char *what, int (*op)(void *), void *arg)
-{
-	for (int n = 1; n < 100000; n++) {
-		fail_at = n;
-		failed = 0;
-		int r = op(arg);
-		fail_at = 0;
-		if (!failed) {
-			assert_int_equal(r, 0);
-			print_message("%s: %d allocations, each failed once\n", what, n - 1);
-			return n - 1;
-		}
-		if (r != -ENOMEM && r != -EINVAL)
-			fail_msg("%s: allocation %d failed: got %d", what, n, r);
-	}
-	fail_msg("%s: never finished", what);
-	return 0;
-}
 
 /* ---- the operations ------------------------------------------------- */
 
@@ -204,18 +149,21 @@ static void test_unpack(void **state)
 {
 	(void)state;
 	ProtobufCMessage sentinel;
-	assert_true(each_failure("unpack CreateContainerRequest", op_unpack, &sentinel) > 10);
+	assert_true(alloc_fail_each("unpack CreateContainerRequest", op_unpack, &sentinel,
+	                            ALLOC_FAIL_EINVAL) > 10);
 	uint8_t mark;
-	each_failure("unpack + pack CreateContainerRequest", op_roundtrip, &mark);
+	alloc_fail_each("unpack + pack CreateContainerRequest", op_roundtrip, &mark,
+	                ALLOC_FAIL_EINVAL);
 }
 
 static void test_envelope(void **state)
 {
 	(void)state;
-	each_failure("Request encode+decode", op_request, NULL);
-	each_failure("Response encode+decode", op_response, NULL);
+	alloc_fail_each("Request encode+decode", op_request, NULL, ALLOC_FAIL_EINVAL);
+	alloc_fail_each("Response encode+decode", op_response, NULL, ALLOC_FAIL_EINVAL);
 	uint8_t mark;
-	assert_true(each_failure("read a 200 KB frame", op_read_frame, &mark) >= 3);
+	assert_true(alloc_fail_each("read a 200 KB frame", op_read_frame, &mark,
+	                            ALLOC_FAIL_EINVAL) >= 3);
 }
 
 static int setup(void **state)
