@@ -102,6 +102,27 @@ static void expect_bool(json_t *c, const char *k, bool want)
 	assert_int_equal(json_is_true(v), want);
 }
 
+/* A synthetic report: the product and key kind it is signed for. */
+typedef struct synth {
+	enum snp_product product;
+	bool vlek;
+	snp_report r;
+} synth;
+
+/* What the tests start from (fx_setup, fx_teardown): Trustee's Milan
+ * report and VCEK, a verifier with the built-in roots and one with the
+ * test roots, a synthetic Milan report signed with the test VCEK. */
+struct fx {
+	uint8_t *rep, *vcek;   /* test-report.bin, test-vcek.der */
+	size_t rl, vl;
+	attest_verifier *real; /* the built-in AMD roots */
+	attest_verifier *test; /* testchain/'s roots for every product */
+	synth s;               /* a Milan report for the test VCEK ... */
+	uint8_t raw[SNP_REPORT_SIZE + 1]; /* ... signed, and a spare byte */
+	uint8_t *vek;          /* testchain/milan_vcek.der */
+	size_t vek_len;
+};
+
 /* ---- upstream vectors ------------------------------------------------- */
 
 static const char milan_measurement[] =
@@ -141,10 +162,10 @@ static void check_milan_claims(json_t *c)
 
 static void test_vector_milan_vcek(void **state)
 {
-	(void)state;
-	size_t rl, vl;
-	uint8_t *rep = load("test-report.bin", &rl), *vcek = load("test-vcek.der", &vl);
-	attest_verifier *v = verifier(NULL);
+	struct fx *f = *state;
+	uint8_t *rep = f->rep, *vcek = f->vcek;
+	size_t rl = f->rl, vl = f->vl;
+	attest_verifier *v = f->real;
 	uint8_t rd[32];
 	hex(milan_rd, rd, 32);
 	json_t *claims = NULL;
@@ -157,7 +178,6 @@ static void test_vector_milan_vcek(void **state)
 	/* the same through wrap_raw + evaluate (the CLI's path) */
 	json_t *ev = NULL;
 	assert_int_equal(attest_verifier_wrap_raw(v, rep, rl, &ev, &err), 0);
-	attest_verifier_free(v);
 	char path[1024];
 	snprintf(path, sizeof(path), "%s/test-vcek.der", data_dir);
 	attest_verifier_opts o = {.vcek = path};
@@ -177,18 +197,16 @@ static void test_vector_milan_vcek(void **state)
 	cc_error_free(err);
 	json_decref(ev);
 	attest_verifier_free(v);
-	free(rep);
-	free(vcek);
 }
 
 /* Trustee's check_report_signature_failure (byte 42) and
  * check_report_tcb_failure (byte 384): both refused. */
 static void test_vector_milan_corrupt(void **state)
 {
-	(void)state;
-	size_t rl, vl;
-	uint8_t *rep = load("test-report.bin", &rl), *vcek = load("test-vcek.der", &vl);
-	attest_verifier *v = verifier(NULL);
+	struct fx *f = *state;
+	uint8_t *rep = f->rep, *vcek = f->vcek;
+	size_t rl = f->rl, vl = f->vl;
+	attest_verifier *v = f->real;
 	json_t *claims = NULL;
 	cc_error *err = NULL;
 	rep[42]++;
@@ -216,9 +234,6 @@ static void test_vector_milan_corrupt(void **state)
 	           "VCEK chain");
 	cc_error_free(err);
 	X509_free(x);
-	attest_verifier_free(v);
-	free(rep);
-	free(vcek);
 }
 
 /* Trustee's invalid VCEKs (synthetic hwID 00..3F, raw and DER-wrapped):
@@ -227,14 +242,11 @@ static void test_vector_milan_corrupt(void **state)
  * whole verification stops at the chain first. */
 static void test_vector_invalid_vceks(void **state)
 {
-	(void)state;
 	static const char *const names[] = {"test-vcek-invalid-legacy.der",
 	                                    "test-vcek-invalid-new.der"};
-	size_t rl;
-	uint8_t *rep = load("test-report.bin", &rl);
+	struct fx *f = *state;
 	snp_report r;
-	assert_int_equal(snp_report_parse(rep, rl, &r, NULL), 0);
-	attest_verifier *v = verifier(NULL);
+	assert_int_equal(snp_report_parse(f->rep, f->rl, &r, NULL), 0);
 	for (size_t i = 0; i < 2; i++) {
 		size_t vl;
 		uint8_t *der = load(names[i], &vl);
@@ -250,14 +262,12 @@ static void test_vector_invalid_vceks(void **state)
 		cc_error_free(err);
 		err = NULL;
 		json_t *claims = NULL;
-		assert_err(snp_verify_report(v, rep, rl, der, vl, NULL, 0, &claims, &err), &err,
-		           "VCEK chain");
+		assert_err(snp_verify_report(f->real, f->rep, f->rl, der, vl, NULL, 0, &claims, &err),
+		           &err, "VCEK chain");
 		cc_error_free(err);
 		X509_free(x);
 		free(der);
 	}
-	attest_verifier_free(v);
-	free(rep);
 }
 
 static void test_vector_vlek(void **state)
@@ -416,12 +426,6 @@ static void test_vector_genoa_guids(void **state)
 
 /* ---- synthetic reports from the test PKI ------------------------------ */
 
-typedef struct synth {
-	enum snp_product product;
-	bool vlek;
-	snp_report r;
-} synth;
-
 static const uint8_t test_chip[64] = {
 	0x40, 0x41, 0x42, 0x43, 0x44, 0x45, 0x46, 0x47, 0x48, 0x49, 0x4a, 0x4b, 0x4c,
 	0x4d, 0x4e, 0x4f, 0x50, 0x51, 0x52, 0x53, 0x54, 0x55, 0x56, 0x57, 0x58, 0x59,
@@ -521,6 +525,33 @@ static uint8_t *test_vek(enum snp_product p, bool vlek, size_t *len)
 	return load(name, len);
 }
 
+static int fx_setup(void **state)
+{
+	struct fx *f = calloc(1, sizeof(*f));
+	assert_non_null(f);
+	f->rep = load("test-report.bin", &f->rl);
+	f->vcek = load("test-vcek.der", &f->vl);
+	f->real = verifier(NULL);
+	f->test = test_verifier(NULL);
+	synth_init(&f->s, SNP_MILAN, false);
+	synth_sign(&f->s, f->raw);
+	f->vek = test_vek(SNP_MILAN, false, &f->vek_len);
+	*state = f;
+	return 0;
+}
+
+static int fx_teardown(void **state)
+{
+	struct fx *f = *state;
+	free(f->rep);
+	free(f->vcek);
+	attest_verifier_free(f->real);
+	attest_verifier_free(f->test);
+	free(f->vek);
+	free(f);
+	return 0;
+}
+
 /* Verifies raw with product p's test VEK; returns the result, err set. */
 static int run(attest_verifier *v, const uint8_t *raw, size_t len, enum snp_product p,
                bool vlek, const uint8_t *rd, size_t rd_len, cc_error **err)
@@ -551,8 +582,8 @@ static void expect_fail(attest_verifier *v, const uint8_t *raw, size_t len, enum
 
 static void test_synth_products(void **state)
 {
-	(void)state;
-	attest_verifier *v = test_verifier(NULL);
+	struct fx *f = *state;
+	attest_verifier *v = f->test;
 	static const enum snp_product ps[] = {SNP_MILAN, SNP_GENOA, SNP_TURIN};
 	uint8_t raw[SNP_REPORT_SIZE];
 	for (size_t i = 0; i < 3; i++)
@@ -562,9 +593,8 @@ static void test_synth_products(void **state)
 			synth_sign(&s, raw);
 			expect_ok(v, raw, ps[i], vlek);
 			/* the real roots do not know the test PKI */
-			attest_verifier *real = verifier(NULL);
-			expect_fail(real, raw, sizeof(raw), ps[i], vlek, vlek ? "VLEK chain" : "VCEK chain");
-			attest_verifier_free(real);
+			expect_fail(f->real, raw, sizeof(raw), ps[i], vlek,
+			            vlek ? "VLEK chain" : "VCEK chain");
 		}
 	/* Turin's layout: fmc and the 8-byte hwID are bound */
 	synth s;
@@ -580,19 +610,16 @@ static void test_synth_products(void **state)
 	s.r.chip_id[8] ^= 1; /* past the 8-byte hwID: not bound */
 	synth_sign(&s, raw);
 	expect_ok(v, raw, SNP_TURIN, false);
-	attest_verifier_free(v);
 }
 
 static void test_synth_bindings(void **state)
 {
-	(void)state;
-	attest_verifier *v = test_verifier(NULL);
+	struct fx *f = *state;
+	attest_verifier *v = f->test;
 	uint8_t raw[SNP_REPORT_SIZE];
 	synth s;
 	/* wrong product chain: a Milan report, a Genoa VCEK */
-	synth_init(&s, SNP_MILAN, false);
-	synth_sign(&s, raw);
-	expect_fail(v, raw, sizeof(raw), SNP_GENOA, false, "VCEK chain");
+	expect_fail(v, f->raw, SNP_REPORT_SIZE, SNP_GENOA, false, "VCEK chain");
 	/* VCEK / chip_id mismatch */
 	synth_init(&s, SNP_MILAN, false);
 	s.r.chip_id[63] ^= 0x80;
@@ -622,39 +649,33 @@ static void test_synth_bindings(void **state)
 	synth_sign(&s, raw);
 	expect_fail(v, raw, sizeof(raw), SNP_MILAN, false, "report signature");
 	/* PKCS#1 v1.5 instead of RSA-PSS */
-	synth_init(&s, SNP_MILAN, false);
-	synth_sign(&s, raw);
 	size_t vl;
 	uint8_t *pk = load("testchain/milan_vcek_pkcs1.der", &vl);
 	json_t *claims = NULL;
 	cc_error *err = NULL;
-	assert_err(snp_verify_report(v, raw, sizeof(raw), pk, vl, NULL, 0, &claims, &err), &err,
-	           "VCEK chain");
+	assert_err(snp_verify_report(v, f->raw, SNP_REPORT_SIZE, pk, vl, NULL, 0, &claims, &err),
+	           &err, "VCEK chain");
 	cc_error_free(err);
 	err = NULL;
 	free(pk);
 	/* hwID as a DER OCTET STRING */
 	pk = load("testchain/milan_vcek_octet.der", &vl);
-	if (snp_verify_report(v, raw, sizeof(raw), pk, vl, NULL, 0, &claims, &err) < 0)
+	if (snp_verify_report(v, f->raw, SNP_REPORT_SIZE, pk, vl, NULL, 0, &claims, &err) < 0)
 		fail_msg("%s", cc_error_message(err));
 	json_decref(claims);
 	free(pk);
-	attest_verifier_free(v);
 }
 
 static void test_synth_policy(void **state)
 {
-	(void)state;
-	uint8_t raw[SNP_REPORT_SIZE];
-	synth s;
-	synth_init(&s, SNP_MILAN, false);
-	s.r.policy |= 1u << 19 | 1u << 18; /* DEBUG, MIGRATE_MA */
-	s.r.vmpl = 2;
-	synth_sign(&s, raw);
+	struct fx *f = *state;
+	uint8_t *raw = f->raw;
+	f->s.r.policy |= 1u << 19 | 1u << 18; /* DEBUG, MIGRATE_MA */
+	f->s.r.vmpl = 2;
+	synth_sign(&f->s, raw);
 	/* Trustee's defaults: VMPL 0 only, debug and the rest left to the policy */
-	attest_verifier *v = test_verifier(NULL);
-	expect_fail(v, raw, sizeof(raw), SNP_MILAN, false, "VMPL");
-	attest_verifier_free(v);
+	expect_fail(f->test, raw, SNP_REPORT_SIZE, SNP_MILAN, false, "VMPL");
+	attest_verifier *v;
 	struct attest_snp_policy pol = {.vmpl_max = 2};
 	attest_verifier_opts o = {.snp = &pol};
 	v = test_verifier(&o);
@@ -662,17 +683,17 @@ static void test_synth_policy(void **state)
 	attest_verifier_free(v);
 	pol.refuse_debug = true;
 	v = test_verifier(&o);
-	expect_fail(v, raw, sizeof(raw), SNP_MILAN, false, "debug policy");
+	expect_fail(v, raw, SNP_REPORT_SIZE, SNP_MILAN, false, "debug policy");
 	attest_verifier_free(v);
 	pol.refuse_debug = false;
 	pol.refuse_migration_agent = true;
 	v = test_verifier(&o);
-	expect_fail(v, raw, sizeof(raw), SNP_MILAN, false, "migration agent");
+	expect_fail(v, raw, SNP_REPORT_SIZE, SNP_MILAN, false, "migration agent");
 	attest_verifier_free(v);
 	pol.refuse_migration_agent = false;
 	pol.refuse_smt = true;
 	v = test_verifier(&o);
-	expect_fail(v, raw, sizeof(raw), SNP_MILAN, false, "SMT");
+	expect_fail(v, raw, SNP_REPORT_SIZE, SNP_MILAN, false, "SMT");
 	attest_verifier_free(v);
 	/* minimum TCB: each SPL */
 	pol.refuse_smt = false;
@@ -688,7 +709,7 @@ static void test_synth_policy(void **state)
 		uint8_t keep = *mins[i];
 		*mins[i] = (uint8_t)(keep + 1);
 		v = test_verifier(&o);
-		expect_fail(v, raw, sizeof(raw), SNP_MILAN, false, "TCB below minimum");
+		expect_fail(v, raw, SNP_REPORT_SIZE, SNP_MILAN, false, "TCB below minimum");
 		attest_verifier_free(v);
 		*mins[i] = keep;
 	}
@@ -698,9 +719,9 @@ static void test_synth_policy(void **state)
 	pol.measurements = (const uint8_t(*)[48])meas;
 	pol.n_measurements = 2;
 	v = test_verifier(&o);
-	expect_fail(v, raw, sizeof(raw), SNP_MILAN, false, "measurement");
+	expect_fail(v, raw, SNP_REPORT_SIZE, SNP_MILAN, false, "measurement");
 	attest_verifier_free(v);
-	memcpy(meas[1], s.r.measurement, 48);
+	memcpy(meas[1], f->s.r.measurement, 48);
 	v = test_verifier(&o);
 	expect_ok(v, raw, SNP_MILAN, false);
 	attest_verifier_free(v);
@@ -708,47 +729,38 @@ static void test_synth_policy(void **state)
 
 static void test_synth_report_data(void **state)
 {
-	(void)state;
-	attest_verifier *v = test_verifier(NULL);
-	uint8_t raw[SNP_REPORT_SIZE];
-	synth s;
-	synth_init(&s, SNP_MILAN, false);
-	synth_sign(&s, raw);
+	struct fx *f = *state;
+	attest_verifier *v = f->test;
+	uint8_t *raw = f->raw;
+	synth *s = &f->s;
 	uint8_t rd[48];
-	memcpy(rd, s.r.report_data, 48); /* the KBS's 48-byte runtime-data digest */
+	memcpy(rd, s->r.report_data, 48); /* the KBS's 48-byte runtime-data digest */
 	cc_error *err = NULL;
-	assert_int_equal(run(v, raw, sizeof(raw), SNP_MILAN, false, rd, 48, &err), 0);
+	assert_int_equal(run(v, raw, SNP_REPORT_SIZE, SNP_MILAN, false, rd, 48, &err), 0);
 	rd[47] ^= 1;
-	assert_err(run(v, raw, sizeof(raw), SNP_MILAN, false, rd, 48, &err), &err,
+	assert_err(run(v, raw, SNP_REPORT_SIZE, SNP_MILAN, false, rd, 48, &err), &err,
 	           "report_data mismatch");
 	cc_error_free(err);
 	err = NULL;
 	/* a digest that matches only because the report's tail is not zero */
-	synth_init(&s, SNP_MILAN, false);
-	s.r.report_data[60] = 1;
-	synth_sign(&s, raw);
-	memcpy(rd, s.r.report_data, 48);
-	assert_err(run(v, raw, sizeof(raw), SNP_MILAN, false, rd, 48, &err), &err,
+	s->r.report_data[60] = 1;
+	synth_sign(s, raw);
+	memcpy(rd, s->r.report_data, 48);
+	assert_err(run(v, raw, SNP_REPORT_SIZE, SNP_MILAN, false, rd, 48, &err), &err,
 	           "report_data mismatch");
 	cc_error_free(err);
-	attest_verifier_free(v);
 }
 
 static void test_synth_sizes(void **state)
 {
-	(void)state;
-	attest_verifier *v = test_verifier(NULL);
-	uint8_t raw[SNP_REPORT_SIZE + 1];
-	synth s;
-	synth_init(&s, SNP_MILAN, false);
-	synth_sign(&s, raw);
+	struct fx *f = *state;
+	attest_verifier *v = f->test;
+	uint8_t *raw = f->raw;
 	raw[SNP_REPORT_SIZE] = 0;
 	expect_fail(v, raw, SNP_REPORT_SIZE - 1, SNP_MILAN, false, "truncated");
 	expect_fail(v, raw, 0, SNP_MILAN, false, "truncated");
 	expect_fail(v, raw, SNP_REPORT_SIZE + 1, SNP_MILAN, false, "oversized");
 	/* versions 1 and 6; a v3 report with an unknown CPU */
-	synth_init(&s, SNP_MILAN, false);
-	synth_sign(&s, raw);
 	raw[0] = 1;
 	expect_fail(v, raw, SNP_REPORT_SIZE, SNP_MILAN, false, "attestation report: version 1");
 	raw[0] = 6;
@@ -756,7 +768,6 @@ static void test_synth_sizes(void **state)
 	raw[0] = 3;
 	raw[0x188] = 0x17;
 	expect_fail(v, raw, SNP_REPORT_SIZE, SNP_MILAN, false, "attestation report: CPUID");
-	attest_verifier_free(v);
 }
 
 /* Every bit-0 flip of the signed region is refused; all but the bytes that
@@ -764,20 +775,16 @@ static void test_synth_sizes(void **state)
  * signature refuse too; the reserved bytes after it are not signed. */
 static void test_synth_byte_flips(void **state)
 {
-	(void)state;
-	attest_verifier *v = test_verifier(NULL);
-	uint8_t raw[SNP_REPORT_SIZE];
-	synth s;
-	synth_init(&s, SNP_MILAN, false);
-	synth_sign(&s, raw);
+	struct fx *f = *state;
+	attest_verifier *v = f->test;
+	uint8_t *raw = f->raw;
 	expect_ok(v, raw, SNP_MILAN, false);
-	size_t vl;
-	uint8_t *vek = test_vek(SNP_MILAN, false, &vl);
 	for (size_t i = 0; i < SNP_REPORT_SIZE; i++) {
 		raw[i] ^= 1;
 		json_t *claims = NULL;
 		cc_error *err = NULL;
-		int r = snp_verify_report(v, raw, sizeof(raw), vek, vl, NULL, 0, &claims, &err);
+		int r = snp_verify_report(v, raw, SNP_REPORT_SIZE, f->vek, f->vek_len, NULL, 0,
+		                          &claims, &err);
 		raw[i] ^= 1;
 		if (i >= 0x2A0 + 144) { /* reserved, unsigned */
 			if (r < 0)
@@ -794,8 +801,6 @@ static void test_synth_byte_flips(void **state)
 			fail_msg("byte 0x%zx: '%s'", i, m);
 		cc_error_free(err);
 	}
-	free(vek);
-	attest_verifier_free(v);
 }
 
 /* The certificate sources: --vcek, the cache dir (Trustee's OfflineStore
@@ -838,13 +843,10 @@ static int eval_raw(attest_verifier *v, const uint8_t *raw, cc_error **err)
 
 static void test_synth_store(void **state)
 {
-	(void)state;
+	struct fx *f = *state;
 	snprintf(tmpdir, sizeof(tmpdir), "/tmp/cocoon-snp-test.XXXXXX");
 	assert_non_null(mkdtemp(tmpdir));
-	uint8_t raw[SNP_REPORT_SIZE];
-	synth s;
-	synth_init(&s, SNP_MILAN, false);
-	synth_sign(&s, raw);
+	const uint8_t *raw = f->raw;
 	attest_verifier_opts o = {.cache_dir = tmpdir};
 	attest_verifier *v = test_verifier(&o);
 	cc_error *err = NULL;
@@ -852,13 +854,13 @@ static void test_synth_store(void **state)
 	cc_error_free(err);
 	err = NULL;
 	char hwid[129], dir[512];
-	snp_hwid_hex(&s.r, SNP_MILAN, hwid);
+	snp_hwid_hex(&f->s.r, SNP_MILAN, hwid);
 	snprintf(dir, sizeof(dir), "%s/vcek", tmpdir);
 	mkdir(dir, 0700);
 	snprintf(dir, sizeof(dir), "%s/vcek/%s", tmpdir, hwid);
 	mkdir(dir, 0700);
-	size_t vl;
-	uint8_t *vek = test_vek(SNP_MILAN, false, &vl);
+	const uint8_t *vek = f->vek;
+	size_t vl = f->vek_len;
 	write_file(dir, "bl03_tee00_snp08_ucode115_vcek.der", vek, vl);
 	if (eval_raw(v, raw, &err) < 0)
 		fail_msg("%s", cc_error_message(err));
@@ -894,11 +896,11 @@ static void test_synth_store(void **state)
 	snprintf(path, sizeof(path), "%s/testchain/milan_ask_ark.pem", data_dir);
 	attest_verifier_opts o2 = {.cert_chain = path};
 	v = test_verifier(&o2);
-	assert_int_equal(run(v, raw, sizeof(raw), SNP_MILAN, false, NULL, 0, &err), 0);
+	assert_int_equal(run(v, raw, SNP_REPORT_SIZE, SNP_MILAN, false, NULL, 0, &err), 0);
 	attest_verifier_free(v);
 	snprintf(path, sizeof(path), "%s/testchain/genoa_ask_ark.pem", data_dir);
 	v = test_verifier(&o2);
-	assert_err(run(v, raw, sizeof(raw), SNP_MILAN, false, NULL, 0, &err), &err,
+	assert_err(run(v, raw, SNP_REPORT_SIZE, SNP_MILAN, false, NULL, 0, &err), &err,
 	           "VCEK chain: the --cert-chain ARK is not the built-in Milan ARK");
 	cc_error_free(err);
 	err = NULL;
@@ -906,7 +908,7 @@ static void test_synth_store(void **state)
 	/* the evidence's cert_chain with its VCEK, ASK and ARK */
 	v = test_verifier(NULL);
 	json_t *ev = NULL, *claims = NULL;
-	assert_int_equal(attest_verifier_wrap_raw(v, raw, sizeof(raw), &ev, NULL), 0);
+	assert_int_equal(attest_verifier_wrap_raw(v, raw, SNP_REPORT_SIZE, &ev, NULL), 0);
 	char *pem = load_str("testchain/milan_ask_ark.pem");
 	BIO *b = BIO_new_mem_buf(pem, -1);
 	X509 *ask = PEM_read_bio_X509(b, NULL, NULL, NULL), *ark = PEM_read_bio_X509(b, NULL, NULL, NULL);
@@ -942,20 +944,15 @@ static void test_synth_store(void **state)
 	OPENSSL_free(ark_der);
 	X509_free(ask);
 	X509_free(ark);
-	free(vek);
 }
 
 /* --at: before the test certificates' notBefore (2020) */
 static void test_synth_at(void **state)
 {
-	(void)state;
+	struct fx *f = *state;
 	attest_verifier_opts o = {.at = 1500000000};
 	attest_verifier *v = test_verifier(&o);
-	uint8_t raw[SNP_REPORT_SIZE];
-	synth s;
-	synth_init(&s, SNP_MILAN, false);
-	synth_sign(&s, raw);
-	expect_fail(v, raw, sizeof(raw), SNP_MILAN, false, "VCEK chain");
+	expect_fail(v, f->raw, SNP_REPORT_SIZE, SNP_MILAN, false, "VCEK chain");
 	attest_verifier_free(v);
 }
 
@@ -967,20 +964,20 @@ int main(int argc, char **argv)
 	}
 	data_dir = argv[1];
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_vector_milan_vcek),
-		cmocka_unit_test(test_vector_milan_corrupt),
-		cmocka_unit_test(test_vector_invalid_vceks),
+		cmocka_unit_test_setup_teardown(test_vector_milan_vcek, fx_setup, fx_teardown),
+		cmocka_unit_test_setup_teardown(test_vector_milan_corrupt, fx_setup, fx_teardown),
+		cmocka_unit_test_setup_teardown(test_vector_invalid_vceks, fx_setup, fx_teardown),
 		cmocka_unit_test(test_vector_vlek),
 		cmocka_unit_test(test_vector_genoa_json),
 		cmocka_unit_test(test_vector_genoa_guids),
-		cmocka_unit_test(test_synth_products),
-		cmocka_unit_test(test_synth_bindings),
-		cmocka_unit_test(test_synth_policy),
-		cmocka_unit_test(test_synth_report_data),
-		cmocka_unit_test(test_synth_sizes),
-		cmocka_unit_test(test_synth_byte_flips),
-		cmocka_unit_test(test_synth_store),
-		cmocka_unit_test(test_synth_at),
+		cmocka_unit_test_setup_teardown(test_synth_products, fx_setup, fx_teardown),
+		cmocka_unit_test_setup_teardown(test_synth_bindings, fx_setup, fx_teardown),
+		cmocka_unit_test_setup_teardown(test_synth_policy, fx_setup, fx_teardown),
+		cmocka_unit_test_setup_teardown(test_synth_report_data, fx_setup, fx_teardown),
+		cmocka_unit_test_setup_teardown(test_synth_sizes, fx_setup, fx_teardown),
+		cmocka_unit_test_setup_teardown(test_synth_byte_flips, fx_setup, fx_teardown),
+		cmocka_unit_test_setup_teardown(test_synth_store, fx_setup, fx_teardown),
+		cmocka_unit_test_setup_teardown(test_synth_at, fx_setup, fx_teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
