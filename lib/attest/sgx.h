@@ -6,8 +6,10 @@
  * binding, then the collateral side's dcap_verify); report_data is the
  * report body's REPORTDATA (64 bytes), init_data its CONFIGID (64 bytes),
  * both zero-padded as Trustee does. Claims: Trustee's sgx claims
- * ("header", "body", "report_data", "init_data") plus tcb_status and
- * advisory_ids. */
+ * ("header", "body", "report_data", "init_data", "platform_instance_id"
+ * for a Platform CA leaf) plus tcb_status and advisory_ids. Tested on a
+ * synthetic quote and collateral (docs/attest-tdx.md, "The synthetic SGX
+ * vector"). */
 #ifndef COCOON_ATTEST_SGX_H
 #define COCOON_ATTEST_SGX_H
 
