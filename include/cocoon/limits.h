@@ -751,27 +751,6 @@
 #define CC_AAEL_MAX_FILE_BYTES (4u * 1024u * 1024u)
 #define CC_AAEL_MAX_EVENT_BYTES (64u * 1024u)
 
-/* ---- guest attesters (lib/attest/{tsm_report,snp_attester,tdx_attester,
- * aael_writer}.c, docs/attest-guest.md) --------------------------------- */
-
-/* Largest configfs-tsm outblob read (an SNP report is 1,184 bytes; a TDX
- * quote with its PCK chain about 5 KiB) and auxblob read (the SNP
- * certificate table: VCEK, ASK, ARK, about 5 KiB). */
-#define CC_TSM_MAX_OUTBLOB_BYTES (64u * 1024u)
-#define CC_TSM_MAX_AUXBLOB_BYTES (64u * 1024u)
-/* Attempts at one configfs-tsm report when its generation shows another
- * writer between our inblob write and our reads. */
-#define CC_TSM_ATTEMPTS 3u
-/* Largest certificate buffer the SNP_GET_EXT_REPORT ioctl is given (the
- * first try uses 4 pages; a host asking for more than this is refused),
- * and the tries when the firmware answers that the buffer is too small. */
-#define CC_SNP_MAX_CERTS_BUF_BYTES (64u * 1024u)
-#define CC_SNP_EXT_REPORT_ATTEMPTS 3u
-/* Largest AA event log file read (evidence's cc_eventlog) and largest
- * event text ("domain operation content") the writer accepts. */
-#define CC_AAEL_MAX_FILE_BYTES (4u * 1024u * 1024u)
-#define CC_AAEL_MAX_EVENT_BYTES (64u * 1024u)
-
 /* ---- CLI --------------------------------------------------------------- */
 
 /* Deepest directory tree `cocoon policy -d DIR` walks for policies and data. */
