@@ -34,6 +34,9 @@ struct fw {
 	                     * `["x"]` become `.x` (opa fmt's test_issue_5449) */
 	bool in_head;       /* printing a rule head */
 	const ast_term *top; /* the term of the expression being printed */
+	long pending;        /* comment printed where the line ends, or -1
+	                      * (opa fmt's comment on a visited row) */
+	bool delay;          /* the next line end keeps it pending */
 };
 
 static int p_term(struct fw *w, const ast_term *t, bool paren_infix);
@@ -67,24 +70,6 @@ static void seen_tok(struct fw *w, const struct fmt_tok *t)
 	seen(w, line);
 }
 
-/* Marks the line of the bracket closing the first `(`/`[`/`{` at or after
- * the token at loc as printed: what follows on that source line (a
- * comment) then cannot be taken for the end of a shorter line. */
-static void seen_close(struct fw *w, ast_loc loc, uint8_t open_kind)
-{
-	long i = fmt_src_tok_at(w->s, loc);
-	if (i < 0)
-		return;
-	for (size_t k = (size_t)i; k < w->s->ntoks && k < (size_t)i + 64; k++) {
-		if (w->s->toks[k].kind == open_kind) {
-			long c = fmt_src_match(w->s, k);
-			if (c >= 0)
-				seen(w, w->s->toks[c].line);
-			return;
-		}
-	}
-}
-
 static int indent(struct fw *w)
 {
 	for (int i = 0; i < w->depth; i++)
@@ -111,17 +96,38 @@ static int p_comment(struct fw *w, size_t i)
 	return cc_buf_add(w->out, w->s->src + c->off, c->len);
 }
 
-/* Ends the line: the comment on the last printed source line follows. */
+/* Ends the line: the comment of a row visited on it follows, unless
+ * delayed (the line opening a multi-line collection or call). */
 static int nl(struct fw *w)
+{
+	if (w->pending >= 0 && !w->delay) {
+		TRY(cc_buf_addc(w->out, ' '));
+		TRY(p_comment(w, (size_t)w->pending));
+		w->pending = -1;
+	}
+	w->delay = false;
+	return cc_buf_addc(w->out, '\n');
+}
+
+/* A node starting on source line `line` is printed (opa fmt's
+ * insertComments): a comment on that line goes at the end of the output
+ * line; one above it that no caller put on a line of its own would land
+ * inside the line, which is refused. */
+static int visit(struct fw *w, uint32_t line)
 {
 	for (size_t i = 0; i < w->s->ncms; i++) {
 		const struct fmt_comment *c = &w->s->cms[i];
-		if (!c->done && c->line == w->last_line) {
-			TRY(cc_buf_addc(w->out, ' '));
-			TRY(p_comment(w, i));
-		}
+		if (c->done || (long)i == w->pending)
+			continue;
+		if (c->line > line)
+			break;
+		if (c->line < line)
+			return unsupported(w, "a comment inside a construct printed on one line");
+		if (w->pending >= 0)
+			return unsupported(w, "two comments at the end of one line");
+		w->pending = (long)i;
 	}
-	return cc_buf_addc(w->out, '\n');
+	return 0;
 }
 
 /* Before an item starting on source line `line`: the comments above it,
@@ -137,11 +143,13 @@ static int leading(struct fw *w, uint32_t line, int mode)
 	bool first = true;
 	for (size_t i = 0; i < w->s->ncms; i++) {
 		const struct fmt_comment *c = &w->s->cms[i];
-		if (c->done || c->line >= line)
+		if (c->done || c->line >= line || (long)i == w->pending)
 			continue;
-		if (c->line <= w->last_line)
-			return unsupported(w, "a comment inside a construct printed on one line");
+		/* in a body, a gap before the item puts the blank line before
+		 * its comments (opa fmt's writeBody) */
 		bool blank = prev != 0 && c->line > prev + 1;
+		if (first && mode == LEAD_GAP)
+			blank = prev != 0 && line > prev + 1;
 		if (first && (mode == LEAD_TOP || mode == LEAD_END))
 			blank = true;
 		if (first && mode == LEAD_START)
@@ -164,7 +172,7 @@ static int leading(struct fw *w, uint32_t line, int mode)
 		blank = false;
 	if (blank)
 		TRY(cc_buf_addc(w->out, '\n'));
-	return 0;
+	return visit(w, line);
 }
 
 /* True if a comment not printed yet comes before source line `line`. */
@@ -290,82 +298,216 @@ static int p_ref(struct fw *w, const ast_term *t)
 
 /* A collection element, key or comprehension head: a set union `a | b`
  * there would read as a comprehension bar, so it goes in parentheses. */
-static int p_elem(struct fw *w, const ast_term *t)
+static bool is_union(const ast_term *t)
 {
-	bool bar = t->kind == AT_CALL && t->u.call.name != NULL &&
-	           strcmp(t->u.call.name, "or") == 0 && infix_op(t) != NULL;
-	return p_term(w, t, bar);
+	return t->kind == AT_CALL && t->u.call.name != NULL && strcmp(t->u.call.name, "or") == 0 &&
+	       infix_op(t) != NULL;
 }
 
-/* Elements of a collection: on one line, or one per line with a trailing
- * comma when the source put the first one on a later line than the
- * opening bracket. */
-static int p_elems(struct fw *w, const ast_term *t, ast_term *const *keys,
-                   ast_term *const *vals, size_t n, char open, char close)
+static int p_elem(struct fw *w, const ast_term *t)
 {
-	TRY(cc_buf_addc(w->out, open));
-	bool multi = false;
-	for (size_t i = 0; i < n; i++)
-		if ((keys ? keys[i] : vals[i])->loc.line != t->loc.line)
-			multi = true;
+	return p_term(w, t, is_union(t));
+}
+
+/* Where a term starts: an infix call at its left operand (as opa's
+ * locations), anything else at its own location. */
+static ast_loc t_start(const ast_term *t)
+{
+	while (infix_op(t) != NULL)
+		t = t->u.call.args[0];
+	return t->loc;
+}
+
+/* True if the token before the term's first one is `(`, other than the
+ * token `except` (a call's own parenthesis). */
+static bool src_paren(const struct fw *w, const ast_term *t, long except)
+{
+	long i = fmt_src_tok_at(w->s, t_start(t));
+	return i > 0 && i - 1 != except && w->s->toks[i - 1].kind == RT_LPAREN;
+}
+
+/* The `(` after the reference starting at loc (a call's or a function
+ * head's), or -1. */
+static long paren_after(const struct fw *w, ast_loc loc)
+{
+	long i = fmt_src_tok_at(w->s, loc);
+	for (long k = i; k >= 0 && (size_t)k < w->s->ntoks; k++) {
+		uint8_t kind = w->s->toks[k].kind;
+		if (kind == RT_LPAREN)
+			return k;
+		if (kind == RT_LBRACK)
+			k = fmt_src_match(w->s, (size_t)k);
+		else if (kind != RT_IDENT && kind != RT_DOT)
+			return -1;
+	}
+	return -1;
+}
+
+enum { IT_LIST, IT_ARGS, IT_OBJ };
+
+/* p_iter's signal that opa fmt would print the term as written */
+#define E_VERBATIM (-EAGAIN)
+
+static int p_item(struct fw *w, int kind, const ast_term *k, const ast_term *v, long open)
+{
+	if (kind == IT_OBJ) {
+		TRY(p_elem(w, k));
+		TRY(cc_buf_adds(w->out, ": "));
+	}
+	if (kind != IT_ARGS)
+		return p_elem(w, v);
+	/* an argument keeps a set union's parentheses only as written */
+	if (is_union(v) && src_paren(w, v, open))
+		return unsupported(w, "a parenthesised set union as an argument");
+	return p_term(w, v, false);
+}
+
+/* Elements of a collection, call or function head after the opening
+ * bracket (token `open`), as opa fmt's writeIterable: elements starting
+ * on one source line share an output line; with more than one such line,
+ * or (nl_first) a first element below the bracket, each line of them is
+ * indented on its own with a trailing comma. from_line: the line the
+ * grouping starts from; close_cms: comments before the closing bracket
+ * are placed (not for calls, as opa fmt). */
+static int p_iter(struct fw *w, int kind, ast_term *const *keys, ast_term *const *vals, size_t n,
+                  uint32_t from_line, bool nl_first, long open, bool close_cms)
+{
+	long close = open < 0 ? -1 : fmt_src_match(w->s, (size_t)open);
+	if (close < 0)
+		return unsupported(w, "a collection without its brackets");
+	uint32_t cl = w->s->toks[close].line;
+	bool multi = nl_first;
+	for (size_t i = 1; i < n; i++) {
+		ast_loc a = t_start(keys ? keys[i - 1] : vals[i - 1]);
+		ast_loc b = t_start(keys ? keys[i] : vals[i]);
+		if (b.line < a.line || (b.line == a.line && b.col <= a.col))
+			return unsupported(w, "elements out of source order");
+		multi |= b.line > a.line;
+	}
 	if (!multi) {
+		for (size_t i = 0; close_cms && i < w->s->ncms; i++) {
+			const struct fmt_comment *c = &w->s->cms[i];
+			if (!c->done && (long)i != w->pending && c->line > from_line && c->line < cl) {
+				/* opa fmt prints the enclosing term as written
+				 * (p_top); elsewhere this is refused */
+				w->why = "a comment inside a collection printed on one line";
+				return E_VERBATIM;
+			}
+		}
 		for (size_t i = 0; i < n; i++) {
 			if (i > 0)
 				TRY(cc_buf_adds(w->out, ", "));
-			if (keys) {
-				TRY(p_elem(w, keys[i]));
-				TRY(cc_buf_adds(w->out, ": "));
-			}
-			TRY(p_elem(w, vals[i]));
+			TRY(p_item(w, kind, keys ? keys[i] : NULL, vals[i], open));
 		}
-		seen_close(w, t->loc, open == '[' ? RT_LBRACK : RT_LBRACE);
-		return cc_buf_addc(w->out, close);
+		seen(w, cl);
+		return 0;
 	}
-	seen(w, t->loc.line);
+	w->delay = true;
 	TRY(nl(w));
 	w->depth++;
+	uint32_t prev = 0;
 	for (size_t i = 0; i < n; i++) {
-		TRY(leading(w, (keys ? keys[i] : vals[i])->loc.line, i == 0 ? LEAD_START : LEAD_GAP));
-		TRY(indent(w));
-		if (keys) {
-			TRY(p_elem(w, keys[i]));
-			TRY(cc_buf_adds(w->out, ": "));
+		uint32_t line = t_start(keys ? keys[i] : vals[i]).line;
+		if (i == 0 || line > prev) {
+			if (i > 0) {
+				TRY(cc_buf_addc(w->out, ','));
+				TRY(nl(w));
+			}
+			TRY(leading(w, line, LEAD_START));
+			TRY(indent(w));
+		} else {
+			TRY(cc_buf_adds(w->out, ", "));
 		}
-		TRY(p_elem(w, vals[i]));
-		TRY(cc_buf_addc(w->out, ','));
+		prev = line;
+		TRY(p_item(w, kind, keys ? keys[i] : NULL, vals[i], open));
+	}
+	TRY(cc_buf_addc(w->out, ','));
+	TRY(nl(w));
+	if (close_cms)
+		TRY(leading(w, cl, LEAD_START));
+	seen(w, cl);
+	w->depth--;
+	return indent(w);
+}
+
+static int p_coll(struct fw *w, const ast_term *t, ast_term *const *keys, ast_term *const *vals,
+                  size_t n, char open, char close)
+{
+	long o = fmt_src_tok_at(w->s, t->loc);
+	TRY(cc_buf_addc(w->out, open));
+	bool nl_first = n > 0 && t_start(keys ? keys[0] : vals[0]).line > t->loc.line;
+	TRY(p_iter(w, keys ? IT_OBJ : IT_LIST, keys, vals, n, t->loc.line, nl_first, o, true));
+	return cc_buf_addc(w->out, close);
+}
+
+/* A body one expression per line (blank lines between them kept, one at
+ * most), then the comments before its closing bracket on line cl; the
+ * bracket is left to the caller. */
+static int p_lines(struct fw *w, const ast_body *b, uint32_t cl)
+{
+	TRY(nl(w));
+	w->depth++;
+	for (size_t i = 0; i < b->n; i++) {
+		TRY(leading(w, b->exprs[i]->loc.line, i == 0 ? LEAD_START : LEAD_GAP));
+		TRY(indent(w));
+		TRY(p_expr(w, b->exprs[i]));
 		TRY(nl(w));
 	}
-	long o = fmt_src_tok_at(w->s, t->loc);
-	long c = o < 0 ? -1 : fmt_src_match(w->s, (size_t)o);
-	if (c < 0)
-		return unsupported(w, "a collection without its brackets");
-	TRY(leading(w, w->s->toks[c].line, LEAD_GAP));
-	seen(w, w->s->toks[c].line);
+	TRY(leading(w, cl, LEAD_START));
+	seen(w, cl);
 	w->depth--;
-	TRY(indent(w));
-	return cc_buf_addc(w->out, close);
+	return indent(w);
+}
+
+/* A comprehension's (or every's) body after `|` (`{`), as opa fmt's
+ * writeComprehensionBody: on the line when all of it starts on the line
+ * of the term before it, else one expression per line. open: the token
+ * whose matching bracket closes it. */
+static int p_comp_body(struct fw *w, const ast_body *b, uint32_t term_line, long open)
+{
+	long close = open < 0 ? -1 : fmt_src_match(w->s, (size_t)open);
+	if (close < 0 || b->n == 0)
+		return unsupported(w, "a comprehension without its brackets");
+	uint32_t cl = w->s->toks[close].line;
+	bool multi = b->exprs[0]->loc.line > term_line;
+	for (size_t i = 1; i < b->n; i++)
+		multi |= b->exprs[i]->loc.line > b->exprs[i - 1]->loc.line;
+	if (!multi) {
+		for (size_t i = 0; i < b->n; i++) {
+			TRY(cc_buf_adds(w->out, i == 0 ? " " : "; "));
+			TRY(p_expr(w, b->exprs[i]));
+		}
+		TRY(visit(w, cl));
+		seen(w, cl);
+		return 0;
+	}
+	return p_lines(w, b, cl);
+}
+
+/* The comprehension term: a set union, or an infix call written in
+ * parentheses, keeps them (opa fmt's writeComprehension). */
+static int p_comp_term(struct fw *w, const ast_term *t)
+{
+	return p_term(w, t, is_union(t) || (infix_op(t) != NULL && src_paren(w, t, -1)));
 }
 
 static int p_comp(struct fw *w, const ast_term *t, char open, char close)
 {
+	long o = fmt_src_tok_at(w->s, t->loc);
 	TRY(cc_buf_addc(w->out, open));
+	uint32_t term_line = t->loc.line;
 	if (t->u.comp.key) {
+		/* opa fmt keeps key and value on the line of the brace */
 		TRY(p_elem(w, t->u.comp.key));
 		TRY(cc_buf_adds(w->out, ": "));
+	} else if (t_start(t->u.comp.val).line > t->loc.line) {
+		term_line = t_start(t->u.comp.val).line;
+		TRY(nl(w));
+		TRY(indent(w));
 	}
-	/* the value sits right before the bar: an infix value would take
-	 * the bar as its operator */
-	TRY(p_term(w, t->u.comp.val, infix_op(t->u.comp.val) != NULL));
-	TRY(cc_buf_adds(w->out, " | "));
-	const ast_body *b = t->u.comp.body;
-	for (size_t i = 0; i < b->n; i++) {
-		if (b->exprs[i]->loc.line != t->loc.line)
-			return unsupported(w, "a comprehension over several lines");
-		if (i > 0)
-			TRY(cc_buf_adds(w->out, "; "));
-		TRY(p_expr(w, b->exprs[i]));
-	}
-	seen_close(w, t->loc, open == '[' ? RT_LBRACK : RT_LBRACE);
+	TRY(p_comp_term(w, t->u.comp.val));
+	TRY(cc_buf_adds(w->out, " |"));
+	TRY(p_comp_body(w, t->u.comp.body, term_line, o));
 	return cc_buf_addc(w->out, close);
 }
 
@@ -374,17 +516,11 @@ static int p_call(struct fw *w, const ast_term *t, bool paren_infix)
 	const char *op = infix_op(t);
 	ast_term *const *a = t->u.call.args;
 	if (op == NULL) {
-		for (size_t i = 0; i < t->u.call.nargs; i++)
-			if (a[i]->loc.line != t->u.call.op->loc.line)
-				return unsupported(w, "a call with arguments over several lines");
 		TRY(p_term(w, t->u.call.op, false));
+		long o = paren_after(w, t->u.call.op->loc);
 		TRY(cc_buf_addc(w->out, '('));
-		for (size_t i = 0; i < t->u.call.nargs; i++) {
-			if (i > 0)
-				TRY(cc_buf_adds(w->out, ", "));
-			TRY(p_term(w, a[i], false));
-		}
-		seen_close(w, t->u.call.op->loc, RT_LPAREN);
+		TRY(p_iter(w, IT_ARGS, NULL, a, t->u.call.nargs, t->u.call.op->loc.line, false, o,
+		           false));
 		return cc_buf_addc(w->out, ')');
 	}
 	/* `k, v in c` reads as two items anywhere but as a whole expression */
@@ -406,6 +542,7 @@ static int p_call(struct fw *w, const ast_term *t, bool paren_infix)
 
 static int p_term(struct fw *w, const ast_term *t, bool paren_infix)
 {
+	TRY(visit(w, t_start(t).line));
 	switch (t->kind) {
 	case AT_VALUE:
 		return p_value(w, t);
@@ -414,15 +551,15 @@ static int p_term(struct fw *w, const ast_term *t, bool paren_infix)
 	case AT_REF:
 		return p_ref(w, t);
 	case AT_ARR:
-		return p_elems(w, t, NULL, t->u.list.items, t->u.list.n, '[', ']');
+		return p_coll(w, t, NULL, t->u.list.items, t->u.list.n, '[', ']');
 	case AT_SET:
 		if (t->u.list.n == 0) {
 			seen(w, t->loc.line);
 			return cc_buf_adds(w->out, "set()");
 		}
-		return p_elems(w, t, NULL, t->u.list.items, t->u.list.n, '{', '}');
+		return p_coll(w, t, NULL, t->u.list.items, t->u.list.n, '{', '}');
 	case AT_OBJ:
-		return p_elems(w, t, t->u.obj.keys, t->u.obj.vals, t->u.obj.n, '{', '}');
+		return p_coll(w, t, t->u.obj.keys, t->u.obj.vals, t->u.obj.n, '{', '}');
 	case AT_ARR_COMP:
 		return p_comp(w, t, '[', ']');
 	case AT_SET_COMP:
@@ -433,6 +570,43 @@ static int p_term(struct fw *w, const ast_term *t, bool paren_infix)
 	default:
 		return unsupported(w, "template strings");
 	}
+}
+
+/* A term where opa fmt falls back to its source text when a comment sits
+ * inside a collection it prints on one line (writeTerm's
+ * unexpectedCommentError): an expression's term or right side, a `with`
+ * value, a rule value without a body. Only collections are copied so. */
+static int p_top(struct fw *w, const ast_term *t)
+{
+	size_t at = w->out->len, ndone = 0;
+	while (ndone < w->s->ncms && w->s->cms[ndone].done)
+		ndone++;
+	struct fw saved = *w;
+	int r = p_term(w, t, false);
+	if (r != E_VERBATIM || (t->kind != AT_ARR && t->kind != AT_SET && t->kind != AT_OBJ))
+		return r;
+	*w = saved;
+	w->out->len = at;
+	for (size_t i = ndone; i < w->s->ncms; i++)
+		w->s->cms[i].done = false;
+	long o = fmt_src_tok_at(w->s, t->loc);
+	long c = o < 0 ? -1 : fmt_src_match(w->s, (size_t)o);
+	if (c < 0)
+		return unsupported(w, "a collection without its brackets");
+	const struct fmt_tok *open = &w->s->toks[o], *close = &w->s->toks[c];
+	TRY(cc_buf_add(w->out, w->s->src + open->off, close->off + 1 - open->off));
+	for (size_t i = 0; i < w->s->ncms; i++) {
+		struct fmt_comment *cm = &w->s->cms[i];
+		if (cm->done || cm->off < open->off)
+			continue;
+		if (cm->off > close->off)
+			break;
+		cm->done = true; /* inside the copied text */
+		if ((long)i == w->pending)
+			w->pending = -1;
+	}
+	seen(w, close->line);
+	return visit(w, close->line);
 }
 
 /* ---- expressions and bodies ---- */
@@ -452,19 +626,7 @@ static int p_block(struct fw *w, const ast_body *b, long open)
 	long close = open < 0 ? -1 : fmt_src_match(w->s, (size_t)open);
 	if (close < 0)
 		return unsupported(w, "a body without its braces");
-	TRY(nl(w));
-	w->depth++;
-	for (size_t i = 0; i < b->n; i++) {
-		TRY(leading(w, b->exprs[i]->loc.line, i == 0 ? LEAD_START : LEAD_GAP));
-		TRY(indent(w));
-		TRY(p_expr(w, b->exprs[i]));
-		TRY(nl(w));
-	}
-	uint32_t cl = w->s->toks[close].line;
-	TRY(leading(w, cl, LEAD_GAP));
-	w->depth--;
-	seen(w, cl);
-	TRY(indent(w));
+	TRY(p_lines(w, b, w->s->toks[close].line));
 	return cc_buf_addc(w->out, '}');
 }
 
@@ -485,42 +647,30 @@ static int p_every(struct fw *w, const ast_expr *e)
 {
 	TRY(p_in(w, "every ", e));
 	const ast_body *b = e->some.body;
-	long open = body_open(w, b);
-	long close = open < 0 ? -1 : fmt_src_match(w->s, (size_t)open);
-	if (close < 0)
-		return unsupported(w, "an every body without its braces");
 	TRY(cc_buf_adds(w->out, " {"));
-	if (w->s->toks[close].line == e->loc.line && b->n == 1) {
+	TRY(p_comp_body(w, b, e->loc.line, body_open(w, b)));
+	/* opa fmt's spellings: `{ a }`, `{ a; b}` */
+	if (b->n == 1 && b->exprs[0]->loc.line == e->loc.line)
 		TRY(cc_buf_addc(w->out, ' '));
-		TRY(p_expr(w, b->exprs[0]));
-		return cc_buf_adds(w->out, " }");
-	}
-	if (w->s->toks[close].line == e->loc.line) {
-		/* opa fmt's spelling: `{ a; b}` */
-		for (size_t i = 0; i < b->n; i++) {
-			TRY(cc_buf_adds(w->out, i == 0 ? " " : "; "));
-			TRY(p_expr(w, b->exprs[i]));
-		}
-		return cc_buf_addc(w->out, '}');
-	}
-	return p_block(w, b, open);
+	return cc_buf_addc(w->out, '}');
 }
 
 static int p_expr(struct fw *w, const ast_expr *e)
 {
 	seen(w, e->loc.line);
+	TRY(visit(w, e->loc.line));
 	if (e->negated)
 		TRY(cc_buf_adds(w->out, "not "));
 	switch (e->kind) {
 	case AE_TERM:
 		w->top = e->a;
-		TRY(p_term(w, e->a, false));
+		TRY(p_top(w, e->a));
 		break;
 	case AE_UNIFY:
 	case AE_ASSIGN:
 		TRY(p_term(w, e->a, false));
 		TRY(cc_buf_adds(w->out, e->kind == AE_UNIFY ? " = " : " := "));
-		TRY(p_term(w, e->b, false));
+		TRY(p_top(w, e->b));
 		break;
 	case AE_SOME:
 		TRY(cc_buf_adds(w->out, "some "));
@@ -540,10 +690,11 @@ static int p_expr(struct fw *w, const ast_expr *e)
 		return unsupported(w, "an unknown expression");
 	}
 	for (size_t i = 0; i < e->nwiths; i++) {
+		TRY(visit(w, e->withs[i].loc.line));
 		TRY(cc_buf_adds(w->out, " with "));
 		TRY(p_term(w, e->withs[i].target, false));
 		TRY(cc_buf_adds(w->out, " as "));
-		TRY(p_term(w, e->withs[i].value, false));
+		TRY(p_top(w, e->withs[i].value));
 	}
 	return 0;
 }
@@ -588,7 +739,7 @@ static int p_rule_tail(struct fw *w, const ast_rule *r, bool *oneline)
 			if (made_up)
 				TRY(cc_buf_adds(w->out, "true"));
 			else
-				TRY(p_term(w, r->value, false));
+				TRY(no_body ? p_top(w, r->value) : p_term(w, r->value, false));
 		}
 	}
 	if (no_body) {
@@ -624,12 +775,10 @@ static int p_rule(struct fw *w, const ast_rule *r)
 	w->in_head = false;
 	TRY(rc);
 	if (r->kind == AR_FUNCTION) {
+		long o = paren_after(w, r->head->loc);
+		bool nl_first = r->nargs > 0 && t_start(r->args[0]).line > r->head->loc.line;
 		TRY(cc_buf_addc(w->out, '('));
-		for (size_t i = 0; i < r->nargs; i++) {
-			if (i > 0)
-				TRY(cc_buf_adds(w->out, ", "));
-			TRY(p_term(w, r->args[i], false));
-		}
+		TRY(p_iter(w, IT_ARGS, NULL, r->args, r->nargs, r->head->loc.line, nl_first, o, true));
 		TRY(cc_buf_addc(w->out, ')'));
 	}
 	bool oneline;
@@ -804,7 +953,7 @@ int rego_format(const char *name, const char *src, size_t len, bool v0, char **r
 	cc_buf out;
 	cc_buf_init(&out, CC_REGO_MAX_POLICY_BYTES * 2);
 	r = fmt_src_scan(&s, src, len);
-	struct fw w = {.out = &out, .s = &s};
+	struct fw w = {.out = &out, .s = &s, .pending = -1};
 	if (r == 0 && s.has_template)
 		r = unsupported(&w, "template strings");
 	if (r == 0)
@@ -814,6 +963,8 @@ int rego_format(const char *name, const char *src, size_t len, bool v0, char **r
 		if (*ret == NULL)
 			r = -ENOMEM;
 	}
+	if (r == E_VERBATIM)
+		r = -ENOTSUP;
 	if (r == -ENOTSUP)
 		cc_error_set(err, r, "%s: formatting %s is not supported", name, w.why);
 	else if (r < 0)
