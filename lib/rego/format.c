@@ -137,7 +137,7 @@ static int visit(struct fw *w, uint32_t line)
  * block, no blank line before it; LEAD_END: only the remaining comments. */
 enum { LEAD_GAP, LEAD_TOP, LEAD_START, LEAD_END };
 
-static int leading(struct fw *w, uint32_t line, int mode)
+static int leading_cms(struct fw *w, uint32_t line, int mode)
 {
 	uint32_t prev = w->last_line;
 	bool first = true;
@@ -172,7 +172,13 @@ static int leading(struct fw *w, uint32_t line, int mode)
 		blank = false;
 	if (blank)
 		TRY(cc_buf_addc(w->out, '\n'));
-	return visit(w, line);
+	return 0;
+}
+
+static int leading(struct fw *w, uint32_t line, int mode)
+{
+	TRY(leading_cms(w, line, mode));
+	return mode == LEAD_END ? 0 : visit(w, line);
 }
 
 /* True if a comment not printed yet comes before source line `line`. */
@@ -854,7 +860,59 @@ static int import_cmp(const ast_import *x, const ast_import *y)
 		if (c != 0 || pn != qn)
 			return c != 0 ? (c < 0 ? -1 : 1) : (pn < qn ? -1 : 1);
 	}
-	return a->u.list.n == b->u.list.n ? 0 : (a->u.list.n < b->u.list.n ? -1 : 1);
+	if (a->u.list.n != b->u.list.n)
+		return a->u.list.n < b->u.list.n ? -1 : 1;
+	const char *p = x->alias ? x->alias : "", *q = y->alias ? y->alias : "";
+	int c = strcmp(p, q);
+	return c < 0 ? -1 : c > 0;
+}
+
+/* One group of imports on adjacent lines, sorted as opa fmt sorts them
+ * (by path, then alias), each with the comment on its line. */
+static int p_import_group(struct fw *w, const ast_import **g, size_t n)
+{
+	for (size_t i = 1; i < n; i++) /* insertion sort: groups are short */
+		for (size_t k = i; k > 0; k--) {
+			int c = import_cmp(g[k - 1], g[k]);
+			if (c == 2 || c == 0)
+				return unsupported(w, "imports that opa fmt cannot order");
+			if (c < 0)
+				break;
+			const ast_import *t = g[k - 1];
+			g[k - 1] = g[k];
+			g[k] = t;
+		}
+	long *cm = calloc(n, sizeof(*cm));
+	if (cm == NULL)
+		return -ENOMEM;
+	for (size_t i = 0; i < n; i++) {
+		cm[i] = -1;
+		for (size_t k = 0; k < w->s->ncms; k++)
+			if (!w->s->cms[k].done && w->s->cms[k].line == g[i]->loc.line) {
+				w->s->cms[k].done = true;
+				cm[i] = (long)k;
+			}
+	}
+	int r = 0;
+	for (size_t i = 0; i < n && r == 0; i++) {
+		r = cc_buf_adds(w->out, "import ");
+		if (r == 0)
+			r = p_ref(w, g[i]->path);
+		if (r == 0 && g[i]->alias)
+			r = cc_buf_printf(w->out, " as %s", g[i]->alias);
+		if (r == 0 && cm[i] >= 0) {
+			const struct fmt_comment *c = &w->s->cms[cm[i]];
+			r = cc_buf_adds(w->out, " #");
+			if (r == 0)
+				r = cc_buf_add(w->out, w->s->src + c->off, c->len);
+		}
+		if (r == 0)
+			r = nl(w);
+		if (r == 0)
+			seen(w, g[i]->loc.line);
+	}
+	free(cm);
+	return r;
 }
 
 static int p_module(struct fw *w, const ast_module *m)
@@ -864,31 +922,30 @@ static int p_module(struct fw *w, const ast_module *m)
 	bool regov1 = false;
 	for (size_t i = 0; i < m->nimports; i++)
 		regov1 |= import_is(&m->imports[i], "rego", "v1") && m->imports[i].path->u.list.n == 2;
-	/* opa fmt sorts each block of adjacent imports: only already sorted
-	 * blocks are printed */
-	const ast_import *prev = NULL;
-	for (size_t i = 0; i < m->nimports; i++) {
-		const ast_import *im = &m->imports[i];
-		if (regov1 && import_is(im, "future", "keywords"))
-			continue;
-		if (prev && im->loc.line == prev->loc.line + 1 && import_cmp(prev, im) >= 0)
-			return unsupported(w, "imports out of order (opa fmt sorts them)");
-		prev = im;
-	}
 	TRY(p_package(w, m->package));
+	/* opa fmt sorts each group of imports on adjacent lines */
+	const ast_import **g = calloc(m->nimports + 1, sizeof(*g));
+	if (g == NULL)
+		return -ENOMEM;
+	size_t ng = 0;
 	bool first = true;
-	for (size_t i = 0; i < m->nimports; i++) {
-		const ast_import *im = &m->imports[i];
-		if (regov1 && import_is(im, "future", "keywords"))
+	int rg = 0;
+	for (size_t i = 0; i <= m->nimports && rg == 0; i++) {
+		const ast_import *im = i < m->nimports ? &m->imports[i] : NULL;
+		if (im && regov1 && import_is(im, "future", "keywords"))
 			continue;
-		TRY(leading(w, im->loc.line, first ? LEAD_TOP : LEAD_GAP));
-		first = false;
-		TRY(cc_buf_adds(w->out, "import "));
-		TRY(p_ref(w, im->path));
-		if (im->alias)
-			TRY(cc_buf_printf(w->out, " as %s", im->alias));
-		TRY(nl(w));
+		if (ng > 0 && (im == NULL || im->loc.line > g[ng - 1]->loc.line + 1)) {
+			rg = leading_cms(w, g[0]->loc.line, first ? LEAD_TOP : LEAD_GAP);
+			if (rg == 0)
+				rg = p_import_group(w, g, ng);
+			first = false;
+			ng = 0;
+		}
+		if (im)
+			g[ng++] = im;
 	}
+	free(g);
+	TRY(rg);
 	for (size_t i = 0; i < m->nrules; i++) {
 		const ast_term *h = m->rules[i]->head;
 		if (h->u.list.n >= 2) {
