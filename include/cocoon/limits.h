@@ -465,6 +465,19 @@
  * level. Configuration files nest 3 deep. */
 #define CC_TOML_MAX_DEPTH 64u
 
+/* ---- init-data (lib/initdata, docs/initdata.md) ------------------------ */
+
+/* Largest init-data TOML after gunzip: it is parsed with lib/toml, whose
+ * cap this is (a genpolicy policy is 60-200 KiB; aa.toml and cdh.toml a
+ * few hundred bytes). Inflating stops at the cap: a gzip bomb costs no
+ * more than this. */
+#define CC_INITDATA_MAX_TOML_BYTES CC_TOML_MAX_BYTES
+
+/* Largest gzip payload (the annotation after base64, the data.img body):
+ * Kubernetes caps a pod's annotations at 256 KiB together; this leaves room
+ * for containerd-only use and is far below the TOML cap's worst case. */
+#define CC_INITDATA_MAX_GZIP_BYTES (1u * 1024u * 1024u)
+
 /* ---- KBS store (lib/kbs/store*.c, docs/kbs-store.md) ------------------- */
 
 /* Longest key in a store namespace: resource paths repo/type/tag (each
