@@ -242,8 +242,11 @@ static void test_schema(void **state)
 	PARSE("[\"{a}\", \"schema { query: Q }\"]",
 	      "ERR eval_builtin_error: graphql.parse: Error in gqlparser SchemaDocument to Schema conversion: "
 	      "input:1:10: Schema root query refers to a type Q that does not exist.");
+	/* OPA numbers graphql.parse's operands from 0 (builtinGraphQLParse) */
 	PARSE("[\"{a}\", 1]",
-	      "ERR eval_type_error: graphql.parse: operand 2 must be one of {object, string} but got number");
+	      "ERR eval_type_error: graphql.parse: operand 1 must be one of {string, object} but got number");
+	PARSE("[[], \"type Q { a: Int }\"]",
+	      "ERR eval_type_error: graphql.parse: operand 0 must be one of {string, object} but got array");
 }
 
 #define SCHEMA                                                                                                   \

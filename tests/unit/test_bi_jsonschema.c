@@ -29,7 +29,8 @@ static void test_verify(void **state)
 	VERIFY("[{\"$ref\": \"http://example.com/s.json\"}]",
 	       "[false, \"jsonschema: Reference http://example.com/s.json must be canonical\"]");
 	VERIFY("[{\"$ref\": \"#\"}]", "[true, null]");
-	VERIFY("[1]", "ERR eval_type_error: json.verify_schema: operand 1 must be one of {object, string} but got number");
+	/* OPA: not a type error, a result naming the wrong type */
+	VERIFY("[1]", "[false, \"jsonschema: wrong type, expected string or object\"]");
 }
 
 static void test_match(void **state)
@@ -37,6 +38,9 @@ static void test_match(void **state)
 	(void)state;
 	MATCH("[{\"id\": 5}, {\"properties\": {\"id\": {\"type\": \"integer\"}}, \"required\": [\"id\"]}]",
 	      "[true, []]");
+	MATCH("[1, {}]", "ERR eval_builtin_error: json.match_schema: wrong type, expected string or object");
+	MATCH("[{}, null]", "ERR eval_builtin_error: json.match_schema: wrong type, expected string or object");
+	MATCH("[[1], {\"type\": \"array\"}]", "[true, []]");
 	MATCH("[{}, {\"required\": [\"id\"]}]",
 	      "[false, [{\"desc\": \"id is required\", \"error\": \"(root): id is required\", "
 	      "\"field\": \"(root)\", \"type\": \"required\"}]]");

@@ -120,9 +120,12 @@ static int checked_verify(rctx *cx, const rv *const *args, bool want_values, str
 
 static int bi_parse(rctx *cx, const rv *const *args, const rv **ret)
 {
+	/* OPA's builtinGraphQLParse numbers these operands from 0 and lists
+	 * string first: the same words as opa eval prints */
 	for (int i = 0; i < 2; i++)
 		if (!str_or_obj(args[i]))
-			return rbi_type_err(cx, i + 1, RT_STR | RT_OBJ, args[i]);
+			return rbi_type_errf(cx, "operand %d must be one of {string, object} but got %s", i,
+			                     rv_type_name(args[i]));
 	struct parsed p;
 	int st = parse_verify(cx, args[0], args[1], true, &p);
 	switch (st) {

@@ -15,9 +15,16 @@
 #include "../rctx.h"
 #include "jsonschema_int.h"
 
-/* OPA's astValueToJSONSchemaLoader: 0, or -EINVAL with *msg. */
+/* OPA's astValueToJSONSchemaLoader: 0, or -EINVAL with *msg. Objects and
+ * arrays are used as they are; other types are not type errors: OPA reports
+ * "wrong type, expected string or object" (the declared types reject them
+ * at compile time only). */
 static int load(rctx *cx, const rv *x, const rv **out, const char **msg)
 {
+	if (x->t != RV_STR && x->t != RV_OBJ && x->t != RV_ARR) {
+		*msg = "wrong type, expected string or object";
+		return -EINVAL;
+	}
 	if (x->t != RV_STR) {
 		*out = x;
 		return 0;
@@ -45,14 +52,11 @@ static int limit_err(rctx *cx, const char *msg)
 
 static int bi_verify_schema(rctx *cx, const rv *const *args, const rv **ret)
 {
-	int r = rbi_arg_type(cx, args, 0, RT_STR | RT_OBJ);
-	if (r < 0)
-		return r;
 	rarena *a = rctx_arena(cx);
 	const char *msg = NULL;
 	const rv *schema;
 	struct js_schema *s = NULL;
-	r = load(cx, args[0], &schema, &msg);
+	int r = load(cx, args[0], &schema, &msg);
 	if (r == 0)
 		r = js_schema_compile(a, schema, &s, &msg);
 	js_schema_free(s);
@@ -76,15 +80,11 @@ static int bi_verify_schema(rctx *cx, const rv *const *args, const rv **ret)
 
 static int bi_match_schema(rctx *cx, const rv *const *args, const rv **ret)
 {
-	int r;
-	if ((r = rbi_arg_type(cx, args, 0, RT_STR | RT_OBJ)) < 0 ||
-	    (r = rbi_arg_type(cx, args, 1, RT_STR | RT_OBJ)) < 0)
-		return r;
 	rarena *a = rctx_arena(cx);
 	const char *msg = NULL;
 	const rv *doc, *schema, *errs = NULL;
 	struct js_schema *s = NULL;
-	r = load(cx, args[0], &doc, &msg);
+	int r = load(cx, args[0], &doc, &msg);
 	if (r == 0)
 		r = load(cx, args[1], &schema, &msg);
 	if (r == 0)
