@@ -5,6 +5,9 @@
  *       missing; extend = SHA-384(old || digest)), logs each EVENT
  *       ("domain operation content") at the default PCR 17, prints the
  *       register in hex
+ *   guest-tool aael-tpm TCTI PCR DIR [EVENT...]
+ *       the same with a TPM's SHA-256 PCR (tpm2-tss, aael_tpm_pcr) as the
+ *       register and init_pcr PCR; prints the PCR in hex
  *   guest-tool cc-eventlog CCEL|- AAEL|- OUT
  *       writes the TDX evidence's cc_eventlog bytes built from them */
 #include <errno.h>
@@ -65,15 +68,17 @@ static int fail(cc_error *err)
 	return 1;
 }
 
-static int cmd_aael(int argc, char **argv)
+/* Logs events (argv[1..]) into the writer of dir with reg; prints the
+ * register's value. */
+static int log_events(const char *dir, const aael_register *reg, void *ctx, unsigned pcr,
+                      int argc, char **argv)
 {
-	snprintf(reg_path, sizeof(reg_path), "%s/register", argv[0]);
-	aael_writer_opts o = {.dir = argv[0], .reg = &file_register};
+	aael_writer_opts o = {.dir = dir, .init_pcr = pcr, .reg = reg, .reg_ctx = ctx};
 	aael_writer *w = NULL;
 	cc_error *err = NULL;
 	if (aael_writer_open(&o, &w, &err) < 0)
 		return fail(err);
-	for (int i = 1; i < argc; i++) {
+	for (int i = 0; i < argc; i++) {
 		char *ev = strdup(argv[i]);
 		char *s1 = ev != NULL ? strchr(ev, ' ') : NULL;
 		char *s2 = s1 != NULL ? strchr(s1 + 1, ' ') : NULL;
@@ -93,10 +98,11 @@ static int cmd_aael(int argc, char **argv)
 		}
 	}
 	aael_writer_free(w);
-	uint8_t v[48];
-	if (reg_read(NULL, 17, v, 48, &err) < 0)
+	uint8_t v[64];
+	size_t dl = reg->alg == 0x000B ? 32 : 48;
+	if (reg->read(ctx, pcr, v, dl, &err) < 0)
 		return fail(err);
-	for (int i = 0; i < 48; i++)
+	for (size_t i = 0; i < dl; i++)
 		printf("%02x", v[i]);
 	printf("\n");
 	return 0;
@@ -136,10 +142,15 @@ static int cmd_cc_eventlog(char **argv)
 
 int main(int argc, char **argv)
 {
-	if (argc >= 3 && strcmp(argv[1], "aael") == 0)
-		return cmd_aael(argc - 2, argv + 2);
+	if (argc >= 3 && strcmp(argv[1], "aael") == 0) {
+		snprintf(reg_path, sizeof(reg_path), "%s/register", argv[2]);
+		return log_events(argv[2], &file_register, NULL, AAEL_DEFAULT_PCR, argc - 3, argv + 3);
+	}
+	if (argc >= 5 && strcmp(argv[1], "aael-tpm") == 0)
+		return log_events(argv[4], &aael_tpm_pcr, argv[2], (unsigned)atoi(argv[3]), argc - 5,
+		                  argv + 5);
 	if (argc == 5 && strcmp(argv[1], "cc-eventlog") == 0)
 		return cmd_cc_eventlog(argv + 2);
-	fprintf(stderr, "usage: guest-tool aael DIR [EVENT...] | cc-eventlog CCEL|- AAEL|- OUT\n");
+	fprintf(stderr, "usage: guest-tool aael DIR [EVENT...] | aael-tpm TCTI PCR DIR [EVENT...] | cc-eventlog CCEL|- AAEL|- OUT\n");
 	return 2;
 }
