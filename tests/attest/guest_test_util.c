@@ -81,6 +81,24 @@ uint8_t *gt_read(const char *root, const char *path, size_t *len)
 	return buf;
 }
 
+static int hexval(char c)
+{
+	return c >= '0' && c <= '9' ? c - '0'
+	       : c >= 'a' && c <= 'f' ? c - 'a' + 10
+	       : c >= 'A' && c <= 'F' ? c - 'A' + 10
+	                              : -1;
+}
+
+void gt_unhex(const char *s, uint8_t *out, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		int hi = hexval(s[2 * i]), lo = hi < 0 ? -1 : hexval(s[2 * i + 1]);
+		if (hi < 0 || lo < 0)
+			fail_msg("not hex: %s", s);
+		out[i] = (uint8_t)(hi << 4 | lo);
+	}
+}
+
 /* ---- the configfs-tsm kernel ----------------------------------------- */
 
 static void put_file(const char *dir, const char *name, const void *p, size_t len)
@@ -160,7 +178,7 @@ static int k_write(void *ctx, const char *path, const uint8_t *p, size_t len)
 	if (strcmp(name, "privlevel") == 0) {
 		char buf[16] = {0};
 		memcpy(buf, p, len < 15 ? len : 15);
-		k->privlevel = atoi(buf);
+		k->privlevel = (int)strtol(buf, NULL, 10);
 		return 0;
 	}
 	k->inblob_writes++;

@@ -21,6 +21,9 @@ void gt_write(const char *root, const char *path, const void *p, size_t len);
 /* The whole file root + path, NUL-terminated; NULL when missing. */
 uint8_t *gt_read(const char *root, const char *path, size_t *len);
 
+/* n bytes from 2n hex digits of s (the test fails on anything else). */
+void gt_unhex(const char *s, uint8_t *out, size_t n);
+
 /* The configfs-tsm kernel: tsm ops (gt_tsm_ops, ctx a gt_kernel) over a
  * real directory tree. mkdir makes the entry's attributes (provider,
  * generation 0, empty blobs); a write to inblob or privlevel moves

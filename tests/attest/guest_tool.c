@@ -147,7 +147,7 @@ int main(int argc, char **argv)
 		return log_events(argv[2], &file_register, NULL, AAEL_DEFAULT_PCR, argc - 3, argv + 3);
 	}
 	if (argc >= 5 && strcmp(argv[1], "aael-tpm") == 0)
-		return log_events(argv[4], &aael_tpm_pcr, argv[2], (unsigned)atoi(argv[3]), argc - 5,
+		return log_events(argv[4], &aael_tpm_pcr, argv[2], (unsigned)strtoul(argv[3], NULL, 10), argc - 5,
 		                  argv + 5);
 	if (argc == 5 && strcmp(argv[1], "cc-eventlog") == 0)
 		return cmd_cc_eventlog(argv + 2);

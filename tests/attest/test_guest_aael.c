@@ -42,11 +42,7 @@ static void assert_prefix(int r, cc_error **err, const char *prefix)
 static void unhex(const char *s, uint8_t *out, size_t n)
 {
 	assert_int_equal(strlen(s), 2 * n);
-	for (size_t i = 0; i < n; i++) {
-		unsigned v;
-		assert_int_equal(sscanf(s + 2 * i, "%2x", &v), 1);
-		out[i] = (uint8_t)v;
-	}
+	gt_unhex(s, out, n);
 }
 
 /* ---- a register in memory -------------------------------------------- */

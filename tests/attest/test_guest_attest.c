@@ -133,15 +133,14 @@ static void snp_make_report(const uint8_t rd[64], uint32_t vmpl, uint8_t out[SNP
 
 static void guid_bytes(const char *s, uint8_t out[16])
 {
+	char hex[33];
 	size_t o = 0;
-	for (; *s && o < 16; s++) {
-		if (*s == '-')
-			continue;
-		unsigned v;
-		assert_int_equal(sscanf(s, "%2x", &v), 1);
-		out[o++] = (uint8_t)v;
-		s++;
-	}
+	for (; *s && o < 32; s++)
+		if (*s != '-')
+			hex[o++] = *s;
+	hex[o] = 0;
+	assert_int_equal(o, 32);
+	gt_unhex(hex, out, 16);
 }
 
 typedef struct cert_in {
