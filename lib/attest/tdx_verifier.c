@@ -10,9 +10,11 @@
 #include <string.h>
 
 #include "cocoon/limits.h"
+#include "dcap_int.h"
 #include "eventlog.h"
 #include "sgx.h"
 #include "tdx.h"
+#include "tdx_int.h"
 #include "tpm_int.h"
 
 typedef struct dcap_verifier {
@@ -22,6 +24,8 @@ typedef struct dcap_verifier {
 	dcap_collateral *coll; /* opts.collateral, parsed; NULL: none */
 	char *cache_dir;       /* NULL: none */
 	char *fetch_url;       /* NULL: no fetching (allow_fetch off) */
+	uint8_t *test_root;    /* tdx_verifier_set_test_root; NULL: Intel's */
+	size_t test_root_len;
 } dcap_verifier;
 
 /* Trustee's default collateral service (Intel PCS). */
@@ -35,6 +39,7 @@ static void dv_free(attest_verifier *base)
 	dcap_collateral_free(v->coll);
 	free(v->cache_dir);
 	free(v->fetch_url);
+	free(v->test_root);
 	free(v);
 }
 
@@ -102,6 +107,28 @@ int sgx_verifier_new(const attest_verifier_opts *o, attest_verifier **ret, cc_er
 	return dv_new(o, 0, ret, err);
 }
 
+int tdx_verifier_set_test_root(attest_verifier *base, const uint8_t *der, size_t len,
+                               cc_error **err)
+{
+	if (base == NULL || (base->ops != &tdx_ops && base->ops != &sgx_ops) || len == 0 ||
+	    len > CC_DCAP_MAX_CHAIN_PEM_BYTES)
+		return cc_error_set(err, -EINVAL,
+		                    "tdx_verifier_set_test_root: not a tdx/sgx verifier or no root");
+	dcap_verifier *v = (dcap_verifier *)base;
+	uint8_t *copy = malloc(len);
+	if (copy == NULL)
+		return cc_error_set(err, -ENOMEM, "out of memory");
+	memcpy(copy, der, len);
+	free(v->test_root);
+	v->test_root = copy;
+	v->test_root_len = len;
+	if (v->coll != NULL) {
+		v->coll->test_root_der = copy;
+		v->coll->test_root_len = len;
+	}
+	return 0;
+}
+
 /* The collateral side's checks; adds tcb_status and advisory_ids. */
 static int check_collateral(const dcap_verifier *v, const dcap_quote *q, json_t *claims,
                             cc_error **err)
@@ -118,6 +145,8 @@ static int check_collateral(const dcap_verifier *v, const dcap_quote *q, json_t 
 			                          q->version != 3, v->cache_dir, &fetched, err);
 		if (r < 0)
 			return r;
+		fetched->test_root_der = v->test_root;
+		fetched->test_root_len = v->test_root_len;
 		coll = fetched;
 	}
 	struct dcap_qe_report qe;
