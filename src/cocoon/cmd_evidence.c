@@ -16,6 +16,7 @@
 #include "kbs_client.h"
 #include "attest_registry.h"
 #include "evidence_eventlog.h"
+#include "evidence_get.h"
 
 /* The largest evidence file read (Azure vTPM evidence with its certificate
  * tables and a TDX quote with its PCK chain stay far below). */
@@ -30,6 +31,8 @@ static void usage_evidence(FILE *f)
 	      "Commands:\n"
 	      "  verify           verify a TEE's evidence and print its claims\n"
 	      "  replay-eventlog  replay a TCG2, legacy SHA-1 or CCEL event log\n"
+	      "  get              print this guest's evidence (snp, tdx, tpm, sample)\n"
+	      "  detect           print the TEE this guest runs in\n"
 	      "\n"
 	      "Run 'cocoon evidence COMMAND --help' for a command's options.\n",
 	      f);
@@ -363,6 +366,10 @@ int cmd_evidence(int argc, char **argv)
 		return cmd_verify(argc - 1, argv + 1);
 	if (strcmp(sub, "replay-eventlog") == 0)
 		return cmd_replay_eventlog(argc - 1, argv + 1);
+	if (strcmp(sub, "get") == 0)
+		return cmd_evidence_get(argc - 1, argv + 1);
+	if (strcmp(sub, "detect") == 0)
+		return cmd_evidence_detect(argc - 1, argv + 1);
 	fprintf(stderr, "cocoon evidence: unknown command '%s' (see cocoon evidence --help)\n", sub);
 	return 2;
 }

@@ -8,7 +8,10 @@ replay-eventlog` (docs/attest-guest.md):
   leave it is finished on the next start: register extended once, record
   written once, the replay still equals the register;
 - the TDX cc_eventlog built from Trustee's CCEL vector and that AAEL
-  replays, with --ccel, to the CCEL's RTMRs plus the AAEL's RTMR 3.
+  replays, with --ccel, to the CCEL's RTMRs plus the AAEL's RTMR 3;
+- `cocoon evidence detect --root` on scratch trees; `cocoon evidence get`
+  falls back to the sample attester, whose evidence `cocoon evidence verify`
+  accepts, and names the missing device for snp and tdx.
 Usage: test_guest_cli.py COCOON GUEST_TOOL EVENTLOG_DATA_DIR"""
 import hashlib
 import json
@@ -102,6 +105,41 @@ try:
     got = replay('--ccel', el)
     check(got.get('sha384') == {'3': expected.hex()} and got.get('sha256') == {}
           and got.get('sm3') == {}, 'AAEL-only cc_eventlog: %s' % got)
+
+    # detect and get on scratch trees (no hardware: sample, or clear errors)
+    root = os.path.join(tmp, 'root')
+    os.makedirs(root)
+    rc, out, err = run(COCOON, 'evidence', 'detect', '--root', root)
+    check(rc == 0 and out.strip() == 'sample', 'detect on an empty tree: %r %s' % (out, err))
+    os.makedirs(os.path.join(root, 'dev'))
+    open(os.path.join(root, 'dev', 'tpm0'), 'w').close()
+    rc, out, err = run(COCOON, 'evidence', 'detect', '--root', root)
+    check(out.strip() == 'tpm', 'detect /dev/tpm0: %r' % out)
+    os.makedirs(os.path.join(root, 'sys', 'devices', 'platform', 'sev-guest'))
+    rc, out, err = run(COCOON, 'evidence', 'detect', '--root', root)
+    check(out.strip() == 'snp', 'detect sev-guest before tpm: %r' % out)
+    rc, out, err = run(COCOON, 'evidence', 'get', '--root', root, '--report-data', '0102')
+    check(rc == 1 and 'snp: SNP: ' in err and '/dev/sev-guest' in err,
+          'get on an snp tree without the device: %s' % err)
+    rc, out, err = run(COCOON, 'evidence', 'get', '--tee', 'tdx', '--root', root)
+    check(rc == 1 and 'TDX quote: neither configfs-tsm' in err, 'get tdx: %s' % err)
+    empty = os.path.join(tmp, 'empty')
+    os.makedirs(empty)
+    rd = '11' * 48
+    rc, out, err = run(COCOON, 'evidence', 'get', '--root', empty, '--report-data', rd)
+    check(rc == 0 and json.loads(out) == {'svn': '1', 'report_data':
+                                          'ERERERERERERERERERERERERERERERERERERERERERERERERERERERERERERERER'},
+          'get falls back to sample: %r %s' % (out, err))
+    ev = os.path.join(tmp, 'sample.json')
+    with open(ev, 'w') as f:
+        f.write(out)
+    rc, out, err = run(COCOON, 'evidence', 'verify', '--tee', 'sample', '--evidence', ev,
+                       '--report-data', rd)
+    check(rc == 0, 'verify accepts get\'s sample evidence: %s' % err)
+    rc, out, err = run(COCOON, 'evidence', 'get', '--tee', 'csv')
+    check(rc == 1 and "no attester for TEE 'csv'" in err, 'get csv: %s' % err)
+    rc, out, err = run(COCOON, 'evidence', 'get', '--tee', 'sample', '--report-data', '11' * 65)
+    check(rc == 1 and 'more than 64' in err, 'get with 65 bytes: %s' % err)
 finally:
     shutil.rmtree(tmp)
 
