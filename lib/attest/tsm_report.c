@@ -232,6 +232,26 @@ static int read_generation(const entry *e, uint32_t *ret, cc_error **err)
 	return 0;
 }
 
+/* The kernel refuses a privlevel under `privlevel_floor` (the VMPL the
+ * guest kernel runs at, under an SVSM): say so when that is why. */
+static int privlevel_refused(const entry *e, int privlevel, cc_error **err)
+{
+	uint8_t *p = NULL;
+	size_t len = 0;
+	if (attr_read(e, "privlevel_floor", 32, &p, &len, NULL) < 0)
+		return -EINVAL;
+	int floor = len > 0 && p[0] >= '0' && p[0] <= '3' ? p[0] - '0' : -1;
+	free(p);
+	if (floor < 0 || privlevel >= floor)
+		return -EINVAL;
+	cc_error_free(*err);
+	*err = NULL;
+	return cc_error_set(err, -EINVAL,
+	                    "configfs-tsm: privlevel %d is below privlevel_floor %d (the guest "
+	                    "runs at VMPL %d)",
+	                    privlevel, floor, floor);
+}
+
 void tsm_result_clear(tsm_result *r)
 {
 	if (r == NULL)
@@ -251,7 +271,11 @@ static int report_once(const entry *e, const tsm_request *rq, tsm_result *ret, b
 	if (r == 0 && rq->privlevel >= 0) {
 		char lv[16];
 		int n = snprintf(lv, sizeof(lv), "%d\n", rq->privlevel);
-		r = attr_write(e, "privlevel", (const uint8_t *)lv, (size_t)n, err);
+		cc_error *werr = NULL;
+		r = attr_write(e, "privlevel", (const uint8_t *)lv, (size_t)n, &werr);
+		if (r == -EINVAL)
+			r = privlevel_refused(e, rq->privlevel, &werr);
+		cc_error_move(err, &werr);
 		writes++;
 	}
 	if (r == 0) {

@@ -140,6 +140,9 @@ static int k_mkdir(void *ctx, const char *path)
 	put_file(path, "outblob", "", 0);
 	put_file(path, "auxblob", "", 0);
 	put_file(path, "privlevel", "0\n", 2);
+	char fl[8];
+	n = snprintf(fl, sizeof(fl), "%d\n", k->floor);
+	put_file(path, "privlevel_floor", fl, (size_t)n);
 	return 0;
 }
 
@@ -173,6 +176,8 @@ static int k_write(void *ctx, const char *path, const uint8_t *p, size_t len)
 	const char *name = slash + 1;
 	if (strcmp(name, "inblob") != 0 && strcmp(name, "privlevel") != 0)
 		return -EACCES;
+	if (strcmp(name, "privlevel") == 0 && len > 0 && p[0] - '0' < k->floor)
+		return -EINVAL;
 	put_file(dir, name, p, len);
 	bump_generation(dir);
 	if (strcmp(name, "privlevel") == 0) {

@@ -38,6 +38,7 @@ struct gt_kernel {
 	               size_t *out_len, uint8_t **aux, size_t *aux_len);
 	void *answer_ctx;
 	int privlevel;      /* the last value written, -1 none */
+	int floor;          /* privlevel_floor: lower privlevel writes fail with EINVAL */
 	unsigned race;
 	unsigned inblob_writes, mkdirs, rmdirs;
 };

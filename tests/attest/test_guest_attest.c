@@ -323,6 +323,16 @@ static void test_snp_tsm(void **state)
 	assert_int_equal(attest_attester_get_evidence(a, rd48, sizeof(rd48), &text, &err), 0);
 	assert_int_equal(k.privlevel, 2);
 	free(text);
+	/* under an SVSM the floor is 2: VMPL 0 is refused, and said why */
+	k.floor = 2;
+	assert_int_equal(attest_attester_get_evidence(a, rd48, sizeof(rd48), &text, &err), 0);
+	free(text);
+	attest_attester_free(a);
+	o.vmpl = 0;
+	assert_int_equal(snp_attester_new(&o, &a, &err), 0);
+	assert_prefix(attest_attester_get_evidence(a, rd48, sizeof(rd48), &text, &err), &err,
+	              "configfs-tsm: privlevel 0 is below privlevel_floor 2");
+	k.floor = 0;
 	attest_attester_free(a);
 	/* every entry removed */
 	assert_int_equal(k.mkdirs, k.rmdirs);
