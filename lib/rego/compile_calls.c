@@ -115,7 +115,8 @@ static int resolve_target(struct cctx *c, ast_term *t, struct cscope *sc, bool a
 			return cerr(c, t->loc, "rego_type_error", "undefined function %s", t->u.call.name);
 		}
 		if (!arity_ok(c, t, g->nargs, any_arity))
-			return cerr(c, t->loc, "rego_type_error", "%s: arity mismatch", t->u.call.name);
+			return cerr(c, t->loc, "rego_type_error", "function %s has arity %zu, got %zu argument%s",
+			            g->name, g->nargs, t->u.call.nargs, t->u.call.nargs == 1 ? "" : "s");
 		t->u.call.target = g;
 		t->u.call.target_kind = CALL_FUNC;
 		if (c->cur)

@@ -104,6 +104,11 @@ static void test_types_and_arity(void **state)
 	expect_error("package t\np := count(1)\n", "rego_type_error: count: invalid argument(s)");
 	expect_error("package t\np if { x := 1; upper(x) }\n", "rego_type_error: upper: invalid argument(s)");
 	expect_error("package t\np := count([1], 2)\n", "rego_type_error: count: arity mismatch");
+	/* user functions: OPA's checkUndefinedFuncs text, the function's full path */
+	expect_error("package t\nf(x) := x\np := f(1, 2)\n",
+	             "rego_type_error: function data.t.f has arity 1, got 2 arguments");
+	expect_error("package t\nf(x, y) := x\np := f(1)\n",
+	             "rego_type_error: function data.t.f has arity 2, got 1 argument");
 	/* As a whole expression the extra argument is the output. */
 	expect_eval("package t\np := n if { count([1, 2], n) }\n", NULL, "data.t.p", "2");
 	/* A type only known at run time is not a compile error. */
