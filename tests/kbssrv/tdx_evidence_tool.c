@@ -1,7 +1,8 @@
 /* tdx_evidence_tool PKI_DIR REPORT_DATA_HEX [VERSION [BODY_TYPE]]: prints
  * Trustee's TDX evidence JSON ({"cc_eventlog": null, "quote": base64}) of a
- * synthetic TD quote (VERSION 4, the default, or 5 with BODY_TYPE 2 or 3)
- * made by tests/attest/tdx_test_util.c, whose REPORTDATA is
+ * synthetic TD quote (VERSION 4, the default, or 5 with BODY_TYPE 2 or 3),
+ * or with VERSION 3 Trustee's SGX evidence ({"quote": base64}) of an SGX
+ * quote, made by tests/attest/tdx_test_util.c, whose REPORTDATA is
  * REPORT_DATA_HEX (zero-padded to 64 bytes). Its certification data is
  * PKI_DIR/pck_chain.pem and its QE report is signed with
  * PKI_DIR/pck_key.pem (the PCK leaf's key; test_kbs_tdx_rcar.py writes
@@ -50,7 +51,7 @@ static uint8_t *make_quote(tdx_test_keys *k, const char *chain, unsigned version
 		fprintf(stderr, "tdx_evidence_tool: %s\n", cc_error_message(e));
 		exit(1);
 	}
-	memcpy((uint8_t *)dq.body + TDX_REPORT_DATA_OFF, rd, 64);
+	memcpy((uint8_t *)dq.body + (version == 3 ? SGX_REPORT_DATA_OFF : TDX_REPORT_DATA_OFF), rd, 64);
 	tdx_test_sign(k->att, q, dq.signed_len, (uint8_t *)dq.signature);
 	return q;
 }
@@ -66,7 +67,7 @@ int main(int argc, char **argv)
 	unsigned body_type = argc > 4 ? small(argv[4]) : 2;
 	size_t hex_len = strlen(argv[2]);
 	if (hex_len % 2 != 0 || hex_len > 2 * sizeof(rd) ||
-	    dcap_hex_decode(argv[2], hex_len, rd, hex_len / 2) < 0 || (version != 4 && version != 5) ||
+	    dcap_hex_decode(argv[2], hex_len, rd, hex_len / 2) < 0 || version < 3 || version > 5 ||
 	    (body_type != 2 && body_type != 3)) {
 		fprintf(stderr, "tdx_evidence_tool: bad report data, version or body type\n");
 		return 2;
@@ -86,7 +87,9 @@ int main(int argc, char **argv)
 	size_t len;
 	uint8_t *q = make_quote(k, chain, version, body_type, rd, &len);
 	char *b64 = tpm_b64_encode(q, len);
-	json_t *ev = b64 ? json_pack("{s:n, s:s}", "cc_eventlog", "quote", b64) : NULL;
+	json_t *ev = !b64 ? NULL
+	             : version == 3 ? json_pack("{s:s}", "quote", b64)
+	                            : json_pack("{s:n, s:s}", "cc_eventlog", "quote", b64);
 	char *out = ev ? json_dumps(ev, JSON_COMPACT) : NULL;
 	if (out == NULL)
 		return 1;

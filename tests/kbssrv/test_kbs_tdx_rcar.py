@@ -10,8 +10,9 @@ the cache layout dcap_collateral_fetch reads. A test build of the KBS
 (kbs-testroots) trusts the test root (COCOON_TEST_DCAP_ROOT).
 
 Checks the EAR claims carry the quote's fields and tcb_status, that the
-resource is released, and that each of these is refused with no token and
-no resource: evidence replayed for another nonce, a quote bound to another
+resource is released (also to an SGX quote v3 through the sgx verifier,
+whose collateral sits beside), and that each of these is refused with no
+token and no resource: an SGX quote sent as tdx evidence, evidence replayed for another nonce, a quote bound to another
 TEE key, a quote body changed after signing, no collateral in
 collateral_dir, a PCK certificate the PCK CRL revokes. Then what Trustee's
 default EAR policy makes of tcb_status: UpToDate with the mr_td reference
@@ -118,9 +119,10 @@ def quote_fields(quote):
     """What the collateral must match in a quote of tdx_test_util.c."""
     version = struct.unpack_from("<H", quote, 0)[0]
     head = 48 + (6 if version == 5 else 0)
-    size = struct.unpack_from("<I", quote, 50)[0] if version == 5 else 584
+    size = {3: 384, 4: 584}.get(version) or struct.unpack_from("<I", quote, 50)[0]
     body = quote[head:head + size]
-    qe = quote[head + size + 4 + 134:][:384]  # signature, key, type 6 header
+    # signature, key, then (v4/v5) the certification data type 6 header
+    qe = quote[head + size + 4 + (128 if version == 3 else 134):][:384]
     return {"tee_tcb_svn": body[0:16], "mrsignerseam": body[64:112], "mr_td": body[136:184],
             "qe_mrsigner": qe[128:160], "isvprodid": struct.unpack_from("<H", qe, 256)[0],
             "isvsvn": struct.unpack_from("<H", qe, 258)[0], "body": body}
@@ -132,35 +134,38 @@ def iso(t):
 
 def tcb_level(tdx_svns, status):
     comps = lambda v: [{"svn": x} for x in v]  # noqa: E731
-    return {"tcb": {"sgxtcbcomponents": comps(mk.COMPS), "pcesvn": mk.PCESVN,
-                    "tdxtcbcomponents": comps(tdx_svns)},
-            "tcbDate": "2025-01-01T00:00:00Z", "tcbStatus": status}
+    tcb = {"sgxtcbcomponents": comps(mk.COMPS), "pcesvn": mk.PCESVN}
+    if tdx_svns is not None:
+        tcb["tdxtcbcomponents"] = comps(tdx_svns)
+    return {"tcb": tcb, "tcbDate": "2025-01-01T00:00:00Z", "tcbStatus": status}
 
 
-def collateral(pki, f, out_of_date=False, revoked_leaf=False):
-    """Signed tcbInfo (TDX v3) and TD_QE identity for the quote fields f,
-    with the CRLs, as dcap_collateral_parse's flat JSON."""
-    svn = list(f["tee_tcb_svn"])
+def collateral(pki, f, out_of_date=False, revoked_leaf=False, sgx=False):
+    """Signed tcbInfo (TDX v3, or SGX v3) and TD_QE (QE) identity for the
+    quote fields f, with the CRLs, as dcap_collateral_parse's flat JSON."""
+    svn = None if sgx else list(f["tee_tcb_svn"])
     levels = [tcb_level(svn, "UpToDate")]
     if out_of_date:  # the UpToDate level wants a higher TDX component 2
         levels = [tcb_level(svn[:2] + [svn[2] + 1] + svn[3:], "UpToDate"),
                   tcb_level(svn, "OutOfDate")]
     issue, nxt = iso(NOW - datetime.timedelta(days=1)), iso(NOW + datetime.timedelta(days=30))
     zeros = "00" * 8
-    tcb_info = json.dumps({
-        "id": "TDX", "version": 3, "issueDate": issue, "nextUpdate": nxt,
+    info = {
+        "id": "SGX" if sgx else "TDX", "version": 3, "issueDate": issue, "nextUpdate": nxt,
         "fmspc": mk.FMSPC.hex().upper(), "pceId": mk.PCEID.hex().upper(), "tcbType": 0,
-        "tcbEvaluationDataNumber": 17,
-        "tdxModule": {"mrsigner": f["mrsignerseam"].hex().upper(), "attributes": zeros,
-                      "attributesMask": zeros},
-        "tdxModuleIdentities": [{
+        "tcbEvaluationDataNumber": 17}
+    if not sgx:
+        info["tdxModule"] = {"mrsigner": f["mrsignerseam"].hex().upper(), "attributes": zeros,
+                             "attributesMask": zeros}
+        info["tdxModuleIdentities"] = [{
             "id": "TDX_%02X" % svn[1], "mrsigner": f["mrsignerseam"].hex().upper(),
             "attributes": zeros, "attributesMask": zeros,
             "tcbLevels": [{"tcb": {"isvsvn": svn[0]}, "tcbDate": "2025-01-01T00:00:00Z",
-                           "tcbStatus": "UpToDate"}]}],
-        "tcbLevels": levels}, separators=(",", ":"))
+                           "tcbStatus": "UpToDate"}]}]
+    info["tcbLevels"] = levels
+    tcb_info = json.dumps(info, separators=(",", ":"))
     qe_identity = json.dumps({
-        "id": "TD_QE", "version": 2, "issueDate": issue, "nextUpdate": nxt,
+        "id": "QE" if sgx else "TD_QE", "version": 2, "issueDate": issue, "nextUpdate": nxt,
         "tcbEvaluationDataNumber": 17, "miscselect": "00000000", "miscselectMask": "00000000",
         "attributes": "00" * 16, "attributesMask": "00" * 16,
         "mrsigner": f["qe_mrsigner"].hex().upper(), "isvprodid": f["isvprodid"],
@@ -193,9 +198,9 @@ def refused(c, r, name, want):
     check(name + ": no resource", c.get_resource("default/key/tdx").status == 401)
 
 
-def attest(srv, pki, **kw):
+def attest(srv, pki, tee="tdx", **kw):
     c = srv.client()
-    nonce = c.auth(tee="tdx").json()["nonce"]
+    nonce = c.auth(tee=tee).json()["nonce"]
     return c, nonce, c.attest(evidence(pki, c.report_data(nonce), **kw), nonce)
 
 
@@ -261,6 +266,26 @@ def main():
                           tdx["quote"]["body"]["mr_td"] == f["mr_td"].hex(), json.dumps(tdx)[:1500])
                     check("resource released (v5 %s)" % name,
                           c5.get_resource("default/key/tdx").status == 200)
+
+            # sgx through the same KBS: quote v3, its collateral beside
+            fs = quote_fields(quote_of(evidence(pki, b"", version=3)))
+            write(os.path.join(cdir, "dcap-sgx-%s-platform.json" % mk.FMSPC.hex()),
+                  collateral(pki, fs, sgx=True))
+            cs, nonce_s, r = attest(srv, pki, tee="sgx", version=3)
+            check("attest sgx (quote v3)", r.status == 200, r)
+            if r.status == 200:
+                _, claims = ear_verify(r.json()["token"], signer)
+                ae = claims["submods"]["cpu0"]["ear.veraison.annotated-evidence"]
+                sgx = ae.get("sgx", {})
+                check("EAR claims (sgx): mr_enclave, tcb_status, runtime data",
+                      sgx.get("body", {}).get("mr_enclave") == fs["body"][64:96].hex() and
+                      sgx.get("tcb_status") == "UpToDate" and
+                      ae.get("runtime_data_claims", {}).get("nonce") == nonce_s, ae)
+                check("resource released (sgx)", cs.get_resource("default/key/tdx").status == 200)
+            cx = srv.client()
+            nonce_x = cx.auth(tee="tdx").json()["nonce"]
+            refused(cx, cx.attest(evidence(pki, cx.report_data(nonce_x), version=3), nonce_x),
+                    "an SGX quote as tdx evidence", "quote: version 3")
 
             # replay: the same evidence for a new nonce
             c2 = srv.client(tee_key=c.key)
