@@ -1,28 +1,14 @@
 /* Byte encodings of the Azure vTPM evidence (az_int.h): base64url with or
  * without padding, hex of any case, and JSON arrays of bytes. Every decoder
- * checks its cap before it allocates. (libcocoon-jose's strict base64url
- * refuses padding, and lib/jose is built after lib/attest.) */
+ * checks its cap before it allocates. Base64url takes off the padding
+ * libcocoon-jose's strict decoder refuses and hands the rest to it. */
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "az_int.h"
+#include "jose_util.h"
 #include "tpm_int.h"
-
-static int b64url_value(char c)
-{
-	if (c >= 'A' && c <= 'Z')
-		return c - 'A';
-	if (c >= 'a' && c <= 'z')
-		return c - 'a' + 26;
-	if (c >= '0' && c <= '9')
-		return c - '0' + 52;
-	if (c == '-')
-		return 62;
-	if (c == '_')
-		return 63;
-	return -1;
-}
 
 int az_b64url_decode(const char *s, size_t len, size_t max, uint8_t **ret, size_t *ret_len,
                      const char *what, cc_error **err)
@@ -39,34 +25,8 @@ int az_b64url_decode(const char *s, size_t len, size_t max, uint8_t **ret, size_
 	if (out_len > max)
 		return cc_error_set(err, -E2BIG, "oversized: %s decodes to %zu bytes, more than %zu",
 		                    what, out_len, max);
-	uint8_t *out = malloc(out_len + 1);
-	if (out == NULL)
-		return cc_error_set(err, -ENOMEM, "out of memory");
-	uint32_t acc = 0;
-	unsigned bits = 0;
-	size_t o = 0;
-	for (size_t i = 0; i < n; i++) {
-		int v = b64url_value(s[i]);
-		if (v < 0) {
-			free(out);
-			return cc_error_set(err, -EINVAL, "%s: not base64url (character %zu)", what,
-			                    i);
-		}
-		acc = (acc << 6) | (uint32_t)v;
-		bits += 6;
-		if (bits >= 8) {
-			bits -= 8;
-			out[o++] = (uint8_t)(acc >> bits);
-			acc &= (1u << bits) - 1u;
-		}
-	}
-	if (acc != 0) { /* unused trailing bits must be zero: one text per value */
-		free(out);
-		return cc_error_set(err, -EINVAL, "%s: not canonical base64url", what);
-	}
-	*ret = out;
-	*ret_len = o;
-	return 0;
+	/* the rest (alphabet, zero trailing bits) is lib/jose's strict decoder */
+	return cj_b64url_decode(s, n, max, ret, ret_len, what, err);
 }
 
 int az_hex_decode(const char *s, size_t len, size_t max, uint8_t **ret, size_t *ret_len,
