@@ -19,12 +19,13 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 sys.dont_write_bytecode = True  # no __pycache__ in the source tree
 sys.path.insert(0, HERE)
 sys.path.insert(0, os.path.join(HERE, "..", "image"))
+sys.path.insert(0, os.path.join(HERE, "..", "common"))
 from itlib import PROCS, TMP, run  # noqa: E402
-from test_tpm_swtpm import start_swtpm  # noqa: E402
+from swtpm import start_swtpm  # noqa: E402
 
 
 def main(tool, out):
-    tcti = start_swtpm("seed-tpm")
+    _, tcti = start_swtpm("seed-tpm")
     rd = hashlib.sha384(b"seed").digest()
     rc, ev, err = run(tool, "evidence", "--tcti", tcti, "--create-ak", "--report-data", rd.hex())
     if rc != 0:

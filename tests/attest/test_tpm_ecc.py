@@ -27,16 +27,17 @@ if not all(shutil.which(t) for t in ("swtpm", "tpm2_quote", "openssl")):
 sys.dont_write_bytecode = True
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "image"))
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "common"))
 from itlib import TMP, check, finish, run  # noqa: E402
 import eventlog_gen  # noqa: E402
-from test_tpm_swtpm import start_swtpm  # noqa: E402  (swtpm on 127.0.0.1, stopped by PID)
+from swtpm import issue, make_ca, openssl, start_swtpm  # noqa: E402  (stopped by PID)
 
 ALL = "sha256:" + ",".join(str(i) for i in range(24))
 NONCE = bytes(range(64))
 
 
 def start_own_swtpm():
-    return {"TPM2TOOLS_TCTI": start_swtpm("ecc-state")}
+    return {"TPM2TOOLS_TCTI": start_swtpm("ecc-state")[1]}
 
 
 def path(name):
@@ -100,31 +101,9 @@ def quote(env, name, hash_):
                           "pcrs": [v[i * 32:(i + 1) * 32].hex() for i in range(24)]}}
 
 
-def openssl(*args):
-    rc, _, err = run("openssl", *args)
-    if rc != 0:
-        raise RuntimeError("openssl %s: %s" % (args[0], err))
-
-
-def make_ca(name):
-    """A self-signed test CA (P-256) in DIR/name/ca.pem."""
-    d = path(name)
-    os.makedirs(d)
-    openssl("req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes",
-            "-keyout", os.path.join(d, "ca.key"), "-out", os.path.join(d, "ca.pem"),
-            "-subj", "/CN=cocoon test AK CA " + name, "-days", "2",
-            "-addext", "basicConstraints=critical,CA:TRUE",
-            "-addext", "keyUsage=critical,keyCertSign,cRLSign")
-    return d
-
-
 def ak_cert(ca, pubkey_pem, out, serial):
     """A certificate for pubkey_pem issued by ca (openssl x509 -force_pubkey)."""
-    openssl("req", "-new", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes",
-            "-keyout", out + ".key", "-out", out + ".csr", "-subj", "/CN=AK")
-    openssl("x509", "-req", "-in", out + ".csr", "-CA", os.path.join(ca, "ca.pem"),
-            "-CAkey", os.path.join(ca, "ca.key"), "-set_serial", str(serial), "-days", "1",
-            "-force_pubkey", pubkey_pem, "-out", out)
+    issue(ca, out, "AK", 1, "-set_serial", str(serial), "-force_pubkey", pubkey_pem)
     with open(out) as f:
         return f.read()
 
@@ -183,8 +162,8 @@ def main():
     check("a TPMT_PUBLIC AK matches its PEM in --trusted-ak-dir", rc == 0, err)
     expect_fail("another AK is not in --trusted-ak-dir", dict(q, ak_public=b64(read("p384.der"))),
                 "AK trust:", "--trusted-ak-dir", trusted)
-    ca = make_ca("ca")
-    foreign = make_ca("foreign")
+    ca = make_ca(path("ca"), "cocoon test AK CA ca")
+    foreign = make_ca(path("foreign"), "cocoon test AK CA foreign")
     cert = ak_cert(ca, path("p256.pem"), path("ak.crt"), 1)
     ok_ev = dict(ev, ak_certificate=cert)
     rc, _, err = verify(ok_ev, "--ak-ca-dir", ca)

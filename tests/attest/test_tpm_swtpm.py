@@ -25,10 +25,8 @@ import hashlib
 import json
 import os
 import shutil
-import socket
 import statistics
 import struct
-import subprocess
 import sys
 import time
 
@@ -41,45 +39,11 @@ if not TOOL or shutil.which("swtpm") is None or shutil.which("tpm2_quote") is No
 # the temporary directory and the summary (tests/image/itlib.py).
 sys.dont_write_bytecode = True  # no __pycache__ in the source tree
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "image"))
-from itlib import PROCS, TMP, check, finish, run, wait_port  # noqa: E402
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "common"))
+from itlib import TMP, check, finish, run  # noqa: E402
+import swtpm  # noqa: E402  (swtpm on 127.0.0.1, stopped by PID)
 
 ALL_PCRS = "sha256:" + ",".join(str(i) for i in range(24))
-
-
-def free_port_pair():
-    """A port P with P+1 also free (swtpm's TCTI puts the control port at P+1)."""
-    for _ in range(50):
-        s = socket.socket()
-        s.bind(("127.0.0.1", 0))
-        p = s.getsockname()[1]
-        s.close()
-        if p >= 65535:
-            continue
-        t = socket.socket()
-        try:
-            t.bind(("127.0.0.1", p + 1))
-            return p
-        except OSError:
-            continue
-        finally:
-            t.close()
-    raise RuntimeError("no free port pair on 127.0.0.1")
-
-
-def start_swtpm(name):
-    state = os.path.join(TMP, name)
-    os.makedirs(state)
-    port = free_port_pair()
-    log = open(os.path.join(TMP, name + ".log"), "w")
-    p = subprocess.Popen(
-        ["swtpm", "socket", "--tpm2",
-         "--server", "type=tcp,port=%d,bindaddr=127.0.0.1" % port,
-         "--ctrl", "type=tcp,port=%d,bindaddr=127.0.0.1" % (port + 1),
-         "--tpmstate", "dir=" + state, "--flags", "not-need-init,startup-clear"],
-        stdout=log, stderr=subprocess.STDOUT)
-    PROCS.append(p)
-    wait_port(port, p)
-    return "swtpm:host=127.0.0.1,port=%d" % port
 
 
 def tool(*args):
@@ -177,8 +141,8 @@ def checkquote(ev, qual_hex, tcti, ak_pem=None):
 
 
 def main():
-    tpm_a = start_swtpm("tpm-a")
-    tpm_b = start_swtpm("tpm-b")
+    _, tpm_a = swtpm.start_swtpm("tpm-a")
+    _, tpm_b = swtpm.start_swtpm("tpm-b")
     rd = hashlib.sha384(b"runtime data").digest()
     rd64 = rd + b"\0" * 16
 
@@ -336,7 +300,7 @@ def main():
           err)
 
     # --- a TPM that is not there
-    dead = "swtpm:host=127.0.0.1,port=%d" % free_port_pair()
+    dead = "swtpm:host=127.0.0.1,port=%d" % swtpm.free_port_pair()
     rc, _, err = tool("evidence", "--tcti", dead, "--report-data", rd.hex())
     check("an unreachable TPM fails with the TCTI named", rc == 1 and dead in err, err)
 

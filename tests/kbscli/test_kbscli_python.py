@@ -57,6 +57,7 @@ except ImportError:
 sys.dont_write_bytecode = True
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from kbsclilib import COCOON, kbs_cli, keyfile, openssl, start_swtpm  # noqa: E402
+from swtpm import issue, make_ca  # noqa: E402  (kbsclilib put tests/common on the path)
 from itlib import TMP, check, finish  # noqa: E402
 ERR_PREFIX = "https://github.com/confidential-containers/kbs/errors/"
 HASHES = {"sha256": hashlib.sha256, "sha384": hashlib.sha384, "sha512": hashlib.sha512}
@@ -821,20 +822,12 @@ def admin(kbs, url):
 
 
 def https(kbs):
-    d = os.path.join(TMP, "tls")
-    os.makedirs(d)
+    d = make_ca(os.path.join(TMP, "tls"), "kbscli test CA", key_usage="keyCertSign")
     p = lambda n: os.path.join(d, n)  # noqa: E731
-    openssl("req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes",
-            "-keyout", p("ca.key"), "-out", p("ca.pem"), "-subj", "/CN=kbscli test CA",
-            "-days", "2", "-addext", "basicConstraints=critical,CA:TRUE",
-            "-addext", "keyUsage=critical,keyCertSign")
-    openssl("req", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes",
-            "-keyout", p("srv.key"), "-out", p("srv.csr"), "-subj", "/CN=127.0.0.1")
     with open(p("ext"), "w") as f:
         f.write("subjectAltName=IP:127.0.0.1\nbasicConstraints=CA:FALSE\n")
-    openssl("x509", "-req", "-in", p("srv.csr"), "-CA", p("ca.pem"), "-CAkey", p("ca.key"),
-            "-CAcreateserial", "-out", p("srv.pem"), "-days", "2", "-extfile", p("ext"))
-    srv, port = serve(kbs, tls=(p("srv.pem"), p("srv.key")))
+    issue(d, p("srv.pem"), "127.0.0.1", 2, "-CAcreateserial", "-extfile", p("ext"))
+    srv, port = serve(kbs, tls=(p("srv.pem"), p("srv.pem.key")))
     url = "https://127.0.0.1:%d" % port
     kbs.reset()
     kbs.resources["tls/key/1"] = b"over TLS"
