@@ -93,10 +93,29 @@ int snp_attester_new(const guest_attester_opts *o, attest_attester **ret, cc_err
  * the AAEL, as guest-components' read_eventlog builds it. */
 int tdx_attester_new(const guest_attester_opts *o, attest_attester **ret, cc_error **err);
 
+/* HOSTDATA of a fresh SNP report (zero report data, o's VMPL), fetched as
+ * get_evidence fetches it (guest-components' get_snp_host_data). */
+int snp_get_host_data(const guest_attester_opts *o, uint8_t ret[32], cc_error **err);
+
 /* The TDREPORT for report_data (<= 64 bytes, zero-padded) through
  * /dev/tdx_guest TDX_CMD_GET_REPORT0 (o NULL: the real machine). */
 int tdx_get_tdreport(const guest_attester_opts *o, const uint8_t *report_data, size_t len,
                      tdx_tdreport *ret, cc_error **err);
+
+/* Binds the init-data digest (len bytes) to the TEE tee, as
+ * guest-components' bind_init_data does at the attestation agent's start:
+ *   snp   HOSTDATA of a fresh report == the digest zero-padded or cut to 32
+ *   tdx   MRCONFIGID (<root>/sys/devices/virtual/misc/tdx_guest/
+ *         measurements/mrconfigid when readable, else the TDREPORT) == the
+ *         digest zero-padded or cut to 48
+ *   tpm, az-snp-vtpm, az-tdx-vtpm
+ *         SHA-256 PCR 8 extended with the digest, which must be 32 bytes
+ *         (tcti: the tpm2-tss TCTI, NULL: its default)
+ * Returns 0 bound, 1 when the TEE has no binding (upstream logs it and
+ * goes on: cca, csv, se, sgx, sample), or an error: "init_data mismatch:
+ * HOSTDATA ..." / "init_data mismatch: MRCONFIGID ...", "init_data: ...". */
+int guest_bind_init_data(const char *tee, const guest_attester_opts *o, const char *tcti,
+                         const uint8_t *digest, size_t len, cc_error **err);
 
 /* The cc_eventlog bytes guest-components sends: ccel (trimmed at its end
  * marker; NULL: none) then aael (NULL: none), with the fixed 73-byte

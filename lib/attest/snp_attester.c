@@ -152,21 +152,15 @@ static int tsm_present(const struct snp_attester *s)
 	return stat(p, &st) == 0 && S_ISDIR(st.st_mode);
 }
 
-static int get_evidence(attest_attester *a, const uint8_t *report_data, size_t len,
-                        char **ret_evidence, cc_error **err)
+/* A report for rd (64 bytes) from configfs-tsm or the ioctls, parsed and
+ * checked (report data, VMPL); *certs: the host's certificate table
+ * (malloc'd; NULL: none). */
+static int fetch_report(struct snp_attester *s, const uint8_t rd[64], snp_report *rep,
+                        uint8_t **certs, size_t *certs_len, cc_error **err)
 {
-	struct snp_attester *s = (struct snp_attester *)a;
-	if (a == NULL || a->ops != &snp_attester_ops)
-		return cc_error_set(err, -EINVAL, "not an snp attester");
-	if (len > 64 || (len > 0 && report_data == NULL))
-		return cc_error_set(err, -EINVAL,
-		                    "SNP Attester: Report data must be no more than 64 bytes");
-	uint8_t rd[64] = {0};
-	if (len > 0)
-		memcpy(rd, report_data, len);
 	uint8_t raw[SNP_REPORT_SIZE];
-	uint8_t *certs = NULL;
-	size_t certs_len = 0;
+	*certs = NULL;
+	*certs_len = 0;
 	int r = -ENODEV;
 	if (tsm_present(s)) {
 		tsm_request rq = {.root = s->root, .provider = "sev_guest", .privlevel = s->vmpl,
@@ -179,8 +173,8 @@ static int get_evidence(attest_attester *a, const uint8_t *report_data, size_t l
 			                 "report (%u)", res.outblob_len, SNP_REPORT_SIZE);
 		if (r == 0) {
 			memcpy(raw, res.outblob, SNP_REPORT_SIZE);
-			certs = res.auxblob;
-			certs_len = res.auxblob_len;
+			*certs = res.auxblob;
+			*certs_len = res.auxblob_len;
 			res.auxblob = NULL;
 		}
 		tsm_result_clear(&res);
@@ -189,10 +183,7 @@ static int get_evidence(attest_attester *a, const uint8_t *report_data, size_t l
 		cc_error_free(terr);
 	}
 	if (r == -ENODEV)
-		r = ioctl_report(s, rd, raw, &certs, &certs_len, err);
-	snp_report *rep = r == 0 ? malloc(sizeof(*rep)) : NULL;
-	if (r == 0 && rep == NULL)
-		r = cc_error_set(err, -ENOMEM, "out of memory");
+		r = ioctl_report(s, rd, raw, certs, certs_len, err);
 	if (r == 0)
 		r = snp_report_parse(raw, SNP_REPORT_SIZE, rep, err);
 	if (r == 0 && memcmp(rep->report_data, rd, 64) != 0)
@@ -201,6 +192,31 @@ static int get_evidence(attest_attester *a, const uint8_t *report_data, size_t l
 	if (r == 0 && rep->vmpl != (uint32_t)s->vmpl)
 		r = cc_error_set(err, -EIO, "SNP report: VMPL %u, not %d as asked", rep->vmpl,
 		                 s->vmpl);
+	if (r < 0) {
+		free(*certs);
+		*certs = NULL;
+	}
+	return r;
+}
+
+static int get_evidence(attest_attester *a, const uint8_t *report_data, size_t len,
+                        char **ret_evidence, cc_error **err)
+{
+	struct snp_attester *s = (struct snp_attester *)a;
+	if (a == NULL || a->ops != &snp_attester_ops)
+		return cc_error_set(err, -EINVAL, "not an snp attester");
+	if (len > 64 || (len > 0 && report_data == NULL))
+		return cc_error_set(err, -EINVAL,
+		                    "SNP Attester: Report data must be no more than 64 bytes");
+	uint8_t rd[64] = {0};
+	if (len > 0)
+		memcpy(rd, report_data, len);
+	uint8_t *certs = NULL;
+	size_t certs_len = 0;
+	snp_report *rep = malloc(sizeof(*rep));
+	int r = rep == NULL ? cc_error_set(err, -ENOMEM, "out of memory") : 0;
+	if (r == 0)
+		r = fetch_report(s, rd, rep, &certs, &certs_len, err);
 	json_t *chain = NULL;
 	if (r == 0 && certs != NULL)
 		r = snp_certtable_to_json(certs, certs_len, &chain, err);
@@ -221,6 +237,27 @@ static int get_evidence(attest_attester *a, const uint8_t *report_data, size_t l
 	json_decref(chain);
 	free(rep);
 	free(certs);
+	return r;
+}
+
+int snp_get_host_data(const guest_attester_opts *o, uint8_t ret[32], cc_error **err)
+{
+	attest_attester *a = NULL;
+	int r = snp_attester_new(o, &a, err);
+	if (r < 0)
+		return r;
+	static const uint8_t zero[64];
+	uint8_t *certs = NULL;
+	size_t certs_len = 0;
+	snp_report *rep = malloc(sizeof(*rep));
+	r = rep == NULL ? cc_error_set(err, -ENOMEM, "out of memory") : 0;
+	if (r == 0)
+		r = fetch_report((struct snp_attester *)a, zero, rep, &certs, &certs_len, err);
+	if (r == 0)
+		memcpy(ret, rep->host_data, 32);
+	free(certs);
+	free(rep);
+	attest_attester_free(a);
 	return r;
 }
 

@@ -8,6 +8,8 @@
  *   guest-tool aael-tpm TCTI PCR DIR [EVENT...]
  *       the same with a TPM's SHA-256 PCR (tpm2-tss, aael_tpm_pcr) as the
  *       register and init_pcr PCR; prints the PCR in hex
+ *   guest-tool bind TEE TCTI DIGEST_HEX
+ *       guest_bind_init_data on this machine (tpm: through TCTI)
  *   guest-tool cc-eventlog CCEL|- AAEL|- OUT
  *       writes the TDX evidence's cc_eventlog bytes built from them */
 #include <errno.h>
@@ -15,6 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <openssl/crypto.h>
 #include <openssl/evp.h>
 
 #include "aael_writer.h"
@@ -149,6 +152,18 @@ int main(int argc, char **argv)
 	if (argc >= 5 && strcmp(argv[1], "aael-tpm") == 0)
 		return log_events(argv[4], &aael_tpm_pcr, argv[2], (unsigned)strtoul(argv[3], NULL, 10), argc - 5,
 		                  argv + 5);
+	if (argc == 5 && strcmp(argv[1], "bind") == 0) {
+		long n = 0;
+		unsigned char *dg = OPENSSL_hexstr2buf(argv[4], &n);
+		cc_error *err = NULL;
+		int r = dg == NULL ? cc_error_set(&err, -EINVAL, "digest: not hex")
+		                   : guest_bind_init_data(argv[2], NULL, argv[3], dg, (size_t)n, &err);
+		OPENSSL_free(dg);
+		if (r < 0)
+			return fail(err);
+		puts(r == 0 ? "bound" : "unsupported");
+		return 0;
+	}
 	if (argc == 5 && strcmp(argv[1], "cc-eventlog") == 0)
 		return cmd_cc_eventlog(argv + 2);
 	fprintf(stderr, "usage: guest-tool aael DIR [EVENT...] | aael-tpm TCTI PCR DIR [EVENT...] | cc-eventlog CCEL|- AAEL|- OUT\n");

@@ -73,6 +73,7 @@ static uint8_t *b64dec(const char *s, size_t *len)
 /* ---- SNP: reports from the test PKI ----------------------------------- */
 
 static uint8_t last_report[SNP_REPORT_SIZE];
+static uint8_t test_host_data[32]; /* HOSTDATA of the reports made here */
 
 static const uint8_t test_chip[64] = {
 	0x40, 0x41, 0x42, 0x43, 0x44, 0x45, 0x46, 0x47, 0x48, 0x49, 0x4a, 0x4b, 0x4c,
@@ -99,6 +100,7 @@ static void snp_make_report(const uint8_t rd[64], uint32_t vmpl, uint8_t out[SNP
 	r->current_tcb = r->reported_tcb = r->committed_tcb = r->launch_tcb = t;
 	memcpy(r->chip_id, test_chip, 64);
 	memcpy(r->report_data, rd, 64);
+	memcpy(r->host_data, test_host_data, 32);
 	for (size_t i = 0; i < 48; i++)
 		r->measurement[i] = (uint8_t)(0x30 + i);
 	r->current_major = 1;
@@ -841,6 +843,50 @@ static void test_tdx_legacy(void **state)
 	free(root);
 }
 
+/* Init-data binding: HOSTDATA, MRCONFIGID (sysfs, then the TDREPORT), the
+ * TPM's digest size, the TEEs without a binding. */
+static void test_bind_init_data(void **state)
+{
+	(void)state;
+	uint8_t digest[48];
+	for (size_t i = 0; i < 48; i++)
+		digest[i] = (uint8_t)(0x90 + i);
+	char *root = gt_tmpdir();
+	fake_dev d = {.sev = true, .tdx = true};
+	guest_attester_opts o = {.root = root, .dev = &fake_dev_ops, .dev_ctx = &d};
+	cc_error *err = NULL;
+	/* SNP: the sha384 digest cut to 32 bytes is HOSTDATA */
+	memcpy(test_host_data, digest, 32);
+	assert_int_equal(guest_bind_init_data("snp", &o, NULL, digest, 48, &err), 0);
+	test_host_data[31] ^= 1;
+	assert_prefix(guest_bind_init_data("snp", &o, NULL, digest, 48, &err), &err,
+	              "init_data mismatch: HOSTDATA is ");
+	memset(test_host_data, 0, 32);
+	/* TDX: MRCONFIGID from the TDREPORT */
+	d.tdreport[0] = 0x81;
+	memcpy(d.tdreport + 576, digest, 48);
+	assert_int_equal(guest_bind_init_data("tdx", &o, NULL, digest, 48, &err), 0);
+	/* a sha256 digest is zero-padded */
+	memset(d.tdreport + 576 + 32, 0, 16);
+	assert_int_equal(guest_bind_init_data("tdx", &o, NULL, digest, 32, &err), 0);
+	assert_prefix(guest_bind_init_data("tdx", &o, NULL, digest, 48, &err), &err,
+	              "init_data mismatch: MRCONFIGID");
+	/* the kernel's sysfs file wins over the TDREPORT */
+	memcpy(d.tdreport + 576, digest, 48);
+	uint8_t other[48] = {1};
+	gt_write(root, "/sys/devices/virtual/misc/tdx_guest/measurements/mrconfigid", other, 48);
+	assert_prefix(guest_bind_init_data("tdx", &o, NULL, digest, 48, &err), &err,
+	              "init_data mismatch: MRCONFIGID is 0100");
+	/* TPM: SHA-256 only */
+	assert_prefix(guest_bind_init_data("tpm", &o, NULL, digest, 48, &err), &err,
+	              "init_data: a 48-byte digest cannot extend the SHA-256 PCR 8");
+	/* no binding: upstream's Unsupported */
+	assert_int_equal(guest_bind_init_data("sample", &o, NULL, digest, 48, &err), 1);
+	assert_int_equal(guest_bind_init_data("cca", &o, NULL, digest, 48, &err), 1);
+	gt_rm_rf(root);
+	free(root);
+}
+
 int main(int argc, char **argv)
 {
 	if (argc < 3) {
@@ -857,6 +903,7 @@ int main(int argc, char **argv)
 		cmocka_unit_test(test_certtable),
 		cmocka_unit_test(test_tdx_tsm),
 		cmocka_unit_test(test_tdx_legacy),
+		cmocka_unit_test(test_bind_init_data),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

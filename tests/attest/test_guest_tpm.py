@@ -4,9 +4,11 @@ docs/attest-guest.md), on swtpm (127.0.0.1, stopped by PID):
 - two events logged at PCR 23 (SHA-256): tpm2_pcrread gives the value
   `cocoon evidence replay-eventlog --aael` replays from the file;
 - PCR 17, upstream's default init_pcr, is a locality-4 PCR a guest cannot
-  extend: the writer fails with the TPM's answer and logs nothing.
+  extend: the writer fails with the TPM's answer and logs nothing;
+- init-data binding on tpm extends PCR 8 with the sha256 digest.
 Usage: test_guest_tpm.py COCOON GUEST_TOOL
 Exit 77 (skip) without swtpm or tpm2-tools."""
+import hashlib
 import json
 import os
 import shutil
@@ -55,6 +57,13 @@ def main():
     check("nothing logged for the refused event",
           os.path.getsize(os.path.join(d2, "eventlog")) == 0
           and not os.path.exists(os.path.join(d2, ".wal_event_entry")))
+
+    digest = hashlib.sha256(b"init-data").digest()
+    before = pcrread(tcti, 8)
+    rc, out, err = run(TOOL, "bind", "tpm", tcti, digest.hex())
+    check("bind on tpm", rc == 0 and out.strip() == "bound", err)
+    want = hashlib.sha256(bytes.fromhex(before) + digest).hexdigest()
+    check("PCR 8 extended with the init-data digest", pcrread(tcti, 8) == want)
 
 
 finish(main)
