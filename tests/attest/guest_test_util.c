@@ -81,6 +81,28 @@ uint8_t *gt_read(const char *root, const char *path, size_t *len)
 	return buf;
 }
 
+void gt_assert_prefix(int r, cc_error **err, const char *prefix)
+{
+	if (r >= 0)
+		fail_msg("succeeded, expected an error starting with '%s'", prefix);
+	const char *m = cc_error_message(*err);
+	if (strncmp(m, prefix, strlen(prefix)) != 0)
+		fail_msg("error '%s' does not start with '%s'", m, prefix);
+	cc_error_free(*err);
+	*err = NULL;
+}
+
+void gt_assert_contains(int r, cc_error **err, const char *part)
+{
+	if (r >= 0)
+		fail_msg("succeeded, expected an error mentioning '%s'", part);
+	const char *m = cc_error_message(*err);
+	if (strstr(m, part) == NULL)
+		fail_msg("error '%s' does not mention '%s'", m, part);
+	cc_error_free(*err);
+	*err = NULL;
+}
+
 static int hexval(char c)
 {
 	return c >= '0' && c <= '9' ? c - '0'

@@ -8,6 +8,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "cocoon/error.h"
 #include "tsm_report.h"
 
 /* A new directory under $TMPDIR (or /tmp); the caller frees the string
@@ -20,6 +21,11 @@ void gt_mkdirs(const char *root, const char *path);
 void gt_write(const char *root, const char *path, const void *p, size_t len);
 /* The whole file root + path, NUL-terminated; NULL when missing. */
 uint8_t *gt_read(const char *root, const char *path, size_t *len);
+
+/* The test fails unless r < 0 and *err's message starts with prefix
+ * (contains part); *err is freed and reset. */
+void gt_assert_prefix(int r, cc_error **err, const char *prefix);
+void gt_assert_contains(int r, cc_error **err, const char *part);
 
 /* n bytes from 2n hex digits of s (the test fails on anything else). */
 void gt_unhex(const char *s, uint8_t *out, size_t n);

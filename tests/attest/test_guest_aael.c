@@ -28,17 +28,6 @@
 
 static const char *guest_dir, *az_dir;
 
-static void assert_prefix(int r, cc_error **err, const char *prefix)
-{
-	if (r >= 0)
-		fail_msg("succeeded, expected an error starting with '%s'", prefix);
-	const char *m = cc_error_message(*err);
-	if (strncmp(m, prefix, strlen(prefix)) != 0)
-		fail_msg("error '%s' does not start with '%s'", m, prefix);
-	cc_error_free(*err);
-	*err = NULL;
-}
-
 static void unhex(const char *s, uint8_t *out, size_t n)
 {
 	assert_int_equal(strlen(s), 2 * n);
@@ -190,21 +179,21 @@ static void test_writer(void **state)
 	eventlog_free(el);
 	free(p);
 	/* refusals */
-	assert_prefix(aael_writer_extend(w, "d", "o", "two\nlines", AAEL_DEFAULT_PCR, &err), &err,
+	gt_assert_prefix(aael_writer_extend(w, "d", "o", "two\nlines", AAEL_DEFAULT_PCR, &err), &err,
 	              "AAEL: content contains newline");
-	assert_prefix(aael_writer_extend(w, "a domain", "o", "c", AAEL_DEFAULT_PCR, &err), &err,
+	gt_assert_prefix(aael_writer_extend(w, "a domain", "o", "c", AAEL_DEFAULT_PCR, &err), &err,
 	              "AAEL: domain and operation");
-	assert_prefix(aael_writer_extend(w, "", "o", "c", AAEL_DEFAULT_PCR, &err), &err,
+	gt_assert_prefix(aael_writer_extend(w, "", "o", "c", AAEL_DEFAULT_PCR, &err), &err,
 	              "AAEL: domain and operation");
 	char *huge = malloc(70000);
 	memset(huge, 'x', 69999);
 	huge[69999] = 0;
-	assert_prefix(aael_writer_extend(w, "d", "o", huge, AAEL_DEFAULT_PCR, &err), &err,
+	gt_assert_prefix(aael_writer_extend(w, "d", "o", huge, AAEL_DEFAULT_PCR, &err), &err,
 	              "oversized: AAEL event");
 	free(huge);
 	/* an extend that fails without extending: nothing logged, no WAL */
 	m.fail = 1;
-	assert_prefix(aael_writer_extend(w, "d", "o", "c", AAEL_DEFAULT_PCR, &err), &err,
+	gt_assert_prefix(aael_writer_extend(w, "d", "o", "c", AAEL_DEFAULT_PCR, &err), &err,
 	              "test: extend failed");
 	assert_null(gt_read(dir, "/" AAEL_WAL_NAME, &l));
 	check_replay(dir, m.v[17], 2);
@@ -295,7 +284,7 @@ static void test_recovery(void **state)
 	aael_writer_opts o = {.dir = root, .reg = &mem_register, .reg_ctx = &m};
 	aael_writer *w = NULL;
 	cc_error *err = NULL;
-	assert_prefix(aael_writer_open(&o, &w, &err), &err, "AAEL recovery: register 17");
+	gt_assert_prefix(aael_writer_open(&o, &w, &err), &err, "AAEL recovery: register 17");
 	free(rec);
 	gt_rm_rf(root);
 	free(root);
@@ -308,15 +297,15 @@ static void test_recovery(void **state)
 	uint8_t *log = gt_read(root, "/" AAEL_LOG_NAME, &l);
 	log[l - 1] ^= 1;
 	gt_write(root, "/" AAEL_LOG_NAME, log, l);
-	assert_prefix(aael_writer_open(&o, &w, &err), &err, "AAEL recovery: the log holds other");
+	gt_assert_prefix(aael_writer_open(&o, &w, &err), &err, "AAEL recovery: the log holds other");
 	/* a WAL cut short */
 	gt_write(root, "/" AAEL_WAL_NAME, "\0\0\0", 3);
-	assert_prefix(aael_writer_open(&o, &w, &err), &err, "truncated: AAEL WAL");
+	gt_assert_prefix(aael_writer_open(&o, &w, &err), &err, "truncated: AAEL WAL");
 	/* a WAL whose text is not "domain operation content" */
 	uint8_t wal[8 + 48 + 3] = {0};
 	memcpy(wal + 56, "d o", 3);
 	gt_write(root, "/" AAEL_WAL_NAME, wal, sizeof(wal));
-	assert_prefix(aael_writer_open(&o, &w, &err), &err, "AAEL: the event text has no two");
+	gt_assert_prefix(aael_writer_open(&o, &w, &err), &err, "AAEL: the event text has no two");
 	free(log);
 	free(rec);
 	gt_rm_rf(root);
@@ -352,7 +341,7 @@ static void test_rtmr_sysfs(void **state)
 	assert_memory_equal(v, want, 48);
 	free(v);
 	/* PCR 8 is RTMR 2, which this tree lacks */
-	assert_prefix(aael_writer_extend(w, "d", "o", "c", 8, &err), &err, "RTMR: ");
+	gt_assert_prefix(aael_writer_extend(w, "d", "o", "c", 8, &err), &err, "RTMR: ");
 	aael_writer_free(w);
 	gt_rm_rf(root);
 	free(root);

@@ -36,28 +36,6 @@
 
 static const char *snp_dir, *evlog_dir;
 
-static void assert_prefix(int r, cc_error **err, const char *prefix)
-{
-	if (r >= 0)
-		fail_msg("succeeded, expected an error starting with '%s'", prefix);
-	const char *m = cc_error_message(*err);
-	if (strncmp(m, prefix, strlen(prefix)) != 0)
-		fail_msg("error '%s' does not start with '%s'", m, prefix);
-	cc_error_free(*err);
-	*err = NULL;
-}
-
-static void assert_contains(int r, cc_error **err, const char *part)
-{
-	if (r >= 0)
-		fail_msg("succeeded, expected an error mentioning '%s'", part);
-	const char *m = cc_error_message(*err);
-	if (strstr(m, part) == NULL)
-		fail_msg("error '%s' does not mention '%s'", m, part);
-	cc_error_free(*err);
-	*err = NULL;
-}
-
 static uint8_t *b64dec(const char *s, size_t *len)
 {
 	size_t n = strlen(s);
@@ -264,7 +242,7 @@ static void snp_round_trip(const char *text, const uint8_t *rd, size_t rd_len,
 	json_decref(want);
 	uint8_t other[48];
 	memset(other, 0xEE, sizeof(other));
-	assert_prefix(attest_verifier_evaluate(v, ev, other, sizeof(other), NULL, 0, &claims, &err),
+	gt_assert_prefix(attest_verifier_evaluate(v, ev, other, sizeof(other), NULL, 0, &claims, &err),
 	              &err, "report_data mismatch");
 	free(vcek);
 	attest_verifier_free(v);
@@ -311,12 +289,12 @@ static void test_snp_tsm(void **state)
 	assert_int_equal(k.inblob_writes, 2);
 	free(text);
 	k.race = 100;
-	assert_prefix(attest_attester_get_evidence(a, rd48, sizeof(rd48), &text, &err), &err,
+	gt_assert_prefix(attest_attester_get_evidence(a, rd48, sizeof(rd48), &text, &err), &err,
 	              "configfs-tsm: generation");
 	k.race = 0;
 	/* report data over 64 bytes */
 	uint8_t big[65] = {0};
-	assert_prefix(attest_attester_get_evidence(a, big, sizeof(big), &text, &err), &err,
+	gt_assert_prefix(attest_attester_get_evidence(a, big, sizeof(big), &text, &err), &err,
 	              "SNP Attester: Report data must be no more than 64 bytes");
 	attest_attester_free(a);
 	/* VMPL 2 is written to privlevel and checked in the report */
@@ -332,7 +310,7 @@ static void test_snp_tsm(void **state)
 	attest_attester_free(a);
 	o.vmpl = 0;
 	assert_int_equal(snp_attester_new(&o, &a, &err), 0);
-	assert_prefix(attest_attester_get_evidence(a, rd48, sizeof(rd48), &text, &err), &err,
+	gt_assert_prefix(attest_attester_get_evidence(a, rd48, sizeof(rd48), &text, &err), &err,
 	              "configfs-tsm: privlevel 0 is below privlevel_floor 2");
 	k.floor = 0;
 	attest_attester_free(a);
@@ -368,11 +346,11 @@ static void test_snp_tsm_refusals(void **state)
 	cc_error *err = NULL;
 	char *text = NULL;
 	assert_int_equal(snp_attester_new(&o, &a, &err), 0);
-	assert_prefix(attest_attester_get_evidence(a, rd48, sizeof(rd48), &text, &err), &err,
+	gt_assert_prefix(attest_attester_get_evidence(a, rd48, sizeof(rd48), &text, &err), &err,
 	              "report_data mismatch");
 	/* another provider: configfs-tsm is not for us, and no /dev/sev-guest */
 	k.provider = "tdx_guest";
-	assert_contains(attest_attester_get_evidence(a, rd48, sizeof(rd48), &text, &err), &err,
+	gt_assert_contains(attest_attester_get_evidence(a, rd48, sizeof(rd48), &text, &err), &err,
 	                "/dev/sev-guest");
 	assert_int_equal(k.mkdirs, k.rmdirs);
 	attest_attester_free(a);
@@ -381,17 +359,17 @@ static void test_snp_tsm_refusals(void **state)
 	                  .inblob_len = 48};
 	tsm_result res;
 	k.provider = "sev_guest";
-	assert_prefix(tsm_report_get(&gt_tsm_ops, &k, &rq, &res, &err), &err,
+	gt_assert_prefix(tsm_report_get(&gt_tsm_ops, &k, &rq, &res, &err), &err,
 	              "configfs-tsm: provider is 'sev_guest', not 'tdx_guest'");
 	rq.inblob_len = 0;
-	assert_prefix(tsm_report_get(&gt_tsm_ops, &k, &rq, &res, &err), &err,
+	gt_assert_prefix(tsm_report_get(&gt_tsm_ops, &k, &rq, &res, &err), &err,
 	              "configfs-tsm: inblob must be 1 to 64 bytes");
 	gt_rm_rf(root);
 	free(root);
 	/* no configfs-tsm at all */
 	rq.inblob_len = 48;
 	rq.root = "/nonexistent-cocoon-root";
-	assert_prefix(tsm_report_get(NULL, NULL, &rq, &res, &err), &err, "configfs-tsm: ");
+	gt_assert_prefix(tsm_report_get(NULL, NULL, &rq, &res, &err), &err, "configfs-tsm: ");
 }
 
 /* ---- SNP: /dev/sev-guest ---------------------------------------------- */
@@ -501,12 +479,12 @@ static void test_snp_ioctl(void **state)
 	free(text);
 	/* a host asking for more than the cap */
 	d.need = 1u << 20;
-	assert_prefix(attest_attester_get_evidence(a, rd48, sizeof(rd48), &text, &err), &err,
+	gt_assert_prefix(attest_attester_get_evidence(a, rd48, sizeof(rd48), &text, &err), &err,
 	              "oversized: SNP certificate buffer");
 	/* a firmware error status */
 	d.need = 0;
 	d.status = 0x16;
-	assert_prefix(attest_attester_get_evidence(a, rd48, sizeof(rd48), &text, &err), &err,
+	gt_assert_prefix(attest_attester_get_evidence(a, rd48, sizeof(rd48), &text, &err), &err,
 	              "SNP report: firmware status 0x16");
 	/* no extended requests: SNP_GET_REPORT, cert_chain null, the VCEK
 	 * given to the verifier */
@@ -523,7 +501,7 @@ static void test_snp_ioctl(void **state)
 	free(text);
 	/* no device */
 	d.sev = false;
-	assert_contains(attest_attester_get_evidence(a, rd48, sizeof(rd48), &text, &err), &err,
+	gt_assert_contains(attest_attester_get_evidence(a, rd48, sizeof(rd48), &text, &err), &err,
 	                "/dev/sev-guest");
 	attest_attester_free(a);
 	gt_rm_rf(root);
@@ -613,30 +591,30 @@ static void test_certtable(void **state)
 	assert_int_equal(snp_certtable_to_json(zero, 24, &j, &err), 0);
 	assert_true(json_is_null(j));
 	/* no terminator */
-	assert_prefix(snp_certtable_to_json(t, 48, &j, &err), &err, "truncated: SNP certificate table");
-	assert_prefix(snp_certtable_to_json(zero, 23, &j, &err), &err, "truncated");
+	gt_assert_prefix(snp_certtable_to_json(t, 48, &j, &err), &err, "truncated: SNP certificate table");
+	gt_assert_prefix(snp_certtable_to_json(zero, 23, &j, &err), &err, "truncated");
 	/* past the buffer */
-	assert_prefix(snp_certtable_to_json(t, len - 1, &j, &err), &err, "truncated: SNP certificate "
+	gt_assert_prefix(snp_certtable_to_json(t, len - 1, &j, &err), &err, "truncated: SNP certificate "
 	              "table entry 1");
 	/* pointing into the table */
 	uint8_t *m = malloc(len);
 	memcpy(m, t, len);
 	put32le(m + 16, 10);
-	assert_contains(snp_certtable_to_json(m, len, &j, &err), &err, "overlaps the table");
+	gt_assert_contains(snp_certtable_to_json(m, len, &j, &err), &err, "overlaps the table");
 	/* zero length, huge length, offset overflow */
 	memcpy(m, t, len);
 	put32le(m + 20, 0);
-	assert_contains(snp_certtable_to_json(m, len, &j, &err), &err, "is 0 bytes");
+	gt_assert_contains(snp_certtable_to_json(m, len, &j, &err), &err, "is 0 bytes");
 	memcpy(m, t, len);
 	put32le(m + 20, 0xFFFFFFFFu);
-	assert_prefix(snp_certtable_to_json(m, len, &j, &err), &err, "oversized");
+	gt_assert_prefix(snp_certtable_to_json(m, len, &j, &err), &err, "oversized");
 	memcpy(m, t, len);
 	put32le(m + 16, 0xFFFFFFF0u);
-	assert_prefix(snp_certtable_to_json(m, len, &j, &err), &err, "truncated");
+	gt_assert_prefix(snp_certtable_to_json(m, len, &j, &err), &err, "truncated");
 	/* the same GUID twice */
 	memcpy(m, t, len);
 	memcpy(m + 24, m, 16);
-	assert_contains(snp_certtable_to_json(m, len, &j, &err), &err, "appears twice");
+	gt_assert_contains(snp_certtable_to_json(m, len, &j, &err), &err, "appears twice");
 	free(m);
 	free(t);
 	/* too many entries */
@@ -647,7 +625,7 @@ static void test_certtable(void **state)
 		many[i] = (cert_in){guids[i], one, 1};
 	}
 	t = make_table(many, 17, 0, &len);
-	assert_prefix(snp_certtable_to_json(t, len, &j, &err), &err, "oversized: SNP certificate "
+	gt_assert_prefix(snp_certtable_to_json(t, len, &j, &err), &err, "oversized: SNP certificate "
 	              "table has more than 16 entries");
 	free(t);
 	t = make_table(many, 16, 0, &len);
@@ -798,7 +776,7 @@ static void test_tdx_tsm(void **state)
 	free(el);
 	/* a CCEL without its end marker is refused, as upstream's trim_ccel */
 	cc_error *err = NULL;
-	assert_prefix(tdx_cc_eventlog_build(ccel, 100, NULL, 0, &el, &el_len, &err), &err,
+	gt_assert_prefix(tdx_cc_eventlog_build(ccel, 100, NULL, 0, &el, &el_len, &err), &err,
 	              "truncated CCEL");
 	free(ccel);
 	free(aael);
@@ -820,7 +798,7 @@ static void test_tdx_legacy(void **state)
 	cc_error *err = NULL;
 	char *text = NULL;
 	assert_int_equal(tdx_attester_new(&o, &a, &err), 0);
-	assert_contains(attest_attester_get_evidence(a, rd48, sizeof(rd48), &text, &err), &err,
+	gt_assert_contains(attest_attester_get_evidence(a, rd48, sizeof(rd48), &text, &err), &err,
 	                "Quote Generation Service over vsock");
 	tdx_tdreport rep;
 	assert_int_equal(tdx_get_tdreport(&o, rd48, sizeof(rd48), &rep, &err), 0);
@@ -828,16 +806,16 @@ static void test_tdx_legacy(void **state)
 	assert_int_equal(rep.mrconfigid[0], 0xC0);
 	assert_int_equal(d.opens, d.closes);
 	d.tdreport[0] = 0x00;
-	assert_prefix(tdx_get_tdreport(&o, rd48, sizeof(rd48), &rep, &err), &err,
+	gt_assert_prefix(tdx_get_tdreport(&o, rd48, sizeof(rd48), &rep, &err), &err,
 	              "TDREPORT: report type 0x00");
 	d.tdx = false;
-	assert_prefix(attest_attester_get_evidence(a, rd48, sizeof(rd48), &text, &err), &err,
+	gt_assert_prefix(attest_attester_get_evidence(a, rd48, sizeof(rd48), &text, &err), &err,
 	              "TDX quote: neither configfs-tsm");
 	attest_attester_free(a);
 	uint8_t buf[TDX_TDREPORT_SIZE + 1] = {0x81};
-	assert_prefix(tdx_tdreport_parse(buf, TDX_TDREPORT_SIZE - 1, &rep, &err), &err,
+	gt_assert_prefix(tdx_tdreport_parse(buf, TDX_TDREPORT_SIZE - 1, &rep, &err), &err,
 	              "truncated TDREPORT");
-	assert_prefix(tdx_tdreport_parse(buf, TDX_TDREPORT_SIZE + 1, &rep, &err), &err,
+	gt_assert_prefix(tdx_tdreport_parse(buf, TDX_TDREPORT_SIZE + 1, &rep, &err), &err,
 	              "oversized TDREPORT");
 	gt_rm_rf(root);
 	free(root);
@@ -859,7 +837,7 @@ static void test_bind_init_data(void **state)
 	memcpy(test_host_data, digest, 32);
 	assert_int_equal(guest_bind_init_data("snp", &o, NULL, digest, 48, &err), 0);
 	test_host_data[31] ^= 1;
-	assert_prefix(guest_bind_init_data("snp", &o, NULL, digest, 48, &err), &err,
+	gt_assert_prefix(guest_bind_init_data("snp", &o, NULL, digest, 48, &err), &err,
 	              "init_data mismatch: HOSTDATA is ");
 	memset(test_host_data, 0, 32);
 	/* TDX: MRCONFIGID from the TDREPORT */
@@ -869,16 +847,16 @@ static void test_bind_init_data(void **state)
 	/* a sha256 digest is zero-padded */
 	memset(d.tdreport + 576 + 32, 0, 16);
 	assert_int_equal(guest_bind_init_data("tdx", &o, NULL, digest, 32, &err), 0);
-	assert_prefix(guest_bind_init_data("tdx", &o, NULL, digest, 48, &err), &err,
+	gt_assert_prefix(guest_bind_init_data("tdx", &o, NULL, digest, 48, &err), &err,
 	              "init_data mismatch: MRCONFIGID");
 	/* the kernel's sysfs file wins over the TDREPORT */
 	memcpy(d.tdreport + 576, digest, 48);
 	uint8_t other[48] = {1};
 	gt_write(root, "/sys/devices/virtual/misc/tdx_guest/measurements/mrconfigid", other, 48);
-	assert_prefix(guest_bind_init_data("tdx", &o, NULL, digest, 48, &err), &err,
+	gt_assert_prefix(guest_bind_init_data("tdx", &o, NULL, digest, 48, &err), &err,
 	              "init_data mismatch: MRCONFIGID is 0100");
 	/* TPM: SHA-256 only */
-	assert_prefix(guest_bind_init_data("tpm", &o, NULL, digest, 48, &err), &err,
+	gt_assert_prefix(guest_bind_init_data("tpm", &o, NULL, digest, 48, &err), &err,
 	              "init_data: a 48-byte digest cannot extend the SHA-256 PCR 8");
 	/* no binding: upstream's Unsupported */
 	assert_int_equal(guest_bind_init_data("sample", &o, NULL, digest, 48, &err), 1);
