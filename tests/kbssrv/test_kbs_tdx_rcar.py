@@ -12,13 +12,19 @@ the cache layout dcap_collateral_fetch reads. A test build of the KBS
 Checks the EAR claims carry the quote's fields and tcb_status, that the
 resource is released (also to an SGX quote v3 through the sgx verifier,
 whose collateral sits beside), and that each of these is refused with no
-token and no resource: an SGX quote sent as tdx evidence, evidence replayed for another nonce, a quote bound to another
-TEE key, a quote body changed after signing, no collateral in
-collateral_dir, a PCK certificate the PCK CRL revokes. Then what Trustee's
+token and no resource: an SGX quote sent as tdx evidence, evidence
+replayed for another nonce, a quote bound to another TEE key, a quote body
+changed after signing, no collateral in collateral_dir, an expired or
+not yet valid tcbInfo there, a PCK certificate the PCK CRL revokes, the
+test PKI on a KBS without the root hook. Then what Trustee's
 default EAR policy makes of tcb_status: UpToDate with the mr_td reference
 value gives hardware 2, OutOfDate hardware 97 (the token is still issued:
 the policy grades, it does not refuse), so a resource policy requiring the
-hardware claim 2 releases to the first and refuses the second.
+hardware claim 2 releases to the first and refuses the second. Last, with
+fetch = true and pccs_url a loopback PCCS (test_dcap_fetch.py's, run by
+this script with --serve SITE MAKE_DCAP_PKI and stopped by its PID), the
+KBS fetches the collateral, keeps it in an empty collateral_dir, and
+answers from there once the PCCS is gone.
 
 Usage: test_kbs_tdx_rcar.py KBS_TESTROOTS TDX_EVIDENCE_TOOL MAKE_DCAP_PKI
 """
@@ -33,13 +39,32 @@ import subprocess
 import sys
 import tempfile
 
+
+def load(name, path):
+    spec = importlib.util.spec_from_file_location(name, path)
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    return mod
+
+
+def attest_test(make_pki, name):
+    """A module of tests/attest/ (beside make_dcap_pki.py)."""
+    return load(name, os.path.join(os.path.dirname(os.path.abspath(make_pki)), name + ".py"))
+
+
+# --serve SITE MAKE_DCAP_PKI: test_dcap_fetch.py's loopback PCCS for this
+# test PKI's FMSPC (it answers 404 to any other FMSPC or CA type).
+if len(sys.argv) == 4 and sys.argv[1] == "--serve":
+    pccs = attest_test(sys.argv[3], "test_dcap_fetch")
+    pccs.FMSPC = attest_test(sys.argv[3], "make_dcap_pki").FMSPC.hex()
+    pccs.serve(sys.argv[2])
+    sys.exit(0)
+
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from kbsclient import KbsServer, ear_verify, policy_body, sample_rv_message  # noqa: E402
 
 EXE, TOOL, MAKE_PKI = sys.argv[1:4]
-spec = importlib.util.spec_from_file_location("make_dcap_pki", MAKE_PKI)
-mk = importlib.util.module_from_spec(spec)
-spec.loader.exec_module(mk)
+mk = load("make_dcap_pki", MAKE_PKI)
 
 from cryptography.hazmat.primitives import hashes, serialization  # noqa: E402
 from cryptography.hazmat.primitives.asymmetric import ec  # noqa: E402
@@ -64,6 +89,10 @@ collateral_dir = "%s"
 
 [[plugins]]
 name = "resource"
+"""
+FETCH = """
+fetch = true
+pccs_url = "%s"
 """
 UTC = datetime.timezone.utc
 NOW = datetime.datetime.now(UTC).replace(microsecond=0)
@@ -140,18 +169,21 @@ def tcb_level(tdx_svns, status):
     return {"tcb": tcb, "tcbDate": "2025-01-01T00:00:00Z", "tcbStatus": status}
 
 
-def collateral(pki, f, out_of_date=False, revoked_leaf=False, sgx=False):
+def collateral(pki, f, out_of_date=False, revoked_leaf=False, sgx=False, shift=0):
     """Signed tcbInfo (TDX v3, or SGX v3) and TD_QE (QE) identity for the
-    quote fields f, with the CRLs, as dcap_collateral_parse's flat JSON."""
+    quote fields f, with the CRLs, as dcap_collateral_parse's flat JSON;
+    the tcbInfo's window moved by `shift` days."""
     svn = None if sgx else list(f["tee_tcb_svn"])
     levels = [tcb_level(svn, "UpToDate")]
     if out_of_date:  # the UpToDate level wants a higher TDX component 2
         levels = [tcb_level(svn[:2] + [svn[2] + 1] + svn[3:], "UpToDate"),
                   tcb_level(svn, "OutOfDate")]
     issue, nxt = iso(NOW - datetime.timedelta(days=1)), iso(NOW + datetime.timedelta(days=30))
+    t_issue = iso(NOW + datetime.timedelta(days=shift - 1))
+    t_next = iso(NOW + datetime.timedelta(days=shift + 30))
     zeros = "00" * 8
     info = {
-        "id": "SGX" if sgx else "TDX", "version": 3, "issueDate": issue, "nextUpdate": nxt,
+        "id": "SGX" if sgx else "TDX", "version": 3, "issueDate": t_issue, "nextUpdate": t_next,
         "fmspc": mk.FMSPC.hex().upper(), "pceId": mk.PCEID.hex().upper(), "tcbType": 0,
         "tcbEvaluationDataNumber": 17}
     if not sgx:
@@ -202,6 +234,44 @@ def attest(srv, pki, tee="tdx", **kw):
     c = srv.client()
     nonce = c.auth(tee=tee).json()["nonce"]
     return c, nonce, c.attest(evidence(pki, c.report_data(nonce), **kw), nonce)
+
+
+def fetch_through_pccs(d, pki, f, env):
+    """fetch = true: the KBS gets the collateral from a loopback PCCS and
+    keeps it in collateral_dir, which answers once the PCCS is gone."""
+    site, cdir = os.path.join(d, "pccs"), os.path.join(d, "collateral-fetched")
+    c = json.loads(collateral(pki, f))
+    attest_test(MAKE_PKI, "test_dcap_fetch").write_site(
+        site, c, c["tcb_info"], c["qe_identity"], bytes.fromhex(c["pck_crl"]), c["root_ca_crl"])
+    os.makedirs(cdir)
+    pccs = subprocess.Popen([sys.executable, os.path.abspath(__file__), "--serve", site, MAKE_PKI],
+                            stdout=subprocess.PIPE, text=True)
+    try:
+        url = "http://127.0.0.1:%d" % int(pccs.stdout.readline())
+        conf = os.path.join(d, "kbs-fetch.toml")
+        write(conf, CONFIG.replace("[[plugins]]", FETCH % url + "\n[[plugins]]") % cdir)
+        srv = KbsServer(EXE, os.path.join(d, "state3"), config=conf, env=env).start()
+        try:
+            c, _, r = attest(srv, pki)
+            check("fetch = true: collateral from the loopback PCCS", r.status == 200, r)
+            with open(os.path.join(site, "requests.log")) as log:
+                reqs = log.read()
+            check("PCCS asked for the leaf's FMSPC and CA type",
+                  "fmspc=%s" % mk.FMSPC.hex() in reqs and "ca=platform" in reqs, reqs)
+            check("fetched collateral kept in collateral_dir", os.listdir(cdir) ==
+                  ["dcap-tdx-%s-platform.json" % mk.FMSPC.hex()], os.listdir(cdir))
+            pccs.terminate()
+            pccs.wait(timeout=10)
+            c, _, r = attest(srv, pki)
+            check("PCCS gone: collateral_dir answers", r.status == 200, r)
+        finally:
+            rc = srv.stop()
+            check("kbs (fetch) stopped cleanly", rc == 0, srv.log()[-2000:])
+    finally:
+        if pccs.poll() is None:
+            pccs.terminate()
+            pccs.wait(timeout=10)
+        pccs.stdout.close()
 
 
 def main():
@@ -318,6 +388,14 @@ def main():
             write(cfile, collateral(pki, f, revoked_leaf=True))
             c7, _, r = attest(srv, pki)
             refused(c7, r, "revoked PCK certificate", "certificate revoked")
+            # a tcbInfo past its nextUpdate: the cache entry is stale, not used
+            write(cfile, collateral(pki, f, shift=-40))
+            c12, _, r = attest(srv, pki)
+            refused(c12, r, "expired tcbInfo in collateral_dir", "no valid cached collateral")
+            # a tcbInfo issued tomorrow
+            write(cfile, collateral(pki, f, shift=2))
+            c13, _, r = attest(srv, pki)
+            refused(c13, r, "tcbInfo not yet valid", "collateral not yet valid")
             write(cfile, collateral(pki, f))
             c8, _, r = attest(srv, pki)
             check("the good collateral back: accepted", r.status == 200, r)
@@ -369,6 +447,7 @@ def main():
         finally:
             rc = srv.stop()
             check("kbs (Intel root) stopped cleanly", rc == 0, srv.log()[-2000:])
+        fetch_through_pccs(d, pki, f, env)
     print("%d failed" % len(failures))
     return 1 if failures else 0
 
