@@ -9,12 +9,21 @@
  *   3  a whole /dev/sev-guest answer: the rest is the MSG_REPORT_RSP
  *      (4000 bytes, zero-filled) then the certificate buffer, given to the
  *      snp attester through a fake device table
+ *   4  an AA event log write-ahead file left by a crash: the rest is
+ *      [u16 log length][log bytes][WAL bytes], written to a scratch
+ *      directory, then the writer is opened (recovery) on a register kept
+ *      in memory
  * Seeds: fuzz/corpus/guest_answers/ (made by tests/attest/make_guest_seeds.py). */
 #include <errno.h>
 #include <linux/sev-guest.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include <fcntl.h>
+#include <stdio.h>
+#include <unistd.h>
+
+#include "aael_writer.h"
 #include "eventlog.h"
 #include "fuzz.h"
 #include "guest_attest.h"
@@ -55,6 +64,82 @@ static void f_close(void *ctx, int fd)
 }
 
 static const guest_dev_ops fuzz_dev = {f_open, f_ioctl, f_close};
+
+static uint8_t reg_value[48];
+
+static int reg_read(void *ctx, unsigned pcr, uint8_t *out, size_t len, cc_error **err)
+{
+	(void)ctx;
+	(void)pcr;
+	(void)err;
+	memcpy(out, reg_value, len);
+	return 0;
+}
+
+static int reg_extend(void *ctx, unsigned pcr, const uint8_t *d, size_t len, cc_error **err)
+{
+	(void)ctx;
+	(void)pcr;
+	(void)err;
+	for (size_t i = 0; i < len; i++)
+		reg_value[i] ^= d[i]; /* any change will do */
+	return 0;
+}
+
+static const aael_register mem_reg = {
+	.alg = 0x000C, .mr_index = aael_tdx_pcr_to_ccmr, .read = reg_read, .extend = reg_extend};
+
+static void put(const char *dir, const char *name, const uint8_t *p, size_t n)
+{
+	char path[512];
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	if (fd < 0)
+		abort();
+	if (n > 0 && write(fd, p, n) != (ssize_t)n)
+		abort();
+	close(fd);
+}
+
+static char wal_dir[64];
+
+/* The scratch directory goes when the process ends. */
+static void remove_wal_dir(void)
+{
+	char path[512];
+	snprintf(path, sizeof(path), "%s/%s", wal_dir, AAEL_LOG_NAME);
+	unlink(path);
+	snprintf(path, sizeof(path), "%s/%s", wal_dir, AAEL_WAL_NAME);
+	unlink(path);
+	rmdir(wal_dir);
+}
+
+static void fuzz_wal(const uint8_t *p, size_t n)
+{
+	const char *dir = wal_dir;
+	if (wal_dir[0] == 0) {
+		const char *t = getenv("TMPDIR");
+		snprintf(wal_dir, sizeof(wal_dir), "%s/cocoon-fuzz-aael-XXXXXX",
+		         t != NULL && *t != 0 && strlen(t) < 32 ? t : "/tmp");
+		if (mkdtemp(wal_dir) == NULL)
+			abort();
+		atexit(remove_wal_dir);
+	}
+	if (n < 2)
+		return;
+	size_t log_len = (size_t)p[0] | (size_t)p[1] << 8;
+	if (log_len > n - 2)
+		log_len = n - 2;
+	put(dir, AAEL_LOG_NAME, p + 2, log_len);
+	put(dir, AAEL_WAL_NAME, p + 2 + log_len, n - 2 - log_len);
+	memset(reg_value, 0, sizeof(reg_value));
+	aael_writer_opts o = {.dir = dir, .reg = &mem_reg};
+	aael_writer *w = NULL;
+	cc_error *err = NULL;
+	if (aael_writer_open(&o, &w, &err) == 0)
+		aael_writer_free(w);
+	cc_error_free(err);
+}
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
@@ -103,6 +188,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		}
 		break;
 	}
+	case 4:
+		fuzz_wal(p, n);
+		break;
 	default:
 		break;
 	}

@@ -3,6 +3,7 @@
 make_guest_seeds.py SNP_DATA_DIR EVENTLOG_DATA_DIR DIR). Each seed's first
 byte picks the parser (see the target's comment)."""
 import os
+import hashlib
 import struct
 import sys
 import uuid
@@ -52,3 +53,20 @@ report[0x30:0x34] = b"\0" * 4    # VMPL 0
 rsp = struct.pack("<II", 0, len(report)) + b"\0" * 24 + bytes(report)
 rsp += b"\0" * (4000 - len(rsp))
 put("sev-guest-answer", b"\3" + rsp + t)
+
+
+def aael_record(text):
+    """A TDX AAEL record (MR 4, SHA-384) and its digest."""
+    t = text.encode()
+    ev = struct.pack("<II", 0x4141454C, len(t)) + t
+    d = hashlib.sha384(ev).digest()
+    return struct.pack("<IIIH", 4, 6, 1, 0x000C) + d + struct.pack("<I", len(ev)) + ev, d
+
+
+# a WAL after one logged event, register still at zero (the first event)
+first, d1 = aael_record("d o first")
+expected = hashlib.sha384(b"\0" * 48 + d1).digest()
+wal = struct.pack(">Q", 0) + expected + b"d o first"
+put("aael-wal-pending", b"\4" + struct.pack("<H", 0) + wal)
+put("aael-wal-torn", b"\4" + struct.pack("<H", len(first) // 2) + first[:len(first) // 2] + wal)
+put("aael-wal-written", b"\4" + struct.pack("<H", len(first)) + first + wal)
