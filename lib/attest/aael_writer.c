@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -308,6 +309,12 @@ int aael_writer_open(const aael_writer_opts *o, aael_writer **ret, cc_error **er
 		if (w->fd < 0)
 			r = cc_error_set(err, -errno, "AAEL: %s: %s", w->log_path, strerror(errno));
 	}
+	/* One writer at a time: two would interleave records and WALs. */
+	if (r == 0 && flock(w->fd, LOCK_EX | LOCK_NB) < 0)
+		r = cc_error_set(err, errno == EWOULDBLOCK ? -EBUSY : -errno,
+		                 "AAEL: %s is in use by another writer%s%s", w->log_path,
+		                 errno == EWOULDBLOCK ? "" : ": ",
+		                 errno == EWOULDBLOCK ? "" : strerror(errno));
 	if (r == 0)
 		r = recover(w, err);
 	if (r < 0) {

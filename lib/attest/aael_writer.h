@@ -64,8 +64,9 @@ typedef struct aael_writer_opts {
 	void *reg_ctx;
 } aael_writer_opts;
 
-/* Opens (creates) <dir>/eventlog and finishes an event a crash left in
- * the WAL. Errors start with "AAEL" ("AAEL recovery: ..." for a WAL that
+/* Opens (creates) <dir>/eventlog, locks it (flock: a second writer on
+ * the same log gets -EBUSY, "AAEL: ... is in use by another writer") and
+ * finishes an event a crash left in the WAL. Errors start with "AAEL" ("AAEL recovery: ..." for a WAL that
  * cannot be finished). */
 int aael_writer_open(const aael_writer_opts *o, aael_writer **ret, cc_error **err);
 void aael_writer_free(aael_writer *w);

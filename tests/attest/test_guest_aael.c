@@ -210,8 +210,12 @@ static void test_writer(void **state)
 	uint8_t z[48] = {0};
 	assert_memory_not_equal(m.v[9], z, 48);
 	aael_writer_free(w);
-	/* reopening appends */
+	/* reopening appends; a second writer on the same log is refused */
 	w = open_writer(dir, &m);
+	aael_writer *w2 = NULL;
+	aael_writer_opts o2 = {.dir = dir, .reg = &mem_register, .reg_ctx = &m};
+	gt_assert_contains(aael_writer_open(&o2, &w2, &err), &err, "is in use by another writer");
+	assert_null(w2);
 	assert_int_equal(aael_writer_extend(w, "d", "o", "again", AAEL_DEFAULT_PCR, &err), 0);
 	aael_writer_free(w);
 	gt_rm_rf(root);
