@@ -33,6 +33,8 @@ struct fw {
 	bool ref_heads;     /* a rule head is written `a.b...`: head operands
 	                     * `["x"]` become `.x` (opa fmt's test_issue_5449) */
 	bool in_head;       /* printing a rule head */
+	bool opa_ref_heads; /* opa fmt's refHeads: some head is a ref longer
+	                     * than `p[x]`, or `p.q contains x` */
 	const ast_term *top; /* the term of the expression being printed */
 	long pending;        /* comment printed where the line ends, or -1
 	                      * (opa fmt's comment on a visited row) */
@@ -185,7 +187,7 @@ static int leading(struct fw *w, uint32_t line, int mode)
 static bool comment_before(const struct fw *w, uint32_t line)
 {
 	for (size_t i = 0; i < w->s->ncms; i++)
-		if (!w->s->cms[i].done && w->s->cms[i].line < line)
+		if (!w->s->cms[i].done && (long)i != w->pending && w->s->cms[i].line < line)
 			return true;
 	return false;
 }
@@ -517,6 +519,149 @@ static int p_comp(struct fw *w, const ast_term *t, char open, char close)
 	return cc_buf_addc(w->out, close);
 }
 
+/* A text part of a template string as opa fmt writes it: the value
+ * quoted as Go's strconv.Quote does (for `$"..."`) or as is (for
+ * $`...`), then `\` before each `{`. Bytes Go would write in an escape
+ * Rego does not have (\a, \v, \x..), and anything not ASCII (Go's
+ * printable test), are refused; so is `\{` in the value, which opa fmt
+ * would print as an interpolation. */
+static int p_tmpl_text(struct fw *w, const rv *v, bool raw)
+{
+	const char *p = v->u.s.p;
+	size_t n = v->u.s.n;
+	for (size_t i = 0; i < n; i++) {
+		unsigned char c = (unsigned char)p[i];
+		if (c == '{' && i > 0 && p[i - 1] == '\\')
+			return unsupported(w, "a template string with \\{ in its text");
+		if (c == '{') {
+			TRY(cc_buf_adds(w->out, "\\{"));
+		} else if (raw || (c >= 0x20 && c < 0x7f && c != '"' && c != '\\')) {
+			if (c >= 0x80)
+				return unsupported(w, "a template string with non-ASCII text");
+			TRY(cc_buf_addc(w->out, (char)c));
+		} else {
+			const char *e = c == '"' ? "\\\"" : c == '\\' ? "\\\\" : c == '\n' ? "\\n"
+			              : c == '\r' ? "\\r" : c == '\t' ? "\\t" : c == '\b' ? "\\b"
+			              : c == '\f' ? "\\f" : NULL;
+			if (e == NULL)
+				return unsupported(w, "a template string with control or non-ASCII characters");
+			TRY(cc_buf_adds(w->out, e));
+		}
+	}
+	return 0;
+}
+
+/* Comments before source line `line` on lines of their own (opa fmt's
+ * writeComments: a blank line where the source has a gap between them). */
+static int own_lines(struct fw *w, uint32_t line, bool first_indented)
+{
+	uint32_t prev = 0;
+	for (size_t i = 0; i < w->s->ncms; i++) {
+		const struct fmt_comment *c = &w->s->cms[i];
+		if (c->done || (long)i == w->pending || c->line >= line)
+			continue;
+		if (prev != 0 && c->line > prev + 1)
+			TRY(cc_buf_addc(w->out, '\n'));
+		if (prev != 0 || first_indented)
+			TRY(indent(w));
+		TRY(p_comment(w, i));
+		TRY(cc_buf_addc(w->out, '\n'));
+		prev = c->line;
+	}
+	return 0;
+}
+
+/* An interpolated expression between its braces, with opa fmt's comment
+ * placement: a comment after `{` stays there and the expression goes on
+ * the next line; comments between it and the next part (`next`) go on
+ * lines of their own before the `}`. */
+static int p_tmpl_expr(struct fw *w, const ast_expr *e, const ast_term *t, const ast_term *next)
+{
+	uint32_t line = e ? e->loc.line : t->loc.line;
+	if (w->pending >= 0) {
+		TRY(nl(w));
+		TRY(leading(w, line, LEAD_START));
+		TRY(indent(w));
+	} else if (comment_before(w, line)) {
+		TRY(cc_buf_addc(w->out, ' '));
+		TRY(own_lines(w, line, false));
+		TRY(indent(w));
+	}
+	TRY(e ? p_expr(w, e) : p_term(w, t, false));
+	if (next != NULL && comment_before(w, next->loc.line)) {
+		TRY(nl(w));
+		TRY(own_lines(w, next->loc.line, true));
+		TRY(indent(w));
+	}
+	return 0;
+}
+
+/* True if the template part `it` is a scalar interpolation ({42}) with a
+ * comment between its braces. */
+static bool tmpl_scalar_cms(const struct fw *w, const ast_term *it)
+{
+	long k = fmt_src_tok_at(w->s, it->loc);
+	if (k <= 0 || w->s->toks[k].kind == RT_TPART || w->s->toks[k].kind == RT_TEND)
+		return false; /* a text part */
+	size_t from = w->s->toks[k - 1].off + w->s->toks[k - 1].len, to = w->s->len;
+	for (size_t j = (size_t)k; j < w->s->ntoks; j++)
+		if (w->s->toks[j].kind == RT_TPART || w->s->toks[j].kind == RT_TEND) {
+			to = w->s->toks[j].off;
+			break;
+		}
+	for (size_t i = 0; i < w->s->ncms; i++)
+		if (!w->s->cms[i].done && w->s->cms[i].off > from && w->s->cms[i].off < to)
+			return true;
+	return false;
+}
+
+/* $"..." / $`...`: text parts re-quoted from their values, scalar
+ * interpolations ({42}, {"x"}) inlined as text, other interpolations
+ * printed between braces one indentation level in (opa fmt's
+ * writeTemplateString). Comments inside are refused. */
+static int p_template(struct fw *w, const ast_term *t)
+{
+	long i0 = fmt_src_tok_at(w->s, t->loc);
+	if (i0 < 0 || !(w->s->toks[i0].flags & FT_TSTART))
+		return unsupported(w, "a template string without its source text");
+	const struct fmt_tok *first = &w->s->toks[i0], *end = first;
+	bool raw = (first->flags & FT_RAW) != 0;
+	for (size_t k = (size_t)i0, d = 0; k < w->s->ntoks; k++) {
+		const struct fmt_tok *tk = &w->s->toks[k];
+		if (tk->kind == RT_TPART && (tk->flags & FT_TSTART))
+			d++;
+		else if (tk->kind == RT_TEND && !(tk->flags & FT_TSTART))
+			d--;
+		if (d == 0) {
+			end = tk;
+			break;
+		}
+	}
+	TRY(cc_buf_adds(w->out, raw ? "$`" : "$\""));
+	const ast_term *top = w->top;
+	for (size_t i = 0; i < t->u.list.n; i++) {
+		const ast_term *it = t->u.list.items[i];
+		const ast_expr *e = t->u.list.exprs ? t->u.list.exprs[i] : NULL;
+		if (e != NULL || tmpl_scalar_cms(w, it)) {
+			/* a scalar with a comment inside its braces is not inlined */
+			TRY(cc_buf_addc(w->out, '{'));
+			w->depth++;
+			TRY(p_tmpl_expr(w, e, it, i + 1 < t->u.list.n ? t->u.list.items[i + 1] : NULL));
+			w->depth--;
+			w->top = top;
+			TRY(cc_buf_addc(w->out, '}'));
+		} else if (it->kind == AT_VALUE && it->u.val->t == RV_STR) {
+			TRY(p_tmpl_text(w, it->u.val, raw));
+		} else if (it->kind == AT_VALUE) {
+			TRY(p_value(w, it));
+		} else {
+			return unsupported(w, "a template string part");
+		}
+	}
+	seen_tok(w, end);
+	return cc_buf_addc(w->out, raw ? '`' : '"');
+}
+
 static int p_call(struct fw *w, const ast_term *t, bool paren_infix)
 {
 	const char *op = infix_op(t);
@@ -573,8 +718,10 @@ static int p_term(struct fw *w, const ast_term *t, bool paren_infix)
 		return p_comp(w, t, '{', '}');
 	case AT_CALL:
 		return p_call(w, t, paren_infix);
+	case AT_TEMPLATE:
+		return p_template(w, t);
 	default:
-		return unsupported(w, "template strings");
+		return unsupported(w, "an unknown term");
 	}
 }
 
@@ -661,6 +808,43 @@ static int p_every(struct fw *w, const ast_expr *e)
 	return cc_buf_addc(w->out, '}');
 }
 
+/* The `with` modifiers, as opa fmt's writeExpr: the first stays on the
+ * line where the expression's terms end if it was there; one written on a
+ * later line than the one before goes on a line of its own, indented once
+ * more. */
+static int p_withs(struct fw *w, const ast_expr *e)
+{
+	long k = fmt_src_tok_at(w->s, e->withs[0].loc);
+	if (k <= 0)
+		return unsupported(w, "a with without its source text");
+	const struct fmt_tok *before = &w->s->toks[k - 1];
+	uint32_t row = before->line;
+	for (size_t i = 0; i < before->len; i++)
+		row += w->s->src[before->off + i] == '\n';
+	bool indented = false;
+	for (size_t i = 0; i < e->nwiths; i++) {
+		const ast_with *wi = &e->withs[i];
+		if (wi->loc.line > row) {
+			if (!indented)
+				w->depth++;
+			indented = true;
+			TRY(nl(w));
+			TRY(indent(w));
+			row = wi->loc.line;
+		} else {
+			TRY(cc_buf_addc(w->out, ' '));
+		}
+		TRY(visit(w, wi->loc.line));
+		TRY(cc_buf_adds(w->out, "with "));
+		TRY(p_term(w, wi->target, false));
+		TRY(cc_buf_adds(w->out, " as "));
+		TRY(p_top(w, wi->value));
+	}
+	if (indented)
+		w->depth--;
+	return 0;
+}
+
 static int p_expr(struct fw *w, const ast_expr *e)
 {
 	seen(w, e->loc.line);
@@ -695,14 +879,7 @@ static int p_expr(struct fw *w, const ast_expr *e)
 	default:
 		return unsupported(w, "an unknown expression");
 	}
-	for (size_t i = 0; i < e->nwiths; i++) {
-		TRY(visit(w, e->withs[i].loc.line));
-		TRY(cc_buf_adds(w->out, " with "));
-		TRY(p_term(w, e->withs[i].target, false));
-		TRY(cc_buf_adds(w->out, " as "));
-		TRY(p_top(w, e->withs[i].value));
-	}
-	return 0;
+	return e->nwiths > 0 ? p_withs(w, e) : 0;
 }
 
 /* ---- rules ---- */
@@ -711,6 +888,18 @@ static bool tok_is(const struct fw *w, ast_loc loc, const char *text)
 {
 	const struct fmt_tok *t = tok_at(w, loc);
 	return t != NULL && t->len == strlen(text) && memcmp(w->s->src + t->off, text, t->len) == 0;
+}
+
+/* A literal or collection written as such (not made up by the parser). */
+static bool tok_is_value(const struct fw *w, const ast_term *t)
+{
+	const struct fmt_tok *tk = tok_at(w, t->loc);
+	if (tk == NULL)
+		return false;
+	if (t->kind == AT_VALUE)
+		return tk->kind == RT_STRING || tk->kind == RT_NUMBER ||
+		       (tk->kind == RT_IDENT && t->u.val->t != RV_STR && t->u.val->t != RV_NUM);
+	return t->kind == AT_ARR || t->kind == AT_SET || t->kind == AT_OBJ;
 }
 
 static bool is_true_term(const ast_term *t)
@@ -727,14 +916,15 @@ static bool true_body(const ast_body *b)
 	return e->kind == AE_TERM && !e->negated && e->nwiths == 0 && is_true_term(e->a);
 }
 
-/* ` := v`, then the body. opa fmt drops a body that is just `true`; the
- * value `true` the parser made up for `p if ...` is left out unless the
- * body goes too (`p.q[2] if true` is `p.q[2] := true`). */
+/* ` := v`, then the body. opa fmt drops a body that is just `true` when
+ * no else follows; the value `true` the parser made up for `p if ...` is
+ * left out unless the body goes too (`p.q[2] if true` is
+ * `p.q[2] := true`). */
 static int p_rule_tail(struct fw *w, const ast_rule *r, bool *oneline)
 {
 	*oneline = false;
 	const ast_body *b = r->body;
-	bool no_body = r->is_default || true_body(b);
+	bool no_body = r->is_default || (true_body(b) && r->els == NULL);
 	if (r->kind == AR_MULTI) {
 		TRY(cc_buf_adds(w->out, " contains "));
 		TRY(p_term(w, r->key, false));
@@ -772,8 +962,53 @@ static int p_rule_tail(struct fw *w, const ast_rule *r, bool *oneline)
 	return p_block(w, b, open);
 }
 
+/* First comment not printed yet (nor pending), or NULL. */
+static const struct fmt_comment *next_comment(const struct fw *w)
+{
+	for (size_t i = 0; i < w->s->ncms; i++)
+		if (!w->s->cms[i].done && (long)i != w->pending)
+			return &w->s->cms[i];
+	return NULL;
+}
+
+/* `p[x] := v` with a comment on the line of x: opa fmt writes the head as
+ * it is in the source (writeHead's writeUnformatted), a comment on its last
+ * line after it. Only for a constant (no body, no else) whose value is a
+ * literal or a collection. */
+static int p_rule_verbatim(struct fw *w, const ast_rule *r)
+{
+	const ast_term *v = r->value;
+	if (!true_body(r->body) || v == NULL || !tok_is_value(w, v))
+		return unsupported(w, "a comment inside a rule head");
+	long o = fmt_src_tok_at(w->s, r->head->loc), e = fmt_src_tok_at(w->s, v->loc);
+	if (e >= 0 && (v->kind == AT_ARR || v->kind == AT_SET || v->kind == AT_OBJ))
+		e = fmt_src_match(w->s, (size_t)e);
+	if (o < 0 || e < 0)
+		return unsupported(w, "a comment inside a rule head");
+	const struct fmt_tok *first = &w->s->toks[o], *last = &w->s->toks[e];
+	size_t end = last->off + last->len;
+	TRY(cc_buf_add(w->out, w->s->src + first->off, end - first->off));
+	seen_tok(w, last);
+	w->pending = -1;
+	for (size_t i = 0; i < w->s->ncms; i++) {
+		struct fmt_comment *c = &w->s->cms[i];
+		if (c->done || c->off < first->off || c->line > w->last_line)
+			continue;
+		if (c->off > end) {
+			TRY(cc_buf_addc(w->out, ' '));
+			TRY(p_comment(w, i));
+		}
+		c->done = true;
+	}
+	return nl(w);
+}
+
 static int p_rule(struct fw *w, const ast_rule *r)
 {
+	const struct fmt_comment *nc = next_comment(w);
+	if (!w->opa_ref_heads && !r->is_default && r->els == NULL && r->kind != AR_FUNCTION &&
+	    r->head->u.list.n == 2 && nc != NULL && nc->line == t_start(r->head->u.list.items[1]).line)
+		return p_rule_verbatim(w, r);
 	if (r->is_default)
 		TRY(cc_buf_adds(w->out, "default "));
 	w->in_head = true;
@@ -791,7 +1026,7 @@ static int p_rule(struct fw *w, const ast_rule *r)
 	TRY(p_rule_tail(w, r, &oneline));
 	const ast_rule *before = r;
 	for (const ast_rule *e = r->els; e != NULL; before = e, e = e->els) {
-		if (before->is_default || true_body(before->body))
+		if (before->is_default)
 			return unsupported(w, "an else after a part without a body");
 		if (oneline || e->loc.line > w->last_line) {
 			/* `else` on a line of its own stays so, after a blank
@@ -948,6 +1183,7 @@ static int p_module(struct fw *w, const ast_module *m)
 	TRY(rg);
 	for (size_t i = 0; i < m->nrules; i++) {
 		const ast_term *h = m->rules[i]->head;
+		w->opa_ref_heads |= h->u.list.n > 2 || (h->u.list.n == 2 && m->rules[i]->kind == AR_MULTI);
 		if (h->u.list.n >= 2) {
 			const struct fmt_tok *tk = tok_at(w, h->u.list.items[1]->loc);
 			w->ref_heads |= tk != NULL && tk->kind == RT_IDENT;
@@ -1011,8 +1247,8 @@ int rego_format(const char *name, const char *src, size_t len, bool v0, char **r
 	cc_buf_init(&out, CC_REGO_MAX_POLICY_BYTES * 2);
 	r = fmt_src_scan(&s, src, len);
 	struct fw w = {.out = &out, .s = &s, .pending = -1};
-	if (r == 0 && s.has_template)
-		r = unsupported(&w, "template strings");
+	if (r == 0 && s.too_deep)
+		r = unsupported(&w, "template strings nested so deep");
 	if (r == 0)
 		r = p_module(&w, m);
 	if (r == 0) {

@@ -4,7 +4,8 @@
  * The AST does not keep comments, the spelling of literals (raw strings,
  * number text) or where a body's closing brace is; format_src.c recovers
  * them by running the lexer over the (already parsed, so valid) source
- * again. */
+ * again, template strings included: their text parts are tokens, the
+ * `{` and `}` around an interpolated expression are not. */
 #ifndef COCOON_REGO_FORMAT_INT_H
 #define COCOON_REGO_FORMAT_INT_H
 
@@ -14,8 +15,18 @@
 
 #include "ast.h"
 
+/* fmt_tok.flags */
+#define FT_TSTART 0x01 /* RT_TPART/RT_TEND opening a template string */
+#define FT_RAW 0x02    /* template string in backquotes */
+
+/* Templates nested inside template expressions the scanner follows. */
+#define FMT_MAX_TEMPLATE_DEPTH 64
+
 struct fmt_tok {
-	uint8_t kind; /* enum rtok_kind */
+	uint8_t kind; /* enum rtok_kind; RT_TPART/RT_TEND: the text of a
+	               * template string up to `{` or its end (off, len: the
+	               * text without delimiters) */
+	uint8_t flags;
 	uint32_t line, col;
 	size_t off, len;
 };
@@ -33,7 +44,7 @@ struct fmt_src {
 	size_t ntoks;
 	struct fmt_comment *cms;
 	size_t ncms;
-	bool has_template; /* a template string occurs (not formatted) */
+	bool too_deep; /* templates nested deeper than FMT_MAX_TEMPLATE_DEPTH */
 };
 
 /* Scans src into tokens and comments. Returns 0 or -ENOMEM. */

@@ -75,6 +75,11 @@ int fmt_src_scan(struct fmt_src *s, const char *src, size_t len)
 	size_t tcap = 0, ccap = 0;
 	struct rlexer lx;
 	rlex_init(&lx, src, len);
+	/* open template strings: backquoted?, and braces open in the
+	 * current interpolated expression */
+	bool raw[FMT_MAX_TEMPLATE_DEPTH];
+	uint32_t braces[FMT_MAX_TEMPLATE_DEPTH];
+	size_t nt = 0;
 	for (;;) {
 		size_t from = lx.off;
 		uint32_t line = lx.line, col = lx.col;
@@ -84,12 +89,32 @@ int fmt_src_scan(struct fmt_src *s, const char *src, size_t len)
 			return -ENOMEM;
 		if (t.kind == RT_EOF || t.kind == RT_ILLEGAL)
 			return 0;
+		struct fmt_tok ft = {t.kind, 0, t.line, t.col, t.off, t.len};
 		if (t.kind == RT_TPART || t.kind == RT_TEND) {
-			/* the rest is not tokenised: the formatter refuses templates */
-			s->has_template = true;
-			return 0;
+			ft.flags = FT_TSTART | ((t.flags & RTF_RAW) ? FT_RAW : 0);
+			if (t.kind == RT_TPART) {
+				if (nt == FMT_MAX_TEMPLATE_DEPTH) {
+					s->too_deep = true;
+					return 0;
+				}
+				raw[nt] = (t.flags & RTF_RAW) != 0;
+				braces[nt++] = 0;
+			}
+		} else if (nt > 0 && t.kind == RT_LBRACE) {
+			braces[nt - 1]++;
+		} else if (nt > 0 && t.kind == RT_RBRACE && braces[nt - 1] > 0) {
+			braces[nt - 1]--;
+		} else if (nt > 0 && t.kind == RT_RBRACE) {
+			/* the `}` ending an interpolated expression: the template's
+			 * text goes on */
+			rlex_template(&lx, &t, raw[nt - 1]);
+			if (t.kind == RT_ILLEGAL)
+				return 0;
+			ft = (struct fmt_tok){t.kind, raw[nt - 1] ? FT_RAW : 0, t.line, t.col, t.off,
+			                      t.len};
+			if (t.kind == RT_TEND)
+				nt--;
 		}
-		struct fmt_tok ft = {t.kind, t.line, t.col, t.off, t.len};
 		if (push_tok(s, &tcap, &ft) < 0)
 			return -ENOMEM;
 	}

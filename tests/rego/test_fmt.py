@@ -63,11 +63,36 @@ def normalize(ast):
             return [drop_assign(x) for x in v]
         return v
     ast = drop_assign(ast)
+    ast = merge_template_parts(ast)
     imps = ast.get('imports') or []
     paths = [[t.get('value') for t in i['path']['value']] for i in imps]
     if ['rego', 'v1'] in paths:
         ast['imports'] = [i for i, p in zip(imps, paths) if p[:2] != ['future', 'keywords']]
     return ast
+
+
+def merge_template_parts(v):
+    """opa fmt writes a scalar interpolation ({42}, {"x"}) as text: a
+    template string's scalar parts are merged into the text around them."""
+    if isinstance(v, list):
+        return [merge_template_parts(x) for x in v]
+    if not isinstance(v, dict):
+        return v
+    v = {k: merge_template_parts(x) for k, x in v.items()}
+    if v.get('type') == 'templatestring' and isinstance(v.get('value'), list):
+        parts = []
+        for p in v['value']:
+            t = p.get('type') if isinstance(p, dict) else None
+            if t in ('string', 'number', 'boolean', 'null'):
+                text = p['value'] if t == 'string' else json.dumps(p['value'])
+                if parts and parts[-1].get('type') == 'string':
+                    parts[-1] = {'type': 'string', 'value': parts[-1]['value'] + text}
+                else:
+                    parts.append({'type': 'string', 'value': text})
+            else:
+                parts.append(p)
+        v['value'] = parts
+    return v
 
 
 def parse_ast(cocoon, src):
