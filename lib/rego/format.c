@@ -39,6 +39,7 @@ struct fw {
 	long pending;        /* comment printed where the line ends, or -1
 	                      * (opa fmt's comment on a visited row) */
 	bool delay;          /* the next line end keeps it pending */
+	const ast_term *paren_lead; /* a term printed in parentheses */
 };
 
 static int p_term(struct fw *w, const ast_term *t, bool paren_infix);
@@ -694,6 +695,10 @@ static int p_call(struct fw *w, const ast_term *t, bool paren_infix)
 static int p_term(struct fw *w, const ast_term *t, bool paren_infix)
 {
 	TRY(visit(w, t_start(t).line));
+	if (t == w->paren_lead) {
+		w->paren_lead = NULL;
+		paren_infix = true;
+	}
 	switch (t->kind) {
 	case AT_VALUE:
 		return p_value(w, t);
@@ -920,7 +925,7 @@ static bool true_body(const ast_body *b)
  * no else follows; the value `true` the parser made up for `p if ...` is
  * left out unless the body goes too (`p.q[2] if true` is
  * `p.q[2] := true`). */
-static int p_rule_tail(struct fw *w, const ast_rule *r, bool *oneline)
+static int p_rule_tail(struct fw *w, const ast_rule *r, bool is_else, bool *oneline)
 {
 	*oneline = false;
 	const ast_body *b = r->body;
@@ -959,6 +964,13 @@ static int p_rule_tail(struct fw *w, const ast_rule *r, bool *oneline)
 	if (open < 0)
 		return unsupported(w, "a rule body over several lines without braces");
 	TRY(cc_buf_adds(w->out, " if {"));
+	/* a set union leading the body would read as a comprehension at
+	 * the brace: in parentheses (opa fmt's markUnionLead; an else body
+	 * has no such ambiguity) */
+	const ast_expr *e0 = b->exprs[0];
+	if (!is_else && !e0->negated && e0->kind != AE_SOME && e0->kind != AE_SOME_IN &&
+	    e0->kind != AE_EVERY && is_union(e0->a))
+		w->paren_lead = e0->a;
 	return p_block(w, b, open);
 }
 
@@ -1023,7 +1035,7 @@ static int p_rule(struct fw *w, const ast_rule *r)
 		TRY(cc_buf_addc(w->out, ')'));
 	}
 	bool oneline;
-	TRY(p_rule_tail(w, r, &oneline));
+	TRY(p_rule_tail(w, r, false, &oneline));
 	const ast_rule *before = r;
 	for (const ast_rule *e = r->els; e != NULL; before = e, e = e->els) {
 		if (before->is_default)
@@ -1040,7 +1052,7 @@ static int p_rule(struct fw *w, const ast_rule *r)
 			TRY(cc_buf_adds(w->out, " else"));
 		}
 		seen(w, e->loc.line);
-		TRY(p_rule_tail(w, e, &oneline));
+		TRY(p_rule_tail(w, e, true, &oneline));
 	}
 	return nl(w);
 }

@@ -1,0 +1,3 @@
+package ins m if {nit*e|nit*e|mThims
+}
+#ctg
