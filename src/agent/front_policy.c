@@ -2,7 +2,6 @@
  * src/agent/policy/src/policy.rs (AgentPolicy::allow_request, set_policy,
  * update_allow_failures_flag) and src/agent/src/policy.rs. */
 #include "front_policy.h"
-#include "front_file.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -15,6 +14,7 @@
 #include <unistd.h>
 
 #include "cocoon/buf.h"
+#include "cocoon/file.h"
 #include "cocoon/limits.h"
 #include "cocoon/rego.h"
 #include "ttrpc.h"
@@ -319,7 +319,7 @@ int agent_gate_load_file(agent_gate *g, const char *path, cc_error **err)
 {
 	char *src = NULL;
 	size_t len = 0;
-	int r = agent_read_file(path, CC_REGO_MAX_POLICY_BYTES, &src, &len, err);
+	int r = cc_read_file(path, CC_REGO_MAX_POLICY_BYTES, 0, &src, &len, err);
 	if (r < 0)
 		return cc_error_wrap(err, "policy");
 	r = agent_gate_set_policy(g, path, src, len, err);

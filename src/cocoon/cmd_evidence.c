@@ -12,6 +12,7 @@
 #include <time.h>
 
 #include "cli.h"
+#include "cocoon/file.h"
 #include "cocoon/limits.h"
 #include "kbs_client.h"
 #include "attest_registry.h"
@@ -148,7 +149,7 @@ static int load_evidence(attest_verifier *v, const char *path, json_t **ret, cc_
 {
 	char *text = NULL;
 	size_t len = 0;
-	int r = kbs_read_file(path, EVIDENCE_FILE_MAX, &text, &len, err);
+	int r = cc_read_file(path, EVIDENCE_FILE_MAX, KBS_CLIENT_READ, &text, &len, err);
 	if (r < 0)
 		return r;
 	size_t i = 0;

@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 
+#include "cocoon/file.h"
 #include "cocoon/limits.h"
 #include "eventlog.h"
 #include "evidence_eventlog.h"
@@ -37,7 +38,7 @@ static int run(const char *path, eventlog_format fmt, bool parsed, cc_error **er
 {
 	char *bytes = NULL;
 	size_t len = 0;
-	int r = kbs_read_file(path, CC_EVENTLOG_MAX_BYTES, &bytes, &len, err);
+	int r = cc_read_file(path, CC_EVENTLOG_MAX_BYTES, KBS_CLIENT_READ, &bytes, &len, err);
 	if (r < 0)
 		return r;
 	eventlog *l = NULL;

@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "cocoon/cleanup.h"
+#include "cocoon/file.h"
 #include "cocoon/limits.h"
 #include "image_cli.h"
 #include "ocicrypt.h"
@@ -142,7 +143,7 @@ static int read_small(const char *path, size_t max, char **ret, size_t *ret_len,
 		return cc_error_set(err, -errno, "%s: %s", path, strerror(errno));
 	if (!S_ISREG(st.st_mode))
 		return cc_error_set(err, -EFBIG, "%s: not a regular file of at most %zu bytes", path, max);
-	return read_file(path, max, ret, ret_len, err);
+	return cc_read_file(path, max, 0, ret, ret_len, err);
 }
 
 /* The first of the user's and the system's file that exists (skopeo's

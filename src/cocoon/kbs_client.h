@@ -26,6 +26,7 @@
 #include "attest.h"
 #include "cocoon/buf.h"
 #include "cocoon/error.h"
+#include "cocoon/file.h"
 #include "jose_jcs.h"
 #include "jose_jwk.h"
 
@@ -234,11 +235,10 @@ int kbs_tee_key_generate(cj_jwk **ret, cc_error **err);
 int kbs_tee_key_from_pem(const char *pem, size_t len, const char *what, cj_jwk **ret,
                          cc_error **err);
 
-/* Reads a whole regular file of at most max bytes into *ret (NUL
- * terminated, not counted in *ret_len); free it with cj_free_secret: the
- * buffer is sized once, so no copy of a secret is left behind. -EFBIG over
- * max, errno otherwise, each naming path. */
-int kbs_read_file(const char *path, size_t max, char **ret, size_t *ret_len, cc_error **err);
+/* How the client reads its files (cc_read_file): regular files only, and
+ * their contents (keys, tokens, resources) wiped from every buffer freed on
+ * the way; the caller frees with cj_free_secret. */
+#define KBS_CLIENT_READ (CC_READ_REGULAR | CC_READ_SECRET)
 
 /* The admin token file kbs-client would use when none is given: the first
  * of ./kbs/config/docker-compose/admin-token and $HOME/.trustee/admin-token

@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "cocoon/file.h"
 #include "cocoon/limits.h"
 #include "jose_util.h"
 #include "kbs_cli.h"
@@ -181,7 +182,7 @@ static int load_key(const char *path, cj_jwk **ret, cc_error **err)
 {
 	char *pem = NULL;
 	size_t n = 0;
-	int r = kbs_read_file(path, CC_KBS_CLIENT_MAX_FILE_BYTES, &pem, &n, err);
+	int r = cc_read_file(path, CC_KBS_CLIENT_MAX_FILE_BYTES, KBS_CLIENT_READ, &pem, &n, err);
 	if (r < 0)
 		return cc_error_wrap(err, "--tee-key-file");
 	r = kbs_tee_key_from_pem(pem, n, path, ret, err);
@@ -195,8 +196,8 @@ static int tee_ctx_init(const struct tee_args *t, bool need_attester, struct tee
 	memset(c, 0, sizeof(*c));
 	int r = 0;
 	if (t->init_file != NULL)
-		r = kbs_read_file(t->init_file, CC_KBS_CLIENT_MAX_FILE_BYTES, &c->init_data,
-		                  &c->init_len, err);
+		r = cc_read_file(t->init_file, CC_KBS_CLIENT_MAX_FILE_BYTES, KBS_CLIENT_READ,
+		                 &c->init_data, &c->init_len, err);
 	else if (t->init_text != NULL) {
 		c->init_len = strlen(t->init_text);
 		if ((c->init_data = strdup(t->init_text)) == NULL)
@@ -297,7 +298,7 @@ static int read_token(const char *path, const char *what, char **ret, cc_error *
 {
 	char *t = NULL;
 	size_t n = 0;
-	int r = kbs_read_file(path, CC_JOSE_MAX_TOKEN_BYTES + 4096, &t, &n, err);
+	int r = cc_read_file(path, CC_JOSE_MAX_TOKEN_BYTES + 4096, KBS_CLIENT_READ, &t, &n, err);
 	if (r < 0)
 		return cc_error_wrap(err, "%s", what);
 	size_t s = 0, e = n;

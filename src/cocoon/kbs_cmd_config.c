@@ -6,6 +6,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "cocoon/file.h"
 #include "cocoon/limits.h"
 #include "jose_util.h"
 #include "kbs_cli.h"
@@ -167,7 +168,7 @@ static int admin_token(const struct cfg_args *a, char **ret, cc_error **err)
 	int r;
 	if (a->auth_key != NULL) {
 		cj_jwk *k = NULL;
-		r = kbs_read_file(a->auth_key, CC_KBS_CLIENT_MAX_FILE_BYTES, &text, &n, err);
+		r = cc_read_file(a->auth_key, CC_KBS_CLIENT_MAX_FILE_BYTES, KBS_CLIENT_READ, &text, &n, err);
 		if (r >= 0 && (r = cj_jwk_from_pem(text, n, "EdDSA", &k, err)) < 0)
 			cc_error_wrap(err, "%s", a->auth_key);
 		if (r >= 0)
@@ -179,7 +180,7 @@ static int admin_token(const struct cfg_args *a, char **ret, cc_error **err)
 	char *path = a->token_file != NULL ? strdup(a->token_file) : kbs_default_admin_token_path();
 	if (path == NULL)
 		return a->token_file != NULL ? cc_error_set(err, -ENOMEM, "out of memory") : 0;
-	r = kbs_read_file(path, CC_JOSE_MAX_TOKEN_BYTES + 4096, &text, &n, err);
+	r = cc_read_file(path, CC_JOSE_MAX_TOKEN_BYTES + 4096, KBS_CLIENT_READ, &text, &n, err);
 	size_t s = 0, e = n;
 	while (r >= 0 && s < e && strchr(" \t\r\n", text[s]) != NULL)
 		s++;
@@ -242,7 +243,7 @@ static int do_set_resource(struct kbs_global *g, const struct cfg_args *a)
 	char *data = NULL, *url = NULL;
 	size_t n = 0;
 	if (kbs_resource_path_check(a->path, &err) < 0 ||
-	    kbs_read_file(a->resource_file, CC_KBS_MAX_VALUE_BYTES, &data, &n, &err) < 0)
+	    cc_read_file(a->resource_file, CC_KBS_MAX_VALUE_BYTES, KBS_CLIENT_READ, &data, &n, &err) < 0)
 		return kbs_fail("config set-resource", err);
 	int rc = 1;
 	if ((url = malloc(strlen(a->path) + sizeof("resource/"))) != NULL) {
@@ -311,7 +312,8 @@ static int do_set_resource_policy(struct kbs_global *g, const struct cfg_args *a
 	char *text = NULL, *body = NULL;
 	size_t n = 0;
 	if (a->policy_file != NULL) {
-		if (kbs_read_file(a->policy_file, CC_KBS_CLIENT_MAX_FILE_BYTES, &text, &n, &err) < 0)
+		if (cc_read_file(a->policy_file, CC_KBS_CLIENT_MAX_FILE_BYTES, KBS_CLIENT_READ, &text,
+		                 &n, &err) < 0)
 			return kbs_fail(verb, err);
 	} else {
 		text = strdup(kbs_builtin_policy((enum kbs_builtin_policy)a->builtin));
@@ -332,7 +334,8 @@ static int do_set_attestation_policy(struct kbs_global *g, const struct cfg_args
 	cc_error *err = NULL;
 	char *text = NULL, *body = NULL;
 	size_t n = 0;
-	if (kbs_read_file(a->policy_file, CC_KBS_CLIENT_MAX_FILE_BYTES, &text, &n, &err) < 0 ||
+	if (cc_read_file(a->policy_file, CC_KBS_CLIENT_MAX_FILE_BYTES, KBS_CLIENT_READ, &text, &n,
+	                 &err) < 0 ||
 	    kbs_attestation_policy_body(a->type ? a->type : "rego", a->id ? a->id : "default_cpu",
 	                                text, n, &body, &err) < 0) {
 		free(text);

@@ -47,50 +47,6 @@ int kbs_tee_key_from_pem(const char *pem, size_t len, const char *what, cj_jwk *
 	return 0;
 }
 
-int kbs_read_file(const char *path, size_t max, char **ret, size_t *ret_len, cc_error **err)
-{
-	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
-	if (fd < 0)
-		return cc_error_set(err, -errno, "%s: %s", path, strerror(errno));
-	struct stat st;
-	int r = 0;
-	char *buf = NULL;
-	size_t len = 0;
-	if (fstat(fd, &st) < 0)
-		r = cc_error_set(err, -errno, "%s: %s", path, strerror(errno));
-	else if (!S_ISREG(st.st_mode))
-		r = cc_error_set(err, -EINVAL, "%s: not a regular file", path);
-	else if ((uint64_t)st.st_size > max)
-		r = cc_error_set(err, -EFBIG, "%s: %lld bytes, more than %zu", path,
-		                 (long long)st.st_size, max);
-	else if ((buf = malloc((size_t)st.st_size + 1)) == NULL)
-		r = cc_error_set(err, -ENOMEM, "%s: out of memory", path);
-	/* read what fstat promised; a file that grew meanwhile is refused */
-	while (r == 0) {
-		size_t want = (size_t)st.st_size + 1 - len;
-		ssize_t n = read(fd, buf + len, want);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0)
-			r = cc_error_set(err, -errno, "%s: %s", path, strerror(errno));
-		else if ((size_t)n == want)
-			r = cc_error_set(err, -EFBIG, "%s: grew while it was read", path);
-		else if (n == 0)
-			break;
-		else
-			len += (size_t)n;
-	}
-	close(fd);
-	if (r < 0) {
-		cj_free_secret(buf, buf != NULL ? (size_t)st.st_size + 1 : 0);
-		return r;
-	}
-	buf[len] = '\0';
-	*ret = buf;
-	*ret_len = len;
-	return 0;
-}
-
 char *kbs_default_admin_token_path(void)
 {
 	static const char compose[] = "kbs/config/docker-compose/admin-token";

@@ -8,10 +8,6 @@
 #include "cocoon/error.h"
 #include "cocoon/rego.h"
 
-/* Reads a whole file of at most max bytes (NUL-terminated copy in
- * *ret, caller frees). */
-int read_file(const char *path, size_t max, char **ret, size_t *ret_len, cc_error **err);
-
 /* Loads a -d argument: a .rego/.json/.yaml file or a directory walked
  * recursively (data files in sub-directories land under data.<dir>...). */
 int policy_load_path(rego_engine *e, const char *path, cc_error **err);

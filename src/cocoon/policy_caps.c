@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cocoon/file.h"
 #include "cocoon/limits.h"
 #include "policy.h"
 #include "rego/bi.h"
@@ -26,7 +27,7 @@ int policy_load_capabilities(rego_engine *e, const char *path, cc_error **err)
 {
 	char *buf;
 	size_t len;
-	int r = read_file(path, CC_REGO_MAX_JSON_BYTES, &buf, &len, err);
+	int r = cc_read_file(path, CC_REGO_MAX_JSON_BYTES, 0, &buf, &len, err);
 	if (r < 0)
 		return r;
 	json_error_t je;

@@ -13,6 +13,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "cocoon/file.h"
 #include "cocoon/limits.h"
 #include "policy.h"
 
@@ -145,7 +146,7 @@ static int fmt_file(const struct fmt_args *a, const char *path)
 	size_t len = 0, olen = 0;
 	cc_error *err = NULL;
 	int status = 0;
-	if (read_file(path, CC_REGO_MAX_POLICY_BYTES, &src, &len, &err) < 0) {
+	if (cc_read_file(path, CC_REGO_MAX_POLICY_BYTES, 0, &src, &len, &err) < 0) {
 		print_err("failed to open file: ", err);
 		status = 2;
 	} else if (rego_format(path, src, len, a->v0, &out, &olen, &err) < 0) {
@@ -237,7 +238,7 @@ static int fmt_stdin(const struct fmt_args *a)
 	size_t len = 0, olen = 0;
 	cc_error *err = NULL;
 	int status = 0;
-	if (read_file("/dev/stdin", CC_REGO_MAX_POLICY_BYTES, &src, &len, &err) < 0 ||
+	if (cc_read_file("/dev/stdin", CC_REGO_MAX_POLICY_BYTES, 0, &src, &len, &err) < 0 ||
 	    rego_format("stdin", src, len, a->v0, &out, &olen, &err) < 0) {
 		print_err("", err);
 		status = 1;

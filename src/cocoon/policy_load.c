@@ -6,60 +6,11 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "cocoon/file.h"
 #include "cocoon/limits.h"
 #include "policy.h"
 #include "rego/convert.h"
 #include "rego/engine_int.h"
-
-int read_file(const char *path, size_t max, char **ret, size_t *ret_len, cc_error **err)
-{
-	FILE *f = fopen(path, "rb");
-	if (f == NULL)
-		return cc_error_set(err, -errno, "%s: %s", path, strerror(errno));
-	char *buf = NULL;
-	size_t len = 0, cap = 0;
-	int r = 0;
-	for (;;) {
-		if (len == cap) {
-			size_t ncap = cap ? cap * 2 : 65536;
-			if (ncap > max + 1)
-				ncap = max + 1;
-			if (ncap <= cap) {
-				r = cc_error_set(err, -EFBIG, "%s: file larger than %zu bytes", path, max);
-				break;
-			}
-			char *nb = realloc(buf, ncap + 1);
-			if (nb == NULL) {
-				r = cc_error_set(err, -ENOMEM, "%s: out of memory", path);
-				break;
-			}
-			buf = nb;
-			cap = ncap;
-		}
-		size_t n = fread(buf + len, 1, cap - len, f);
-		len += n;
-		if (n == 0) {
-			if (ferror(f))
-				r = cc_error_set(err, -EIO, "%s: read error", path);
-			break;
-		}
-		if (len > max) {
-			r = cc_error_set(err, -EFBIG, "%s: file larger than %zu bytes", path, max);
-			break;
-		}
-	}
-	fclose(f);
-	if (r < 0) {
-		free(buf);
-		return r;
-	}
-	if (buf == NULL && (buf = malloc(1)) == NULL)
-		return cc_error_set(err, -ENOMEM, "%s: out of memory", path);
-	buf[len] = '\0';
-	*ret = buf;
-	*ret_len = len;
-	return 0;
-}
 
 static bool has_suffix(const char *s, const char *suf)
 {
@@ -72,7 +23,7 @@ static int load_doc(rarena *a, const char *path, const rv **ret, cc_error **err)
 {
 	char *buf;
 	size_t len;
-	int r = read_file(path, CC_REGO_MAX_JSON_BYTES, &buf, &len, err);
+	int r = cc_read_file(path, CC_REGO_MAX_JSON_BYTES, 0, &buf, &len, err);
 	if (r < 0)
 		return r;
 	if (has_suffix(path, ".yaml") || has_suffix(path, ".yml"))
@@ -111,7 +62,7 @@ static int load_file(rego_engine *e, const char *path, const char *const *prefix
 	if (has_suffix(path, ".rego")) {
 		char *buf;
 		size_t len;
-		int r = read_file(path, CC_REGO_MAX_POLICY_BYTES, &buf, &len, err);
+		int r = cc_read_file(path, CC_REGO_MAX_POLICY_BYTES, 0, &buf, &len, err);
 		if (r < 0)
 			return r;
 		r = rego_engine_add_policy(e, path, buf, len, err);

@@ -13,6 +13,7 @@
 #include <sys/stat.h>
 #include <yaml.h>
 
+#include "cocoon/file.h"
 #include "cocoon/limits.h"
 #include "policy.h"
 #include "rego/convert.h"
@@ -49,7 +50,7 @@ static int load_skips(struct suite *s, const char *path)
 	char *buf;
 	size_t len;
 	cc_error *err = NULL;
-	if (read_file(path, 1u << 20, &buf, &len, &err) < 0) {
+	if (cc_read_file(path, 1u << 20, 0, &buf, &len, &err) < 0) {
 		fprintf(stderr, "cocoon policy test-suite: %s\n", cc_error_message(err));
 		cc_error_free(err);
 		return -1;

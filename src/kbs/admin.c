@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "admin.h"
+#include "cocoon/file.h"
 #include "cocoon/limits.h"
 #include "jose_util.h"
 #include "kbs_util.h"
@@ -76,7 +77,7 @@ static int idp_init(struct idp *d, const struct kbs_idp *c, const char *pem, boo
 		const char *path = kbs_uri_path(uris[i]);
 		char *text = NULL;
 		size_t len = 0;
-		r = kbs_read_file(path, CC_KBS_MAX_CONFIG_BYTES, &text, &len, err);
+		r = cc_read_file(path, CC_KBS_MAX_CONFIG_BYTES, CC_READ_REGULAR, &text, &len, err);
 		if (r == 0)
 			r = i == 0 ? cj_verifier_add_pem_key(d->v, text, len, err)
 			           : cj_verifier_add_jwks(d->v, text, len, err);

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cocoon/file.h"
 #include "cocoon/limits.h"
 #include "config.h"
 #include "config_read.h"
@@ -482,7 +483,7 @@ int kbs_config_load_file(struct kbs_config *c, const char *path, cc_error **err)
 {
 	char *text = NULL;
 	size_t len = 0;
-	int r = kbs_read_file(path, CC_KBS_MAX_CONFIG_BYTES, &text, &len, err);
+	int r = cc_read_file(path, CC_KBS_MAX_CONFIG_BYTES, CC_READ_REGULAR, &text, &len, err);
 	if (r < 0)
 		return r;
 	r = kbs_config_load_text(c, path, text, len, err);

@@ -21,55 +21,6 @@ void kbs_strv_free(char **v)
 	free(v);
 }
 
-int kbs_read_file(const char *path, size_t max, char **ret, size_t *ret_len, cc_error **err)
-{
-	_cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
-	if (fd < 0)
-		return cc_error_set(err, -errno, "%s: %s", path, strerror(errno));
-	struct stat st;
-	if (fstat(fd, &st) < 0)
-		return cc_error_set(err, -errno, "%s: %s", path, strerror(errno));
-	if (!S_ISREG(st.st_mode))
-		return cc_error_set(err, -EINVAL, "%s: not a regular file", path);
-	if ((uint64_t)st.st_size > max)
-		return cc_error_set(err, -EFBIG, "%s: larger than %zu bytes", path, max);
-	char *buf = malloc((size_t)st.st_size + 1);
-	if (buf == NULL)
-		return cc_error_set(err, -ENOMEM, "out of memory");
-	size_t cap = (size_t)st.st_size, len = 0;
-	for (;;) {
-		if (len == cap) {
-			/* the file grew since fstat: read on, bounded by max */
-			char probe;
-			ssize_t n = read(fd, &probe, 1);
-			if (n == 0)
-				break;
-			if (n < 0 && errno == EINTR)
-				continue;
-			free(buf);
-			if (n < 0)
-				return cc_error_set(err, -errno, "%s: %s", path, strerror(errno));
-			return cc_error_set(err, -EFBIG, "%s: changed while being read", path);
-		}
-		ssize_t n = read(fd, buf + len, cap - len);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0) {
-			int e = errno;
-			free(buf);
-			return cc_error_set(err, -e, "%s: %s", path, strerror(e));
-		}
-		if (n == 0)
-			break;
-		len += (size_t)n;
-	}
-	buf[len] = '\0';
-	*ret = buf;
-	if (ret_len != NULL)
-		*ret_len = len;
-	return 0;
-}
-
 const char *kbs_uri_path(const char *uri)
 {
 	if (strncmp(uri, "file://", 7) == 0)

@@ -1,5 +1,5 @@
-/* Small helpers the KBS server's files share: bounded file reads, string
- * vectors, time. */
+/* Small helpers the KBS server's files share: string vectors, URIs, time
+ * (bounded file reads: cc_read_file, cocoon/file.h). */
 #ifndef COCOON_KBS_UTIL_H
 #define COCOON_KBS_UTIL_H
 
@@ -15,12 +15,6 @@
 
 /* Frees a NULL-terminated vector of strings; NULL is a no-op. */
 void kbs_strv_free(char **v);
-
-/* Reads the regular file at path (symlinks followed, as for any
- * configured path), at most max bytes, into a new NUL-terminated buffer.
- * -ENOENT/-EACCES/..., -EINVAL not a regular file, -EFBIG over max; the
- * error names the path. */
-int kbs_read_file(const char *path, size_t max, char **ret, size_t *ret_len, cc_error **err);
 
 /* The file path a configured URI names: "file:///p" -> "/p", a plain path
  * as is; NULL for any other scheme (http://, https://). */

@@ -8,6 +8,7 @@
 #include <openssl/evp.h>
 #include <openssl/pem.h>
 
+#include "cocoon/file.h"
 #include "cocoon/limits.h"
 #include "jose_util.h"
 #include "kbs_util.h"
@@ -213,7 +214,8 @@ int kbs_keys_signer(const struct kbs_config *c, int dirfd, const char *dir, cj_j
 	if (c->signer_key_path != NULL) {
 		char *pem = NULL;
 		size_t len = 0;
-		r = kbs_read_file(c->signer_key_path, CC_KBS_MAX_STATE_FILE_BYTES, &pem, &len, err);
+		r = cc_read_file(c->signer_key_path, CC_KBS_MAX_STATE_FILE_BYTES, CC_READ_REGULAR, &pem,
+		                 &len, err);
 		if (r == 0)
 			r = signer_from_pem(pem, len, c->signer_key_path, &k, err);
 		cj_free_secret(pem, len);
@@ -223,7 +225,8 @@ int kbs_keys_signer(const struct kbs_config *c, int dirfd, const char *dir, cj_j
 	if (r == 0 && c->signer_cert_path != NULL) {
 		char *pem = NULL;
 		size_t len = 0;
-		r = kbs_read_file(c->signer_cert_path, CC_KBS_MAX_STATE_FILE_BYTES, &pem, &len, err);
+		r = cc_read_file(c->signer_cert_path, CC_KBS_MAX_STATE_FILE_BYTES, CC_READ_REGULAR, &pem,
+		                 &len, err);
 		if (r == 0 && (r = cj_jwk_set_x5c_pem(k, pem, len, err)) < 0)
 			cc_error_wrap(err, "signer.cert_path %s", c->signer_cert_path);
 		free(pem);

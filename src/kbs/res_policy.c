@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cocoon/file.h"
 #include "cocoon/limits.h"
 #include "embedded.h"
 #include "errors.h"
@@ -30,7 +31,7 @@ int kbs_res_policy_install(const struct kbs_config *c, kbs_store *st, cc_error *
 	const char *src = kbs_policy_resource_default;
 	int r = 0;
 	if (c->policy_path != NULL) {
-		r = kbs_read_file(c->policy_path, CC_KBS_MAX_POLICY_BYTES, &text, &len, err);
+		r = cc_read_file(c->policy_path, CC_KBS_MAX_POLICY_BYTES, CC_READ_REGULAR, &text, &len, err);
 		if (r == 0 && (r = kbs_res_policy_check(text, len, err)) < 0)
 			cc_error_wrap(err, "[policy_engine] policy_path");
 		src = text;

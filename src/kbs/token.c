@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cocoon/file.h"
 #include "cocoon/limits.h"
 #include "jose_util.h"
 #include "kbs_util.h"
@@ -17,7 +18,7 @@ static int add_file(cj_verifier *v, const char *uri, bool jwks, cc_error **err)
 	size_t len = 0;
 	if (path == NULL)
 		return cc_error_set(err, -EINVAL, "%s: only local files are supported", uri);
-	int r = kbs_read_file(path, CC_KBS_MAX_CONFIG_BYTES, &text, &len, err);
+	int r = cc_read_file(path, CC_KBS_MAX_CONFIG_BYTES, CC_READ_REGULAR, &text, &len, err);
 	if (r == 0)
 		r = jwks ? cj_verifier_add_jwks(v, text, len, err)
 		         : cj_verifier_add_trust_pem(v, text, len, err);

@@ -11,7 +11,7 @@
 #include <string.h>
 
 #include "agent.pb-c.h"
-#include "front_file.h"
+#include "cocoon/file.h"
 
 /* The request types: the inputs of grpc.AgentService's methods. */
 const ProtobufCMessageDescriptor *pbjson_request_type(const char *ep)
@@ -309,8 +309,8 @@ char *slurp_file(const char *path, size_t *len)
 	char *text = NULL;
 	size_t n = 0;
 	cc_error *e = NULL;
-	/* the agent's own reader, with the largest cap a vector file needs */
-	if (agent_read_file(path, 256u << 20, &text, &n, &e) < 0) {
+	/* the agent's reader (cc_read_file), with the largest cap a vector file needs */
+	if (cc_read_file(path, 256u << 20, 0, &text, &n, &e) < 0) {
 		cc_error_free(e);
 		return NULL;
 	}

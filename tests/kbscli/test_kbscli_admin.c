@@ -17,6 +17,7 @@
 #include <openssl/evp.h>
 #include <openssl/pem.h>
 
+#include "cocoon/file.h"
 #include "cocoon/limits.h"
 #include "cocoon/rego.h"
 #include "jose_jwt.h"
@@ -287,26 +288,26 @@ static void read_file(void **state)
 	fclose(f);
 	char *buf = NULL;
 	size_t n = 0;
-	assert_int_equal(kbs_read_file(path, 10, &buf, &n, NULL), 0);
+	assert_int_equal(cc_read_file(path, 10, KBS_CLIENT_READ, &buf, &n, NULL), 0);
 	assert_int_equal(n, 10);
 	assert_string_equal(buf, "0123456789");
 	cj_free_secret(buf, n + 1);
 	buf = NULL;
 	cc_error *err = NULL;
-	assert_int_equal(kbs_read_file(path, 9, &buf, &n, &err), -EFBIG);
+	assert_int_equal(cc_read_file(path, 9, KBS_CLIENT_READ, &buf, &n, &err), -EFBIG);
 	assert_null(buf);
 	assert_non_null(strstr(cc_error_message(err), path));
 	cc_error_free(err);
 	err = NULL;
-	assert_int_equal(kbs_read_file(dir, 100, &buf, &n, &err), -EINVAL);
+	assert_int_equal(cc_read_file(dir, 100, KBS_CLIENT_READ, &buf, &n, &err), -EINVAL);
 	cc_error_free(err);
 	err = NULL;
 	snprintf(path, sizeof(path), "%s/missing", dir);
-	assert_int_equal(kbs_read_file(path, 100, &buf, &n, &err), -ENOENT);
+	assert_int_equal(cc_read_file(path, 100, KBS_CLIENT_READ, &buf, &n, &err), -ENOENT);
 	cc_error_free(err);
 	snprintf(path, sizeof(path), "%s/empty", dir);
 	fclose(fopen(path, "w"));
-	assert_int_equal(kbs_read_file(path, 100, &buf, &n, NULL), 0);
+	assert_int_equal(cc_read_file(path, 100, KBS_CLIENT_READ, &buf, &n, NULL), 0);
 	assert_int_equal(n, 0);
 	assert_string_equal(buf, "");
 	free(buf);

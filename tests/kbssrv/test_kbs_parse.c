@@ -15,6 +15,7 @@
 
 #include <cmocka.h>
 
+#include "cocoon/file.h"
 #include "config.h"
 #include "ear.h"
 #include "initdata.h"
@@ -45,7 +46,7 @@ static void expect_err(int r, cc_error *e, int code, const char *word)
 static char *slurp(const char *path, size_t *len)
 {
 	char *buf = NULL;
-	assert_int_equal(kbs_read_file(path, 1 << 20, &buf, len, NULL), 0);
+	assert_int_equal(cc_read_file(path, 1 << 20, CC_READ_REGULAR, &buf, len, NULL), 0);
 	return buf;
 }
 
