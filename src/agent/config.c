@@ -1,5 +1,6 @@
 /* cocoon-agent's configuration (config.h). */
 #include "config.h"
+#include "front_file.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -11,7 +12,6 @@
 #include <unistd.h>
 
 #include "cocoon/buf.h"
-#include "cocoon/file.h"
 #include "cocoon/limits.h"
 
 const char agent_usage[] =
@@ -21,6 +21,7 @@ const char agent_usage[] =
     "                    [--run-dir DIR] [--oci-runtime PATH] [--oci-root DIR]\n"
     "                    [--image-cache DIR] [--image-policy FILE] [--registries-d DIR]\n"
     "                    [--insecure-registries] [--guest | --no-guest]\n"
+    "                    [--initdata-device PATH | --initdata-scan-dir DIR] [--initdata-dir DIR]\n"
     "       cocoon-agent --help | --version\n"
     "See cocoon-agent(1) (docs/man/cocoon-agent.md).\n";
 
@@ -41,6 +42,9 @@ enum {
 	OPT_INSECURE,
 	OPT_GUEST,
 	OPT_NO_GUEST,
+	OPT_INITDATA_DEVICE,
+	OPT_INITDATA_DIR,
+	OPT_INITDATA_SCAN_DIR,
 	OPT_HELP,
 	OPT_VERSION,
 };
@@ -62,6 +66,9 @@ static const struct option long_opts[] = {
     {"insecure-registries", no_argument, NULL, OPT_INSECURE},
     {"guest", no_argument, NULL, OPT_GUEST},
     {"no-guest", no_argument, NULL, OPT_NO_GUEST},
+    {"initdata-device", required_argument, NULL, OPT_INITDATA_DEVICE},
+    {"initdata-dir", required_argument, NULL, OPT_INITDATA_DIR},
+    {"initdata-scan-dir", required_argument, NULL, OPT_INITDATA_SCAN_DIR},
     {"help", no_argument, NULL, OPT_HELP},
     {"version", no_argument, NULL, OPT_VERSION},
     {NULL, 0, NULL, 0},
@@ -211,6 +218,8 @@ static int json_str_opt(struct agent_config *c, const char *name, const char *ke
 	    {"image_cache_dir", offsetof(struct agent_config, image_cache_dir)},
 	    {"image_policy_file", offsetof(struct agent_config, image_policy_file)},
 	    {"image_registries_d", offsetof(struct agent_config, image_registries_d)},
+	    {"initdata_device", offsetof(struct agent_config, initdata_device)},
+	    {"initdata_dir", offsetof(struct agent_config, initdata_dir)},
 	};
 	for (size_t i = 0; i < sizeof(strs) / sizeof(strs[0]); i++) {
 		if (strcmp(key, strs[i].key) != 0)
@@ -306,6 +315,14 @@ static int apply_opt(struct agent_config *c, int opt, const char *arg, cc_error 
 		return set_str(&c->image_policy_file, arg, err);
 	case OPT_REGISTRIES_D:
 		return set_str(&c->image_registries_d, arg, err);
+	case OPT_INITDATA_DEVICE:
+		return set_str(&c->initdata_device, arg, err);
+	case OPT_INITDATA_DIR:
+		if (arg[0] != '/')
+			return cc_error_set(err, -EINVAL, "--initdata-dir %s: not an absolute path", arg);
+		return set_str(&c->initdata_dir, arg, err);
+	case OPT_INITDATA_SCAN_DIR:
+		return set_str(&c->initdata_scan_dir, arg, err);
 	case OPT_INSECURE:
 		c->rt.image_insecure_registries = true;
 		return 0;
@@ -380,14 +397,14 @@ int agent_config_parse(struct agent_config *c, int argc, char **argv,
 	if (c->kernel_cmdline == NULL && c->rt.guest)
 		r = set_str(&c->kernel_cmdline, "/proc/cmdline", err);
 	if (r == 0 && c->kernel_cmdline != NULL)
-		r = cc_read_file(c->kernel_cmdline, CC_AGENT_MAX_CMDLINE_BYTES, 0, &cmdline, NULL, err);
+		r = agent_read_file(c->kernel_cmdline, CC_AGENT_MAX_CMDLINE_BYTES, &cmdline, NULL, err);
 	if (r == 0 && cmdline != NULL && c->config_file == NULL)
 		r = each_kernel_word(cmdline, config_file_cb, &c->config_file, err);
 	/* file < kernel command line < flags */
 	if (r == 0 && c->config_file != NULL) {
 		char *text = NULL;
 		size_t len = 0;
-		r = cc_read_file(c->config_file, CC_AGENT_MAX_CONFIG_BYTES, 0, &text, &len, err);
+		r = agent_read_file(c->config_file, CC_AGENT_MAX_CONFIG_BYTES, &text, &len, err);
 		if (r == 0)
 			r = agent_config_apply_json(c, c->config_file, text, len, err);
 		free(text);
@@ -414,7 +431,8 @@ void agent_config_free(struct agent_config *c)
 	char **strs[] = {&c->channel,      &c->listen,          &c->policy,
 	                 &c->config_file,  &c->kernel_cmdline,  &c->run_dir,
 	                 &c->oci_runtime,  &c->oci_root,        &c->image_cache_dir,
-	                 &c->image_policy_file, &c->image_registries_d};
+	                 &c->image_policy_file, &c->image_registries_d,
+	                 &c->initdata_device, &c->initdata_dir, &c->initdata_scan_dir};
 	for (size_t i = 0; i < sizeof(strs) / sizeof(strs[0]); i++) {
 		free(*strs[i]);
 		*strs[i] = NULL;

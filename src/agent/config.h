@@ -25,6 +25,10 @@ struct agent_config {
 	struct agent_rt_opts rt;
 	char *run_dir, *oci_runtime, *oci_root, *image_cache_dir, *image_policy_file,
 	    *image_registries_d;
+	/* init-data (initdata.h): the device to read (NULL: scan /dev in the
+	 * guest), where its files go (NULL: AGENT_INITDATA_DIR) */
+	char *initdata_device, *initdata_dir;
+	char *initdata_scan_dir; /* scan this for vd* and sd* (tests; the guest: /dev) */
 };
 
 /* What main() should do after agent_config_parse(). */

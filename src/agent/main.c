@@ -16,6 +16,7 @@
 #include "cocoon/limits.h"
 #include "config.h"
 #include "front.h"
+#include "guest_initdata.h"
 
 #ifndef COCOON_VERSION
 #define COCOON_VERSION "0"
@@ -24,8 +25,7 @@
 /* The boot-time policy (kata.md §3.4 step 1; §4.2 policy sources): the
  * file given, else Kata's default file, else what Kata installs there by
  * default (allow-all). A policy from init-data replaces it before the
- * server starts (agent_gate_set_policy(), once init-data is read: the
- * attestation issues). */
+ * server starts (load_initdata()). */
 static int load_boot_policy(agent_gate *g, const struct agent_config *c, agent_log *log,
                             cc_error **err)
 {
@@ -52,6 +52,48 @@ static int load_boot_policy(agent_gate *g, const struct agent_config *c, agent_l
 		                    "are allowed"
 		                  : "");
 	return r;
+}
+
+/* Init-data (kata.md §3.4 steps 2 and 4; guest_initdata.h): read before the
+ * server starts; its policy.rego replaces the boot-time policy, so a
+ * SetPolicy from the host is then judged by it. The guest scans /dev; a
+ * host agent (tests) reads only the --initdata-device it is given, or
+ * scans the --initdata-scan-dir it is given. */
+static int load_initdata(agent_gate *g, const struct agent_config *c, agent_log *log,
+                         cc_initdata **ret, cc_error **err)
+{
+	/* a host agent keeps the files in its run directory, not the host's
+	 * /run/confidential-containers */
+	char *host_dir = NULL;
+	if (c->initdata_dir == NULL && !c->rt.guest &&
+	    asprintf(&host_dir, "%s/initdata", c->rt.run_dir) < 0)
+		return cc_error_set(err, -ENOMEM, "out of memory");
+	struct agent_initdata_opts o = {
+	    .device = c->initdata_device,
+	    .scan = c->rt.guest || c->initdata_scan_dir != NULL,
+	    .dev_dir = c->initdata_scan_dir ? c->initdata_scan_dir : "/dev",
+	    .out_dir = c->initdata_dir ? c->initdata_dir : host_dir ? host_dir : AGENT_INITDATA_DIR,
+	};
+	cc_initdata *d = NULL;
+	int r = agent_initdata_load(&o, log, &d, NULL, err);
+	free(host_dir);
+	if (r < 0 || d == NULL)
+		return r;
+	size_t n = 0;
+	const char *pol = cc_initdata_get(d, CC_INITDATA_KEY_POLICY, &n);
+	if (pol != NULL) {
+		r = agent_gate_set_policy(g, CC_INITDATA_KEY_POLICY, pol, n, err);
+		if (r < 0) {
+			cc_initdata_free(d);
+			return cc_error_wrap(err, "policy.rego");
+		}
+		agent_log_msg(log, AGENT_LOG_INFO,
+		              "policy: init-data's policy.rego loaded (%zu bytes), replacing the "
+		              "boot-time policy%s",
+		              n, agent_gate_allows_failing(g) ? "; AllowRequestsFailingPolicy is set" : "");
+	}
+	*ret = d;
+	return 0;
 }
 
 struct sig_ctx {
@@ -106,11 +148,14 @@ static int run(struct agent_config *c, agent_log *log)
 	cc_error *err = NULL;
 	agent_gate *gate = NULL;
 	agent_rt *rt = NULL;
+	cc_initdata *initdata = NULL;
 	ttrpc_server *server = NULL;
 	int status = 1;
 	int r = agent_gate_new(c->policy_input, &gate, &err);
 	if (r == 0 && (r = load_boot_policy(gate, c, log, &err)) < 0)
 		cc_error_wrap(&err, "boot-time policy");
+	if (r == 0 && (r = load_initdata(gate, c, log, &initdata, &err)) < 0)
+		cc_error_wrap(&err, "init-data");
 	if (r == 0 && (r = agent_rt_new(&c->rt, &rt, &err)) < 0)
 		cc_error_wrap(&err, "runtime");
 	/* the unix listener of the tests: only peers of our own uid. Each
@@ -157,6 +202,7 @@ static int run(struct agent_config *c, agent_log *log)
 	ttrpc_server_free(server); /* waits for every handler */
 	agent_rt_free(rt);
 	agent_gate_free(gate);
+	cc_initdata_free(initdata);
 	if (sc.stop_fd >= 0)
 		close(sc.stop_fd);
 	cc_error_free(err);

@@ -14,6 +14,7 @@
 #include "google/protobuf/empty.pb-c.h"
 #include "cocoon/limits.h"
 #include "health.pb-c.h"
+#include "initdata.h"
 #include "oci.h"
 #include "shim.h"
 #include "vm.h"
@@ -121,14 +122,16 @@ static int wait_healthy(struct shim *sh, ttrpc_client *c, struct shim_vm *vm,
 	return r;
 }
 
-/* Boots the VM and connects to its agent; sh->booting is ours. */
-static int boot(struct shim *sh, cc_error **err)
+/* Boots the VM (with the init-data image initdata_img, or NULL) and
+ * connects to its agent; sh->booting is ours. */
+static int boot(struct shim *sh, const char *initdata_img, cc_error **err)
 {
 	struct timespec end;
 	clock_gettime(CLOCK_MONOTONIC, &end);
 	end.tv_sec += sh->cfg.dial_timeout_s;
 	struct shim_vm_opts o = {.cfg = &sh->cfg, .state_dir = sh->state_dir,
-	                         .sandbox_id = sh->id, .died = vm_died, .arg = sh};
+	                         .sandbox_id = sh->id, .initdata_img = initdata_img,
+	                         .died = vm_died, .arg = sh};
 	struct shim_vm *vm = NULL;
 	int r = shim_vm_start(&o, &vm, err);
 	if (r < 0)
@@ -211,7 +214,7 @@ static int create_sandbox(struct shim *sh, const char *hostname, cc_error **err)
 }
 
 int shim_ensure_sandbox(struct shim *sh, const char *hostname, const char *policy_b64,
-                        cc_error **err)
+                        const char *initdata_b64, cc_error **err)
 {
 	pthread_mutex_lock(&sh->mu);
 	while (sh->booting)
@@ -228,7 +231,14 @@ int shim_ensure_sandbox(struct shim *sh, const char *hostname, const char *polic
 	}
 	sh->booting = true;
 	pthread_mutex_unlock(&sh->mu);
-	int r = boot(sh, err);
+	/* a bad annotation fails the Create before anything boots */
+	char *img = NULL;
+	int r = shim_initdata_prepare(&sh->cfg, sh->state_dir, initdata_b64, &img, err);
+	if (r == 0 && img != NULL)
+		shim_logf(sh, CC_LOG_INFO, "init-data from the pod's annotation: %s", img);
+	if (r == 0)
+		r = boot(sh, img, err);
+	free(img);
 	if (r == 0 && policy_b64 != NULL)
 		r = set_policy(sh, policy_b64, err);
 	if (r == 0)

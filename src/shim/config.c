@@ -1,6 +1,7 @@
 /* configuration.toml (config.h; keys and defaults in docs/shim.md). */
 #include <errno.h>
 #include <limits.h>
+#include <regex.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -54,7 +55,17 @@ int shim_config_default(struct shim_config *c, cc_error **err)
 		r = set_str(&c->kernel_params, "", err);
 	if (r == 0)
 		r = set_str(&c->guest_run_dir, "/run/kata-containers", err);
+	if (r == 0 && ((c->enable_annotations = calloc(2, sizeof(char *))) == NULL ||
+	               (c->enable_annotations[0] = strdup("cc_init_data")) == NULL))
+		r = cc_error_set(err, -ENOMEM, "out of memory");
 	return r;
+}
+
+static void free_strv(char **v)
+{
+	for (char **a = v; a && *a; a++)
+		free(*a);
+	free(v);
 }
 
 void shim_config_free(struct shim_config *c)
@@ -70,10 +81,8 @@ void shim_config_free(struct shim_config *c)
 	free(c->fwd_guest_ip);
 	free(c->fwd_host_ip);
 	free(c->host_agent_path);
-	if (c->host_agent_args)
-		for (char **a = c->host_agent_args; *a; a++)
-			free(*a);
-	free(c->host_agent_args);
+	free_strv(c->host_agent_args);
+	free_strv(c->enable_annotations);
 	free(c->guest_run_dir);
 	memset(c, 0, sizeof(*c));
 }
@@ -257,6 +266,46 @@ static int read_forward(const struct reader *rd, struct shim_config *c)
 	return 0;
 }
 
+/* An array of strings (without NUL) into *dst (NULL-terminated), which it
+ * replaces. */
+static int read_strv(const struct reader *rd, const char *key, char ***dst)
+{
+	const toml_value *v;
+	int r = get(rd, key, TOML_ARRAY, &v);
+	if (r <= 0)
+		return r;
+	size_t n = toml_array_len(v);
+	char **args = calloc(n + 1, sizeof(*args));
+	if (args == NULL)
+		return cc_error_set(rd->err, -ENOMEM, "out of memory");
+	free_strv(*dst);
+	*dst = args;
+	for (size_t i = 0; i < n; i++) {
+		size_t len;
+		const char *s = toml_string(toml_array_at(v, i), &len);
+		if (s == NULL || strlen(s) != len)
+			return bad(rd, v, key, "expected an array of strings", "");
+		if ((args[i] = strdup(s)) == NULL)
+			return cc_error_set(rd->err, -ENOMEM, "out of memory");
+	}
+	return 0;
+}
+
+/* enable_annotations: regular expressions (docs/shim.md), checked here so
+ * a pod never meets a bad one. */
+static int read_annotations(const struct reader *rd, struct shim_config *c)
+{
+	int r = read_strv(rd, "enable_annotations", &c->enable_annotations);
+	for (char **p = c->enable_annotations; r == 0 && p && *p; p++) {
+		regex_t re;
+		if (regcomp(&re, *p, REG_EXTENDED | REG_NOSUB) != 0)
+			return bad(rd, toml_table_get(rd->table, "enable_annotations"),
+			           "enable_annotations", "not a regular expression: ", *p);
+		regfree(&re);
+	}
+	return r;
+}
+
 static int read_qemu(struct reader *rd, struct shim_config *c)
 {
 	static const char *const machines[] = {"microvm", "q35", NULL};
@@ -286,6 +335,8 @@ static int read_qemu(struct reader *rd, struct shim_config *c)
 		r = read_forward(rd, c);
 	if (r == 0)
 		r = read_uint(rd, "vsock_guest_cid", 3, UINT32_MAX - 1, &c->vsock_guest_cid);
+	if (r == 0)
+		r = read_annotations(rd, c);
 	c->accel = (enum shim_accel)a;
 	c->user_network = n == 1;
 	if (r == 0 && c->fwd_guest_ip != NULL && !c->user_network)
@@ -297,23 +348,10 @@ static int read_qemu(struct reader *rd, struct shim_config *c)
 static int read_none(struct reader *rd, struct shim_config *c)
 {
 	int r = read_path(rd, "agent_path", &c->host_agent_path, true);
-	const toml_value *v;
-	if (r == 0 && (r = get(rd, "agent_args", TOML_ARRAY, &v)) > 0) {
-		size_t n = toml_array_len(v);
-		char **args = calloc(n + 1, sizeof(*args));
-		if (args == NULL)
-			return cc_error_set(rd->err, -ENOMEM, "out of memory");
-		c->host_agent_args = args;
-		for (size_t i = 0; i < n; i++) {
-			size_t len;
-			const char *s = toml_string(toml_array_at(v, i), &len);
-			if (s == NULL || strlen(s) != len)
-				return bad(rd, v, "agent_args", "expected an array of strings", "");
-			if ((args[i] = strdup(s)) == NULL)
-				return cc_error_set(rd->err, -ENOMEM, "out of memory");
-		}
-		r = 0;
-	}
+	if (r == 0)
+		r = read_strv(rd, "agent_args", &c->host_agent_args);
+	if (r == 0)
+		r = read_annotations(rd, c);
 	return r;
 }
 

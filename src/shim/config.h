@@ -53,6 +53,12 @@ struct shim_config {
 	unsigned fwd_host_port;
 	unsigned vsock_guest_cid; /* channel = "vsock": the guest's CID */
 
+	/* enable_annotations (either hypervisor section): which
+	 * io.katacontainers.config.hypervisor.* annotations a pod may set
+	 * (Kata's list of regular expressions, NULL-terminated); built-in
+	 * default ["cc_init_data"], as Kata's CoCo configurations */
+	char **enable_annotations;
+
 	/* [hypervisor.none] */
 	char *host_agent_path;
 	char **host_agent_args; /* NULL-terminated */

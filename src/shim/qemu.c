@@ -107,6 +107,8 @@ int shim_qemu_argv(const struct shim_config *c, const struct shim_vm_spec *vm, c
 		r = no_comma("channel socket", vm->channel_path, err);
 	if (r == 0)
 		r = no_comma("console log", vm->console_path, err);
+	if (r == 0)
+		r = no_comma("init-data image", vm->initdata_img, err);
 	if (r < 0)
 		return r;
 	char *cmdline;
@@ -163,6 +165,14 @@ int shim_qemu_argv(const struct shim_config *c, const struct shim_vm_spec *vm, c
 	} else {
 		add(&a, "-device");
 		add(&a, "vhost-vsock-%s,guest-cid=%u", bus, c->vsock_guest_cid);
+	}
+	if (vm->initdata_img != NULL) {
+		/* kata.md §5.2: a raw virtio-blk device with id initdata; the
+		 * agent finds it by its magic among /dev/vd* */
+		add(&a, "-drive");
+		add(&a, "file=%s,if=none,id=initdata,format=raw,readonly=on", vm->initdata_img);
+		add(&a, "-device");
+		add(&a, "virtio-blk-%s,drive=initdata,serial=initdata", bus);
 	}
 	if (c->user_network) {
 		/* restrict=on: the guest reaches nothing but the forward; cmd:

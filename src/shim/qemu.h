@@ -16,6 +16,12 @@ struct shim_vm_spec {
 	enum shim_accel accel;    /* resolved: KVM or TCG */
 	unsigned tsc_khz;         /* for microvm (tsc_early_khz=); 0 = leave out */
 	bool no_channel;          /* no agent channel device (a probe boot) */
+	/* the init-data image (docs/initdata.md): a read-only raw virtio-blk
+	 * disk with serial "initdata"; NULL for none. The hook for a TEE's
+	 * binding of its digest (SNP host-data=, TDX mrconfigid=) is here too,
+	 * once the machine has those objects (<state>/initdata.json has the
+	 * values). */
+	const char *initdata_img;
 };
 
 /* The guest kernel's command line: Kata's speed-ups (kata.md §3.4),

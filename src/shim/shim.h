@@ -145,11 +145,13 @@ int shim_agent_call(struct shim *sh, const char *method, const ProtobufCMessage 
                     const ProtobufCMessageDescriptor *resp_desc, unsigned timeout_s,
                     ProtobufCMessage **ret, cc_error **err);
 /* Boots the VM if it is not booted (one Create boots, the others wait),
- * waits for the agent, sends it policy_b64 (the sandbox's
+ * with initdata_b64 (the sandbox's cc_init_data annotation, NULL: none)
+ * decoded into the init-data device first (initdata.h), waits for the
+ * agent, sends it policy_b64 (the sandbox's
  * io.katacontainers.config.agent.policy annotation: base64 of a Rego
  * policy; NULL: none) with SetPolicy and creates the sandbox in it. */
 int shim_ensure_sandbox(struct shim *sh, const char *hostname, const char *policy_b64,
-                        cc_error **err);
+                        const char *initdata_b64, cc_error **err);
 /* Stops the VM: DestroySandbox (briefly), then the hypervisor process. */
 void shim_stop_vm(struct shim *sh);
 /* Starts the thread that turns the agent's GetOOMEvent into TaskOOM

@@ -9,6 +9,7 @@
 #include "copy.h"
 #include "cocoon/limits.h"
 #include "events.h"
+#include "initdata/initdata.h"
 #include "oci.h"
 #include "task.h"
 #include "vm.h"
@@ -181,7 +182,10 @@ int task_create(ttrpc_call *call, void *ud, cc_error **err)
 		return r;
 	}
 	c->sandbox = sandbox;
-	r = shim_ensure_sandbox(sh, sandbox ? spec->hostname : NULL, policy, err);
+	/* the sandbox's init-data (docs/initdata.md); the annotation stays in
+	 * the spec, as Kata's runtime leaves it */
+	const char *initdata = sandbox ? shim_oci_annotation(spec, CC_INITDATA_ANNOTATION) : NULL;
+	r = shim_ensure_sandbox(sh, sandbox ? spec->hostname : NULL, policy, initdata, err);
 	if (r == 0)
 		r = copy_mounts(sh, req->id, spec, err);
 	if (r == 0) {

@@ -96,7 +96,8 @@ static int qemu_argv(const struct shim_vm_opts *o, const char *channel, char ***
 	if (asprintf(&name, "sandbox-%s", o->sandbox_id) < 0)
 		return cc_error_set(err, -ENOMEM, "out of memory");
 	struct shim_vm_spec spec = {.name = name, .channel_path = channel, .console_path = console,
-	                            .accel = accel, .tsc_khz = shim_tsc_khz()};
+	                            .accel = accel, .tsc_khz = shim_tsc_khz(),
+	                            .initdata_img = o->initdata_img};
 	return shim_qemu_argv(o->cfg, &spec, ret, err);
 }
 
@@ -106,7 +107,8 @@ static int host_agent_argv(const struct shim_vm_opts *o, const char *channel, ch
 	size_t n = 0;
 	for (char **a = o->cfg->host_agent_args; a && *a; a++)
 		n++;
-	char **v = calloc(n + 4, sizeof(*v));
+	/* + --listen unix:PATH [--initdata-device IMG] NULL */
+	char **v = calloc(n + 6, sizeof(*v));
 	if (v == NULL)
 		return cc_error_set(err, -ENOMEM, "out of memory");
 	v[0] = strdup(o->cfg->host_agent_path);
@@ -116,8 +118,11 @@ static int host_agent_argv(const struct shim_vm_opts *o, const char *channel, ch
 	bool oom = !v[0] || !v[1] || !v[2];
 	for (size_t i = 0; i < n && !oom; i++)
 		oom = (v[3 + i] = strdup(o->cfg->host_agent_args[i])) == NULL;
+	if (!oom && o->initdata_img != NULL)
+		oom = (v[3 + n] = strdup("--initdata-device")) == NULL ||
+		      (v[4 + n] = strdup(o->initdata_img)) == NULL;
 	if (oom) {
-		for (size_t i = 0; i < n + 3; i++)
+		for (size_t i = 0; i < n + 5; i++)
 			free(v[i]);
 		free(v);
 		return cc_error_set(err, -ENOMEM, "out of memory");

@@ -21,6 +21,9 @@ struct shim_vm_opts {
 	const struct shim_config *cfg;
 	const char *state_dir;
 	const char *sandbox_id;
+	/* the pod's init-data image (initdata.h), or NULL: attached read-only
+	 * (QEMU), or --initdata-device for the host agent */
+	const char *initdata_img;
 	shim_vm_died_fn died;
 	void *arg;
 };

@@ -995,46 +995,52 @@ def main():
     except Exception as e:  # noqa: BLE001
         check("the test ran to the end", False, repr(e))
     finally:
-        for p in reversed(PROCS):
-            stop(p)
-        if ctd is not None:
-            # the shim's stderr is containerd's log: sanitizer reports land there
-            # (part 1's host agent's stderr is AGENT_LOG)
-            with open(ctd.log, errors="replace") as f:
-                bad = [l for l in f if "Sanitizer" in l or "runtime error:" in l]
-            bad += [l for l in agent_log().splitlines(True) if "Sanitizer" in l or
-                    "runtime error:" in l]
-            check("no sanitizer report from the shim or the agent", not bad, bad[:5])
-
-        # whatever a failed test left: the shims and agents, and the
-        # processes with the marker, by PID; runc's containers of the host
-        # agent (state and cgroups); then the files
-        for pid in [p for p, _ in ours()] + (marked() if TMP else []):
-            try:
-                os.kill(pid, signal.SIGKILL)
-            except OSError:
-                pass
-        if OCI1 and os.path.isdir(OCI1) and shutil.which("runc"):
-            for cid in os.listdir(OCI1):
-                subprocess.run(["runc", "--root", OCI1, "delete", "--force", cid],
-                               capture_output=True, timeout=30)
-            # the agent's parent cgroups (/cocoon), when empty (as test_rt_* do)
-            for d in glob.glob("/sys/fs/cgroup/*/cocoon") + ["/sys/fs/cgroup/cocoon"]:
-                try:
-                    os.rmdir(d)
-                except OSError:
-                    pass
-        if FAILS and ctd is not None:
-            with open(ctd.log, errors="replace") as f:
-                tail = [l for l in f if "cocoon" in l or "level=error" in l][-60:]
-            print("# containerd log (shim lines):\n# " + "# ".join(tail))
-        subprocess.run(["umount", "-R", TMP], capture_output=True)
-        shutil.rmtree(TMP, ignore_errors=True)
+        teardown(ctd)
     print("%d failed" % len(FAILS))
     if not FAILS and not RAN:
         print("SKIP: neither part could run")
         sys.exit(SKIP)
     sys.exit(1 if FAILS else 0)
+
+
+def teardown(ctd):
+    """Stops what the test started and removes TMP; checks the logs for
+    sanitizer reports (tests/initdata/test_initdata_pod.py uses it too)."""
+    for p in reversed(PROCS):
+        stop(p)
+    if ctd is not None:
+        # the shim's stderr is containerd's log: sanitizer reports land there
+        # (part 1's host agent's stderr is AGENT_LOG)
+        with open(ctd.log, errors="replace") as f:
+            bad = [l for l in f if "Sanitizer" in l or "runtime error:" in l]
+        bad += [l for l in agent_log().splitlines(True) if "Sanitizer" in l or
+                "runtime error:" in l]
+        check("no sanitizer report from the shim or the agent", not bad, bad[:5])
+
+    # whatever a failed test left: the shims and agents, and the
+    # processes with the marker, by PID; runc's containers of the host
+    # agent (state and cgroups); then the files
+    for pid in [p for p, _ in ours()] + (marked() if TMP else []):
+        try:
+            os.kill(pid, signal.SIGKILL)
+        except OSError:
+            pass
+    if OCI1 and os.path.isdir(OCI1) and shutil.which("runc"):
+        for cid in os.listdir(OCI1):
+            subprocess.run(["runc", "--root", OCI1, "delete", "--force", cid],
+                           capture_output=True, timeout=30)
+        # the agent's parent cgroups (/cocoon), when empty (as test_rt_* do)
+        for d in glob.glob("/sys/fs/cgroup/*/cocoon") + ["/sys/fs/cgroup/cocoon"]:
+            try:
+                os.rmdir(d)
+            except OSError:
+                pass
+    if FAILS and ctd is not None:
+        with open(ctd.log, errors="replace") as f:
+            tail = [l for l in f if "cocoon" in l or "level=error" in l][-60:]
+        print("# containerd log (shim lines):\n# " + "# ".join(tail))
+    subprocess.run(["umount", "-R", TMP], capture_output=True)
+    shutil.rmtree(TMP, ignore_errors=True)
 
 
 TMP = ROOTFS = AGENT_LOG = None
