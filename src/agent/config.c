@@ -1,6 +1,5 @@
 /* cocoon-agent's configuration (config.h). */
 #include "config.h"
-#include "front_file.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -12,6 +11,7 @@
 #include <unistd.h>
 
 #include "cocoon/buf.h"
+#include "cocoon/file.h"
 #include "cocoon/limits.h"
 
 const char agent_usage[] =
@@ -397,14 +397,14 @@ int agent_config_parse(struct agent_config *c, int argc, char **argv,
 	if (c->kernel_cmdline == NULL && c->rt.guest)
 		r = set_str(&c->kernel_cmdline, "/proc/cmdline", err);
 	if (r == 0 && c->kernel_cmdline != NULL)
-		r = agent_read_file(c->kernel_cmdline, CC_AGENT_MAX_CMDLINE_BYTES, &cmdline, NULL, err);
+		r = cc_read_file(c->kernel_cmdline, CC_AGENT_MAX_CMDLINE_BYTES, 0, &cmdline, NULL, err);
 	if (r == 0 && cmdline != NULL && c->config_file == NULL)
 		r = each_kernel_word(cmdline, config_file_cb, &c->config_file, err);
 	/* file < kernel command line < flags */
 	if (r == 0 && c->config_file != NULL) {
 		char *text = NULL;
 		size_t len = 0;
-		r = agent_read_file(c->config_file, CC_AGENT_MAX_CONFIG_BYTES, &text, &len, err);
+		r = cc_read_file(c->config_file, CC_AGENT_MAX_CONFIG_BYTES, 0, &text, &len, err);
 		if (r == 0)
 			r = agent_config_apply_json(c, c->config_file, text, len, err);
 		free(text);
