@@ -19,20 +19,27 @@
 static void bodies(const char *text, size_t len)
 {
 	static const uint8_t svn[16] = {6, 1, 4};
+	static const uint8_t svn2[16] = {7, 1, 4};
 	static const uint8_t zero[48];
 	struct dcap_qe_report qe = {.isvsvn = 6, .isvprodid = 2};
 	struct dcap_pck_ext pck = {.cpusvn = {4, 4, 2, 2, 5, 255, 0, 2}, .pcesvn = 13};
 	struct dcap_verify_in in = {.qe = &qe, .is_tdx = 1, .tee_tcb_svn = svn,
 	                            .mr_signer_seam = zero, .seam_attributes = zero};
-	const struct dcap_level *l = NULL, *m = NULL;
+	const struct dcap_level *l = NULL;
+	struct dcap_match m;
 	struct dcap_tcb_info t;
 	cc_error *err = NULL;
 	if (dcap_tcb_info_parse(text, len, &t, &err) == 0) {
-		dcap_tcb_match(&t, &in, &pck, &l, &m, &err);
+		dcap_tcb_match(&t, &in, &pck, DCAP_UP_TO_DATE, &m, &err);
+		cc_error_free(err);
+		err = NULL;
+		in.tee_tcb_svn2 = svn2; /* a TD 1.5 quote: the relaunch check too */
+		dcap_tcb_match(&t, &in, &pck, DCAP_UP_TO_DATE, &m, &err);
 		cc_error_free(err);
 		err = NULL;
 		in.is_tdx = 0;
-		dcap_tcb_match(&t, &in, &pck, &l, &m, &err);
+		in.tee_tcb_svn2 = NULL;
+		dcap_tcb_match(&t, &in, &pck, DCAP_UP_TO_DATE, &m, &err);
 		dcap_tcb_info_clear(&t);
 	}
 	cc_error_free(err);

@@ -35,6 +35,11 @@ struct dcap_pck_ext {
 	uint8_t cpusvn[16];          /* SGX TCB component SVNs 1..16 */
 	uint16_t pcesvn;
 	int processor_ca;            /* 1: issued by the Processor CA, 0: Platform CA */
+	uint8_t ppid[16];            /* PPID (.1) */
+	int sgx_type;                /* SGX type (.5): 0 Standard, 1 Scalable, 2 Scalable
+	                              * with Integrity; -1: absent */
+	int has_config;              /* configuration (.7) present (Platform CA leaves) */
+	int dynamic_platform, cached_keys, smt_enabled; /* its flags (.7.1-.7.3), 0 or 1 */
 };
 
 struct dcap_verify_in {
@@ -47,17 +52,32 @@ struct dcap_verify_in {
 	const uint8_t *tee_tcb_svn;  /* TDX: TEE_TCB_SVN (16 bytes) of the TD report */
 	const uint8_t *mr_signer_seam;  /* TDX: MRSIGNERSEAM (48 bytes) */
 	const uint8_t *seam_attributes; /* TDX: SEAMATTRIBUTES (8 bytes) */
+	const uint8_t *tee_tcb_svn2; /* TD 1.5 bodies: TEE_TCB_SVN2 (16 bytes); NULL otherwise */
+};
+
+/* QVL's supplemental data, as Trustee's claims name them
+ * (deps/verifier/src/intel_dcap/claims.rs). */
+struct dcap_supplemental {
+	int64_t earliest_issue_date;      /* min of every notBefore, thisUpdate and issueDate */
+	int64_t latest_issue_date;        /* max of the same */
+	int64_t earliest_expiration_date; /* min of every notAfter and nextUpdate */
+	int64_t tcb_level_date_tag;       /* min of the platform, TDX module and QE levels' tcbDate */
+	uint32_t pck_crl_num, root_ca_crl_num; /* CRL Number extensions (0: none) */
+	uint32_t tcb_eval_num;            /* min of both tcbEvaluationDataNumbers */
+	uint8_t root_key_id[48];          /* SHA-384 of the root's public key point */
 };
 
 struct dcap_verify_out {
 	/* Intel's names: "UpToDate", "SWHardeningNeeded", "ConfigurationNeeded",
 	 * "ConfigurationAndSWHardeningNeeded", "OutOfDate",
-	 * "OutOfDateConfigurationNeeded" (never "Revoked": that is a failure) */
+	 * "OutOfDateConfigurationNeeded", "TDRelaunchAdvised",
+	 * "TDRelaunchAdvisedConfigurationNeeded" (never "Revoked": a failure) */
 	char tcb_status[40];
 	char qe_tcb_status[40];      /* the QE identity's level status */
 	json_t *advisory_ids;        /* array of strings (new reference; caller decrefs) */
 	int64_t tcb_date;            /* the matched level's tcbDate, Unix seconds */
 	struct dcap_pck_ext pck;
+	struct dcap_supplemental supp;
 };
 
 typedef struct dcap_collateral dcap_collateral;
@@ -86,5 +106,21 @@ int dcap_collateral_fetch(const char *base_url, const uint8_t fmspc[6], int proc
  * "TCB revoked", ...). out->advisory_ids is set only on success. */
 int dcap_verify(const dcap_collateral *c, const struct dcap_verify_in *in,
                 struct dcap_verify_out *out, cc_error **err);
+
+/* A per-verifier cache of verified collateral (dcap_cache.c): for each
+ * (collateral bytes, PCK chain bytes, quote kind) seen to verify, the
+ * parsed bodies and PCK extension, reused while the caller's time stays
+ * strictly inside the window where every validity check passed; anything
+ * else runs dcap_verify in full. Thread-safe (one mutex). */
+typedef struct dcap_cache dcap_cache;
+int dcap_cache_new(dcap_cache **ret, cc_error **err);
+void dcap_cache_free(dcap_cache *c);
+/* dcap_verify through the cache: the same result and message as
+ * dcap_verify for every input. */
+int dcap_verify_cached(dcap_cache *cache, const dcap_collateral *c,
+                       const struct dcap_verify_in *in, struct dcap_verify_out *out,
+                       cc_error **err);
+/* Counters for tests and benchmarks. */
+void dcap_cache_stats(dcap_cache *c, unsigned long *hits, unsigned long *misses);
 
 #endif

@@ -13,7 +13,8 @@
 
 static const char *const status_names[] = {
 	"UpToDate",  "SWHardeningNeeded", "ConfigurationNeeded", "ConfigurationAndSWHardeningNeeded",
-	"OutOfDate", "OutOfDateConfigurationNeeded", "Revoked",
+	"OutOfDate", "OutOfDateConfigurationNeeded", "Revoked", "TDRelaunchAdvised",
+	"TDRelaunchAdvisedConfigurationNeeded",
 };
 
 const char *dcap_status_name(enum dcap_status s)
@@ -23,7 +24,8 @@ const char *dcap_status_name(enum dcap_status s)
 
 int dcap_status_parse(const char *name, enum dcap_status *ret)
 {
-	for (size_t i = 0; i < sizeof(status_names) / sizeof(status_names[0]); i++)
+	/* a level may carry only the first seven (QVL's VALID_TCB_INFO_STATUSES) */
+	for (size_t i = 0; i <= DCAP_REVOKED; i++)
 		if (strcmp(name, status_names[i]) == 0) {
 			*ret = (enum dcap_status)i;
 			return 0;
@@ -279,6 +281,9 @@ static int parse_tcb_info(struct ctx *x, json_t *doc, struct dcap_tcb_info *t)
 		return -EINVAL;
 	if (json_object_get(doc, "tcbType") && (get_uint(x, doc, "", "tcbType", 0, &n) < 0))
 		return -EINVAL;
+	if (get_uint(x, doc, "", "tcbEvaluationDataNumber", UINT32_MAX, &n) < 0)
+		return -EINVAL;
+	t->tcb_eval_num = (uint32_t)n;
 	if (tdx && parse_modules(x, doc, t) < 0)
 		return -EINVAL;
 	enum level_kind k = tdx ? LEVEL_TDX : t->version == 2 ? LEVEL_SGX_V2 : LEVEL_SGX_V3;
@@ -328,6 +333,9 @@ static int parse_qe(struct ctx *x, json_t *doc, struct dcap_qe_identity *q)
 	    get_uint(x, doc, "", "isvprodid", 65535, &n) < 0)
 		return -EINVAL;
 	q->isvprodid = (uint16_t)n;
+	if (get_uint(x, doc, "", "tcbEvaluationDataNumber", UINT32_MAX, &n) < 0)
+		return -EINVAL;
+	q->tcb_eval_num = (uint32_t)n;
 	/* the hex is the number as written (big-endian) */
 	q->miscselect = (uint32_t)m[0] << 24 | (uint32_t)m[1] << 16 | (uint32_t)m[2] << 8 | m[3];
 	q->miscselect_mask = (uint32_t)mm[0] << 24 | (uint32_t)mm[1] << 16 | (uint32_t)mm[2] << 8 | mm[3];

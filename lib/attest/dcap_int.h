@@ -14,7 +14,9 @@
 #define DCAP_SVN_COUNT 16
 #define DCAP_SIG_LEN 64 /* raw r||s of ECDSA P-256 */
 
-/* Intel's statuses, in the order their names are listed in dcap.h. */
+/* Intel's statuses, in the order their names are listed in dcap.h. The
+ * first seven are what tcbInfo and enclaveIdentity levels may say; the
+ * two TD relaunch statuses are only computed (QVL's checkForRelaunch). */
 enum dcap_status {
 	DCAP_UP_TO_DATE,
 	DCAP_SW_HARDENING_NEEDED,
@@ -23,11 +25,13 @@ enum dcap_status {
 	DCAP_OUT_OF_DATE,
 	DCAP_OUT_OF_DATE_CONFIGURATION_NEEDED,
 	DCAP_REVOKED,
+	DCAP_TD_RELAUNCH_ADVISED,
+	DCAP_TD_RELAUNCH_ADVISED_CONFIGURATION_NEEDED,
 };
 
 /* Intel's name of a status ("UpToDate", ...). */
 const char *dcap_status_name(enum dcap_status s);
-/* -EINVAL for a name that is not one of the seven. */
+/* -EINVAL for a name that is not one of the seven a level may carry. */
 int dcap_status_parse(const char *name, enum dcap_status *ret);
 
 struct dcap_collateral {
@@ -80,6 +84,7 @@ struct dcap_tcb_info {
 	char id[8]; /* "SGX" or "TDX" */
 	int version;
 	int64_t issue_date, next_update;
+	uint32_t tcb_eval_num; /* tcbEvaluationDataNumber */
 	uint8_t fmspc[6];
 	uint8_t pceid[2];
 	bool has_tdx_module;
@@ -96,6 +101,7 @@ struct dcap_qe_identity {
 	char id[16]; /* "QE", "TD_QE", "QVE" */
 	int version;
 	int64_t issue_date, next_update;
+	uint32_t tcb_eval_num; /* tcbEvaluationDataNumber */
 	uint32_t miscselect, miscselect_mask;
 	uint8_t attributes[16], attributes_mask[16];
 	uint8_t mrsigner[32];
@@ -156,11 +162,43 @@ int dcap_sig_verify(X509 *cert, const uint8_t *msg, size_t len, const uint8_t si
 /* dcap_tcb.c */
 int dcap_qe_identity_check(const struct dcap_qe_identity *q, const struct dcap_qe_report *qe,
                            int is_tdx, const struct dcap_level **ret_level, cc_error **err);
+/* The levels the TCB matching selected (QVL's checkTcbLevel). */
+struct dcap_match {
+	const struct dcap_level *sgx;    /* first level matching SGX components and PCESVN */
+	const struct dcap_level *level;  /* the platform level (TDX: also the TDX components) */
+	const struct dcap_level *module; /* the TDX module identity's level; NULL: none */
+	enum dcap_status status;         /* the platform status converged with the module's and,
+	                                  * for TD 1.5, the relaunch check (not yet the QE's) */
+};
 int dcap_tcb_match(const struct dcap_tcb_info *t, const struct dcap_verify_in *in,
-                   const struct dcap_pck_ext *pck, const struct dcap_level **ret_level,
-                   const struct dcap_level **ret_module_level, cc_error **err);
+                   const struct dcap_pck_ext *pck, enum dcap_status qe_status,
+                   struct dcap_match *ret, cc_error **err);
 /* Intel QVL's convergence of the platform status with an OutOfDate TDX
  * module or QE status. */
 enum dcap_status dcap_status_converge(enum dcap_status platform, enum dcap_status other);
+/* QVL's checkForRelaunch: a TD launched on an OutOfDate TDX module whose
+ * current module (TEE_TCB_SVN2) is at the latest level is advised to
+ * relaunch; otherwise `tdx_status`. -EACCES (message set) when svn2
+ * names a module identity the tcbInfo does not have. */
+int dcap_relaunch_check(const struct dcap_tcb_info *t, const uint8_t svn2[16],
+                        enum dcap_status sgx_status, enum dcap_status tdx_status,
+                        enum dcap_status module_status, enum dcap_status qe_status,
+                        enum dcap_status *ret, cc_error **err);
+
+/* dcap_verify.c: dcap_verify, and on success (ret_prep non-NULL) what a
+ * later verification with the same collateral and PCK chain may reuse. */
+struct dcap_prep;
+int dcap_verify_run(const dcap_collateral *c, const struct dcap_verify_in *in,
+                    struct dcap_verify_out *out, struct dcap_prep **ret_prep, cc_error **err);
+/* The quote-dependent checks (binding, QE identity, TCB levels, statuses)
+ * on a prep's trusted bodies; the caller has checked the window. */
+int dcap_prep_finish(const struct dcap_prep *p, const struct dcap_verify_in *in,
+                     struct dcap_verify_out *out, cc_error **err);
+/* Every validity check of the run that made p passes for
+ * valid_lo <= at < valid_hi (the latest notBefore / thisUpdate /
+ * issueDate, the earliest notAfter / nextUpdate). */
+int64_t dcap_prep_valid_lo(const struct dcap_prep *p);
+int64_t dcap_prep_valid_hi(const struct dcap_prep *p);
+void dcap_prep_free(struct dcap_prep *p);
 
 #endif

@@ -121,8 +121,56 @@ static int parse_tcb(const ASN1_TYPE *v, struct dcap_pck_ext *out, cc_error **er
 	return 0;
 }
 
+/* The configuration element (.7): dynamicPlatform (.7.1), cachedKeys
+ * (.7.2), SMTEnabled (.7.3), BOOLEANs, each at most once. */
+static int parse_config(const ASN1_TYPE *v, struct dcap_pck_ext *out, cc_error **err)
+{
+	if (v->type != V_ASN1_SEQUENCE)
+		return cc_error_set(err, -EINVAL, "PCK extension: configuration is not a SEQUENCE");
+	const ASN1_STRING *sq = v->value.sequence;
+	STACK_OF(ASN1_TYPE) *s = seq_any(ASN1_STRING_get0_data(sq), (size_t)ASN1_STRING_length(sq));
+	uint32_t seen = 0;
+	int r = s ? 0 : -EINVAL;
+	for (int i = 0; r == 0 && i < sk_ASN1_TYPE_num(s); i++) {
+		char oid[32];
+		ASN1_TYPE *val = NULL;
+		STACK_OF(ASN1_TYPE) *p = pair(sk_ASN1_TYPE_value(s, i), oid, sizeof(oid), &val);
+		int n = p ? arc(oid, "7.") : -1;
+		if (n < 1 || n > 3 || (seen & (1u << n)) || val->type != V_ASN1_BOOLEAN)
+			r = -EINVAL;
+		else {
+			int b = val->value.boolean != 0;
+			seen |= 1u << n;
+			if (n == 1)
+				out->dynamic_platform = b;
+			else if (n == 2)
+				out->cached_keys = b;
+			else
+				out->smt_enabled = b;
+		}
+		sk_ASN1_TYPE_pop_free(p, ASN1_TYPE_free);
+	}
+	sk_ASN1_TYPE_pop_free(s, ASN1_TYPE_free);
+	if (r < 0)
+		return cc_error_set(err, -EINVAL,
+		                    "PCK extension: configuration is not BOOLEANs .7.1-.7.3, once each");
+	out->has_config = 1;
+	return 0;
+}
+
+static int sgx_type(const ASN1_TYPE *v, struct dcap_pck_ext *out)
+{
+	int64_t x;
+	if (v->type != V_ASN1_ENUMERATED || !ASN1_ENUMERATED_get_int64(&x, v->value.enumerated) ||
+	    x < 0 || x > 255)
+		return -EINVAL;
+	out->sgx_type = (int)x;
+	return 0;
+}
+
 static int parse_top(STACK_OF(ASN1_TYPE) *s, struct dcap_pck_ext *out, cc_error **err)
 {
+	out->sgx_type = -1;
 	uint32_t seen = 0;
 	bool have_tcb = false;
 	for (int i = 0; i < sk_ASN1_TYPE_num(s); i++) {
@@ -140,6 +188,12 @@ static int parse_top(STACK_OF(ASN1_TYPE) *s, struct dcap_pck_ext *out, cc_error 
 			r = cc_error_set(err, -EINVAL, "PCK extension: PCE-ID is not 2 bytes");
 		else if (n == 4 && octets(val, out->fmspc, 6) < 0)
 			r = cc_error_set(err, -EINVAL, "PCK extension: FMSPC is not 6 bytes");
+		else if (n == 1 && octets(val, out->ppid, 16) < 0)
+			r = cc_error_set(err, -EINVAL, "PCK extension: PPID is not 16 bytes");
+		else if (n == 5 && sgx_type(val, out) < 0)
+			r = cc_error_set(err, -EINVAL, "PCK extension: SGX type is not an ENUMERATED 0..255");
+		else if (n == 7)
+			r = parse_config(val, out, err);
 		sk_ASN1_TYPE_pop_free(p, ASN1_TYPE_free);
 		if (r < 0)
 			return r;

@@ -6,8 +6,10 @@
  * TEE_TCB_SVN's, the first two skipped when TEE_TCB_SVN[1] > 0), the TDX
  * module check (tdxModule, or tdxModuleIdentities["TDX_%02X"] with its own
  * levels when the module's major version TEE_TCB_SVN[1] > 0) and the
- * convergence of the statuses. Component comparisons are per component,
- * as Intel's (dcap-qvl compares the arrays lexicographically). */
+ * convergence of the statuses, and for TD 1.5 quotes the TD relaunch check
+ * (TDRelaunchAdvised*, QVL's TDRelaunchCheck.cpp). Component comparisons
+ * are per component, as Intel's (dcap-qvl compares the arrays
+ * lexicographically). */
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
@@ -88,6 +90,23 @@ static bool masked_equal(const uint8_t *v, const uint8_t *want, const uint8_t *m
 	return true;
 }
 
+static bool config_needed(enum dcap_status s)
+{
+	return s == DCAP_CONFIGURATION_NEEDED || s == DCAP_OUT_OF_DATE_CONFIGURATION_NEEDED ||
+	       s == DCAP_CONFIGURATION_AND_SW_HARDENING_NEEDED ||
+	       s == DCAP_TD_RELAUNCH_ADVISED_CONFIGURATION_NEEDED;
+}
+
+static const struct dcap_module_identity *find_module(const struct dcap_tcb_info *t, uint8_t version)
+{
+	char id[8];
+	snprintf(id, sizeof(id), "TDX_%02X", version);
+	for (size_t i = 0; i < t->n_modules; i++)
+		if (strcasecmp(t->modules[i].id, id) == 0)
+			return &t->modules[i];
+	return NULL;
+}
+
 /* The TDX module check; *ret_level the module identity's level, or NULL
  * for a version-0 module (tdxModule, no levels of its own). */
 static int module_check(const struct dcap_tcb_info *t, const struct dcap_verify_in *in,
@@ -98,13 +117,9 @@ static int module_check(const struct dcap_tcb_info *t, const struct dcap_verify_
 	              *mask = t->module_attributes_mask;
 	const struct dcap_module_identity *mi = NULL;
 	if (version > 0) {
-		char id[8];
-		snprintf(id, sizeof(id), "TDX_%02X", version);
-		for (size_t i = 0; i < t->n_modules && !mi; i++)
-			if (strcasecmp(t->modules[i].id, id) == 0)
-				mi = &t->modules[i];
-		if (!mi)
-			return cc_error_set(err, -EACCES, "TDX module identity: tcb_info has no %s", id);
+		if (!(mi = find_module(t, version)))
+			return cc_error_set(err, -EACCES, "TDX module identity: tcb_info has no TDX_%02X",
+			                    version);
 		signer = mi->mrsigner;
 		attr = mi->attributes;
 		mask = mi->attributes_mask;
@@ -129,24 +144,70 @@ static int module_check(const struct dcap_tcb_info *t, const struct dcap_verify_
 	return 0;
 }
 
-int dcap_tcb_match(const struct dcap_tcb_info *t, const struct dcap_verify_in *in,
-                   const struct dcap_pck_ext *pck, const struct dcap_level **ret_level,
-                   const struct dcap_level **ret_module_level, cc_error **err)
+int dcap_relaunch_check(const struct dcap_tcb_info *t, const uint8_t svn2[16],
+                        enum dcap_status sgx_status, enum dcap_status tdx_status,
+                        enum dcap_status module_status, enum dcap_status qe_status,
+                        enum dcap_status *ret, cc_error **err)
 {
-	const struct dcap_level *l = NULL;
-	for (size_t i = 0; i < t->levels.n && !l; i++) {
-		const struct dcap_level *c = &t->levels.v[i];
-		if (sgx_ok(c, pck) && (!in->is_tdx || tdx_ok(c, in->tee_tcb_svn)))
-			l = c;
+	*ret = tdx_status;
+	if (qe_status == DCAP_OUT_OF_DATE || qe_status == DCAP_REVOKED)
+		return 0;
+	if (sgx_status != DCAP_UP_TO_DATE && sgx_status != DCAP_SW_HARDENING_NEEDED &&
+	    sgx_status != DCAP_CONFIGURATION_NEEDED &&
+	    sgx_status != DCAP_CONFIGURATION_AND_SW_HARDENING_NEEDED)
+		return 0;
+	if ((tdx_status != DCAP_OUT_OF_DATE && tdx_status != DCAP_OUT_OF_DATE_CONFIGURATION_NEEDED) ||
+	    module_status != DCAP_OUT_OF_DATE || t->levels.n == 0)
+		return 0;
+	/* the latest level: the first listed (Intel lists them newest first) */
+	const struct dcap_level *latest = &t->levels.v[0];
+	uint8_t want_minor = latest->tdx[0];
+	if (svn2[1] != 0) {
+		const struct dcap_module_identity *mi = find_module(t, svn2[1]);
+		if (!mi)
+			return cc_error_set(err, -EACCES,
+			                    "TDX module identity: tcb_info has no TDX_%02X for TEE_TCB_SVN2",
+			                    svn2[1]);
+		if (mi->levels.n == 0 || mi->levels.v[0].isvsvn > 255)
+			return 0;
+		want_minor = (uint8_t)mi->levels.v[0].isvsvn;
 	}
-	if (!l)
+	if (svn2[0] >= want_minor && svn2[2] >= latest->tdx[2])
+		*ret = config_needed(sgx_status) || config_needed(tdx_status)
+		               ? DCAP_TD_RELAUNCH_ADVISED_CONFIGURATION_NEEDED
+		               : DCAP_TD_RELAUNCH_ADVISED;
+	return 0;
+}
+
+int dcap_tcb_match(const struct dcap_tcb_info *t, const struct dcap_verify_in *in,
+                   const struct dcap_pck_ext *pck, enum dcap_status qe_status,
+                   struct dcap_match *ret, cc_error **err)
+{
+	memset(ret, 0, sizeof(*ret));
+	for (size_t i = 0; i < t->levels.n && !ret->level; i++) {
+		const struct dcap_level *c = &t->levels.v[i];
+		if (!sgx_ok(c, pck))
+			continue;
+		if (!ret->sgx)
+			ret->sgx = c;
+		if (!in->is_tdx || tdx_ok(c, in->tee_tcb_svn))
+			ret->level = c;
+	}
+	if (!ret->level)
 		return cc_error_set(err, -EACCES,
 		                    "no matching TCB level: the platform's SVNs are below every tcb_info level");
-	if (l->status == DCAP_REVOKED)
+	if (ret->level->status == DCAP_REVOKED)
 		return cc_error_set(err, -EACCES, "TCB revoked: the matching tcb_info level is Revoked");
-	*ret_module_level = NULL;
-	if (in->is_tdx && module_check(t, in, ret_module_level, err) < 0)
+	ret->status = ret->level->status;
+	if (!in->is_tdx)
+		return 0;
+	if (module_check(t, in, &ret->module, err) < 0)
 		return -EACCES;
-	*ret_level = l;
+	enum dcap_status module_status = ret->module ? ret->module->status : DCAP_UP_TO_DATE;
+	ret->status = dcap_status_converge(ret->status, module_status);
+	if (in->tee_tcb_svn2 &&
+	    dcap_relaunch_check(t, in->tee_tcb_svn2, ret->sgx->status, ret->status, module_status,
+	                        qe_status, &ret->status, err) < 0)
+		return -EACCES;
 	return 0;
 }

@@ -5,11 +5,82 @@
  * against the PCK certificate, the QE identity, the TCB level matching
  * with the TDX module, and the statuses converged as QVL does. */
 #include <errno.h>
+#include <openssl/evp.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
 #include "dcap_int.h"
+
+/* Every validity bound the checks read, folded as QVL's supplemental data
+ * does (qve_get_collateral_dates): lo = notBefore / thisUpdate /
+ * issueDate, hi = notAfter / nextUpdate. */
+struct dates {
+	int64_t min_lo, max_lo, min_hi;
+	bool any;
+};
+
+static void fold(struct dates *d, int64_t lo, int64_t hi)
+{
+	if (!d->any || lo < d->min_lo)
+		d->min_lo = lo;
+	if (!d->any || lo > d->max_lo)
+		d->max_lo = lo;
+	if (!d->any || hi < d->min_hi)
+		d->min_hi = hi;
+	d->any = true;
+}
+
+static int64_t asn1_secs(const ASN1_TIME *t)
+{
+	struct tm tm;
+	if (!t || !ASN1_TIME_to_tm(t, &tm))
+		return 0;
+	return (int64_t)timegm(&tm);
+}
+
+static void fold_chain(struct dates *d, STACK_OF(X509) *sk)
+{
+	for (int i = 0; i < sk_X509_num(sk); i++) {
+		X509 *x = sk_X509_value(sk, i);
+		fold(d, asn1_secs(X509_get0_notBefore(x)), asn1_secs(X509_get0_notAfter(x)));
+	}
+}
+
+static void fold_crl(struct dates *d, X509_CRL *c)
+{
+	fold(d, asn1_secs(X509_CRL_get0_lastUpdate(c)), asn1_secs(X509_CRL_get0_nextUpdate(c)));
+}
+
+/* The CRL Number extension (0 when absent), which QVL requires to fit a u32. */
+static int crl_number(const char *what, X509_CRL *c, uint32_t *ret, cc_error **err)
+{
+	int crit = 0;
+	ASN1_INTEGER *n = X509_CRL_get_ext_d2i(c, NID_crl_number, &crit, NULL);
+	int64_t v = 0;
+	*ret = 0;
+	if (!n)
+		return crit == -1 ? 0 : cc_error_set(err, -EINVAL, "%s: the CRL number cannot be read", what);
+	int ok = ASN1_INTEGER_get_int64(&v, n);
+	ASN1_INTEGER_free(n);
+	if (!ok || v < 0 || v > (int64_t)UINT32_MAX)
+		return cc_error_set(err, -EINVAL, "%s: the CRL number is not in 0..2^32-1", what);
+	*ret = (uint32_t)v;
+	return 0;
+}
+
+/* What a verification with the same collateral and PCK chain reuses
+ * (dcap_cache.c): the signed bodies parsed after their signatures checked,
+ * the PCK extension, the supplemental values that do not depend on the
+ * quote, and the window in which every validity check passed. */
+struct dcap_prep {
+	struct dcap_tcb_info ti;
+	struct dcap_qe_identity qi;
+	struct dcap_pck_ext ext;
+	struct dcap_supplemental supp;
+	int64_t valid_lo, valid_hi;
+};
 
 struct run {
 	const dcap_collateral *c;
@@ -23,6 +94,8 @@ struct run {
 	struct dcap_pck_ext ext;
 	struct dcap_tcb_info ti;
 	struct dcap_qe_identity qi;
+	struct dates dates;
+	struct dcap_supplemental supp;
 };
 
 static void run_clear(struct run *r)
@@ -51,6 +124,8 @@ static int crl_issuer_chain(struct run *r, cc_error **err)
 	if (rc == 0 && X509_cmp(sk_X509_value(sk, 0), sk_X509_value(r->pck, 1)) != 0)
 		rc = cc_error_set(err, -EACCES,
 		                  "PCK chain: pck_crl_issuer_chain is not the PCK certificate's issuer");
+	if (rc == 0)
+		fold_chain(&r->dates, sk);
 	sk_X509_pop_free(sk, X509_free);
 	return rc;
 }
@@ -74,6 +149,16 @@ static int check_pck_chain(struct run *r, cc_error **err)
 		return cc_error_set(err, -ENOMEM, "PCK chain: out of memory");
 	if (dcap_chain_verify("PCK chain", r->pck, r->root, r->crls, r->at, err) < 0)
 		return -EACCES;
+	fold_chain(&r->dates, r->pck);
+	fold_crl(&r->dates, r->root_crl);
+	fold_crl(&r->dates, r->pck_crl);
+	if (crl_number("root CA CRL", r->root_crl, &r->supp.root_ca_crl_num, err) < 0 ||
+	    crl_number("PCK CRL", r->pck_crl, &r->supp.pck_crl_num, err) < 0)
+		return -EINVAL;
+	const ASN1_BIT_STRING *key = X509_get0_pubkey_bitstr(r->root);
+	unsigned int n = 0;
+	if (!key || !EVP_Digest(key->data, (size_t)key->length, r->supp.root_key_id, &n, EVP_sha384(), NULL))
+		return cc_error_set(err, -ENOMEM, "PCK chain: SHA-384 of the root's key failed");
 	return dcap_pck_ext_from_cert(sk_X509_value(r->pck, 0), &r->ext, err);
 }
 
@@ -91,6 +176,8 @@ static int check_signed(struct run *r, const char *what, const char *chain, cons
 	if (rc == 0 && dcap_sig_verify(sk_X509_value(sk, 0), (const uint8_t *)text, len, sig) < 0)
 		rc = cc_error_set(err, -EACCES, "%s: the signature does not verify with \"Intel SGX TCB Signing\"'s key",
 		                  what);
+	if (rc == 0)
+		fold_chain(&r->dates, sk);
 	sk_X509_pop_free(sk, X509_free);
 	return rc;
 }
@@ -114,20 +201,29 @@ static int check_bodies(struct run *r, cc_error **err)
 	    window("tcb_info", r->ti.issue_date, r->ti.next_update, r->at, err) < 0 ||
 	    window("qe_identity", r->qi.issue_date, r->qi.next_update, r->at, err) < 0)
 		return -EACCES;
-	bool tdx = strcmp(r->ti.id, "TDX") == 0;
-	if (r->in->is_tdx ? !tdx || r->ti.version != 3
-	                  : tdx || (r->ti.version != 2 && r->ti.version != 3))
+	fold(&r->dates, r->ti.issue_date, r->ti.next_update);
+	fold(&r->dates, r->qi.issue_date, r->qi.next_update);
+	return 0;
+}
+
+/* The TCB info's id, version, FMSPC and PCE-ID against the quote's kind
+ * and the PCK certificate. */
+static int check_binding(const struct dcap_tcb_info *ti, const struct dcap_pck_ext *ext, int is_tdx,
+                         cc_error **err)
+{
+	bool tdx = strcmp(ti->id, "TDX") == 0;
+	if (is_tdx ? !tdx || ti->version != 3 : tdx || (ti->version != 2 && ti->version != 3))
 		return cc_error_set(err, -EACCES, "tcb_info binding: tcb_info %s version %d is not for %s quotes",
-		                    r->ti.id, r->ti.version, r->in->is_tdx ? "TDX (TDX v3)" : "SGX (SGX v2/v3)");
-	if (memcmp(r->ti.fmspc, r->ext.fmspc, 6) != 0)
+		                    ti->id, ti->version, is_tdx ? "TDX (TDX v3)" : "SGX (SGX v2/v3)");
+	if (memcmp(ti->fmspc, ext->fmspc, 6) != 0)
 		return cc_error_set(err, -EACCES,
 		                    "tcb_info binding: tcb_info FMSPC %02x%02x%02x%02x%02x%02x is not the PCK certificate's %02x%02x%02x%02x%02x%02x",
-		                    r->ti.fmspc[0], r->ti.fmspc[1], r->ti.fmspc[2], r->ti.fmspc[3], r->ti.fmspc[4],
-		                    r->ti.fmspc[5], r->ext.fmspc[0], r->ext.fmspc[1], r->ext.fmspc[2],
-		                    r->ext.fmspc[3], r->ext.fmspc[4], r->ext.fmspc[5]);
-	if (memcmp(r->ti.pceid, r->ext.pceid, 2) != 0)
+		                    ti->fmspc[0], ti->fmspc[1], ti->fmspc[2], ti->fmspc[3], ti->fmspc[4],
+		                    ti->fmspc[5], ext->fmspc[0], ext->fmspc[1], ext->fmspc[2],
+		                    ext->fmspc[3], ext->fmspc[4], ext->fmspc[5]);
+	if (memcmp(ti->pceid, ext->pceid, 2) != 0)
 		return cc_error_set(err, -EACCES, "tcb_info binding: tcb_info PCEID %02x%02x is not the PCK certificate's %02x%02x",
-		                    r->ti.pceid[0], r->ti.pceid[1], r->ext.pceid[0], r->ext.pceid[1]);
+		                    ti->pceid[0], ti->pceid[1], ext->pceid[0], ext->pceid[1]);
 	return 0;
 }
 
@@ -146,18 +242,22 @@ static int add_ids(json_t *out, const struct dcap_level *l)
 	return 0;
 }
 
-static int finish(struct run *r, struct dcap_verify_out *out, cc_error **err)
+/* The quote-dependent checks on parsed, trusted bodies: binding, QE
+ * identity, TCB level matching with the TDX module and relaunch check,
+ * the statuses converged, the supplemental values completed. */
+static int finish(const struct dcap_tcb_info *ti, const struct dcap_qe_identity *qi,
+                  const struct dcap_pck_ext *ext, const struct dcap_supplemental *supp,
+                  const struct dcap_verify_in *in, struct dcap_verify_out *out, cc_error **err)
 {
-	const struct dcap_level *qe = NULL, *plat = NULL, *mod = NULL;
-	if (dcap_qe_identity_check(&r->qi, r->in->qe, r->in->is_tdx, &qe, err) < 0 ||
-	    dcap_tcb_match(&r->ti, r->in, &r->ext, &plat, &mod, err) < 0)
+	const struct dcap_level *qe = NULL;
+	struct dcap_match m;
+	if (check_binding(ti, ext, in->is_tdx, err) < 0 ||
+	    dcap_qe_identity_check(qi, in->qe, in->is_tdx, &qe, err) < 0 ||
+	    dcap_tcb_match(ti, in, ext, qe->status, &m, err) < 0)
 		return -EACCES;
-	enum dcap_status st = plat->status;
-	if (mod)
-		st = dcap_status_converge(st, mod->status);
-	st = dcap_status_converge(st, qe->status);
+	enum dcap_status st = dcap_status_converge(m.status, qe->status);
 	json_t *ids = json_array();
-	if (!ids || add_ids(ids, plat) < 0 || add_ids(ids, mod) < 0 || add_ids(ids, qe) < 0) {
+	if (!ids || add_ids(ids, m.level) < 0 || add_ids(ids, m.module) < 0 || add_ids(ids, qe) < 0) {
 		json_decref(ids);
 		return cc_error_set(err, -ENOMEM, "out of memory");
 	}
@@ -165,13 +265,64 @@ static int finish(struct run *r, struct dcap_verify_out *out, cc_error **err)
 	snprintf(out->tcb_status, sizeof(out->tcb_status), "%s", dcap_status_name(st));
 	snprintf(out->qe_tcb_status, sizeof(out->qe_tcb_status), "%s", dcap_status_name(qe->status));
 	out->advisory_ids = ids;
-	out->tcb_date = plat->tcb_date;
-	out->pck = r->ext;
+	out->tcb_date = m.level->tcb_date;
+	out->pck = *ext;
+	out->supp = *supp;
+	int64_t d = m.level->tcb_date;
+	if (m.module && m.module->tcb_date < d)
+		d = m.module->tcb_date;
+	if (qe->tcb_date < d)
+		d = qe->tcb_date;
+	out->supp.tcb_level_date_tag = d;
+	out->supp.tcb_eval_num = qi->tcb_eval_num < ti->tcb_eval_num ? qi->tcb_eval_num : ti->tcb_eval_num;
 	return 0;
 }
 
-int dcap_verify(const dcap_collateral *c, const struct dcap_verify_in *in,
-                struct dcap_verify_out *out, cc_error **err)
+void dcap_prep_free(struct dcap_prep *p)
+{
+	if (!p)
+		return;
+	dcap_tcb_info_clear(&p->ti);
+	dcap_qe_identity_clear(&p->qi);
+	free(p);
+}
+
+int64_t dcap_prep_valid_lo(const struct dcap_prep *p)
+{
+	return p->valid_lo;
+}
+
+int64_t dcap_prep_valid_hi(const struct dcap_prep *p)
+{
+	return p->valid_hi;
+}
+
+int dcap_prep_finish(const struct dcap_prep *p, const struct dcap_verify_in *in,
+                     struct dcap_verify_out *out, cc_error **err)
+{
+	return finish(&p->ti, &p->qi, &p->ext, &p->supp, in, out, err);
+}
+
+/* Moves what a later call may reuse out of a successful run. */
+static int keep(struct run *r, struct dcap_prep **ret, cc_error **err)
+{
+	struct dcap_prep *p = calloc(1, sizeof(*p));
+	if (!p)
+		return cc_error_set(err, -ENOMEM, "out of memory");
+	p->ti = r->ti;
+	p->qi = r->qi;
+	memset(&r->ti, 0, sizeof(r->ti));
+	memset(&r->qi, 0, sizeof(r->qi));
+	p->ext = r->ext;
+	p->supp = r->supp;
+	p->valid_lo = r->dates.max_lo;
+	p->valid_hi = r->dates.min_hi;
+	*ret = p;
+	return 0;
+}
+
+int dcap_verify_run(const dcap_collateral *c, const struct dcap_verify_in *in,
+                    struct dcap_verify_out *out, struct dcap_prep **ret_prep, cc_error **err)
 {
 	if (!c || !in || !out || !in->qe || !in->pck_chain_pem ||
 	    (in->is_tdx && (!in->tee_tcb_svn || !in->mr_signer_seam || !in->seam_attributes)))
@@ -186,8 +337,23 @@ int dcap_verify(const dcap_collateral *c, const struct dcap_verify_in *in,
 		                  c->qe_identity_len, c->qe_identity_sig, err);
 	if (rc == 0)
 		rc = check_bodies(&r, err);
-	if (rc == 0)
-		rc = finish(&r, out, err);
+	if (rc == 0) {
+		r.supp.earliest_issue_date = r.dates.min_lo;
+		r.supp.latest_issue_date = r.dates.max_lo;
+		r.supp.earliest_expiration_date = r.dates.min_hi;
+		rc = finish(&r.ti, &r.qi, &r.ext, &r.supp, in, out, err);
+	}
+	if (rc == 0 && ret_prep && keep(&r, ret_prep, err) < 0) {
+		json_decref(out->advisory_ids);
+		out->advisory_ids = NULL;
+		rc = -ENOMEM;
+	}
 	run_clear(&r);
 	return rc < 0 ? rc : 0;
+}
+
+int dcap_verify(const dcap_collateral *c, const struct dcap_verify_in *in,
+                struct dcap_verify_out *out, cc_error **err)
+{
+	return dcap_verify_run(c, in, out, NULL, err);
 }

@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "cocoon/limits.h"
 #include "dcap_int.h"
@@ -24,9 +25,13 @@ typedef struct dcap_verifier {
 	dcap_collateral *coll; /* opts.collateral, parsed; NULL: none */
 	char *cache_dir;       /* NULL: none */
 	char *fetch_url;       /* NULL: no fetching (allow_fetch off) */
+	dcap_cache *cache;     /* verified collateral per (collateral, PCK chain) */
 	uint8_t *test_root;    /* tdx_verifier_set_test_root; NULL: Intel's */
 	size_t test_root_len;
 } dcap_verifier;
+
+/* TD 1.5 body: TEE_TCB_SVN2 follows REPORTDATA (tdx_claims.c's table). */
+#define TDX_TEE_TCB_SVN2_OFF 584u
 
 /* Trustee's default collateral service (Intel PCS). */
 #define DCAP_PCS_URL "https://api.trustedservices.intel.com"
@@ -37,6 +42,7 @@ static void dv_free(attest_verifier *base)
 {
 	dcap_verifier *v = (dcap_verifier *)base;
 	dcap_collateral_free(v->coll);
+	dcap_cache_free(v->cache);
 	free(v->cache_dir);
 	free(v->fetch_url);
 	free(v->test_root);
@@ -74,6 +80,10 @@ static int dv_new(const attest_verifier_opts *o, int tdx, attest_verifier **ret,
 	v->base.ops = tdx ? &tdx_ops : &sgx_ops;
 	v->tdx = tdx;
 	v->at = o->at;
+	if (dcap_cache_new(&v->cache, err) < 0) {
+		free(v);
+		return -ENOMEM;
+	}
 	if ((o->cache_dir != NULL && (v->cache_dir = strdup(o->cache_dir)) == NULL) ||
 	    (o->allow_fetch &&
 	     (v->fetch_url = strdup(o->pccs_url != NULL ? o->pccs_url : DCAP_PCS_URL)) == NULL)) {
@@ -129,7 +139,54 @@ int tdx_verifier_set_test_root(attest_verifier *base, const uint8_t *der, size_t
 	return 0;
 }
 
-/* The collateral side's checks; adds tcb_status and advisory_ids. */
+/* Unix seconds as RFC 3339 UTC ("2025-09-10T00:00:00Z"), as Trustee's
+ * format_rfc3339 prints whole seconds. */
+static json_t *rfc3339(int64_t t)
+{
+	time_t tt = (time_t)t;
+	struct tm tm;
+	char buf[32];
+	if (!gmtime_r(&tt, &tm) || strftime(buf, sizeof(buf), "%Y-%m-%dT%H:%M:%SZ", &tm) == 0)
+		return NULL;
+	return json_string(buf);
+}
+
+/* QVL's supplemental data as Trustee's claims name them
+ * (deps/verifier/src/intel_dcap/claims.rs); collateral_expiration_status
+ * is always "0" because expired collateral fails here. */
+static int supplemental_claims(const struct dcap_verify_out *o, json_t *claims)
+{
+	static const char *const types[] = {"Standard", "Scalable", "Scalable with Integrity"};
+	const struct dcap_supplemental *s = &o->supp;
+	char ppid[33], key[97], type[32];
+	tpm_hex_encode(o->pck.ppid, 16, ppid);
+	tpm_hex_encode(s->root_key_id, 48, key);
+	if (o->pck.sgx_type >= 0 && o->pck.sgx_type <= 2)
+		snprintf(type, sizeof(type), "%s", types[o->pck.sgx_type]);
+	else
+		snprintf(type, sizeof(type), "Unknown (%d)", o->pck.sgx_type < 0 ? 0 : o->pck.sgx_type);
+	int bad = json_object_set_new(claims, "earliest_issue_date", rfc3339(s->earliest_issue_date)) < 0 ||
+	          json_object_set_new(claims, "latest_issue_date", rfc3339(s->latest_issue_date)) < 0 ||
+	          json_object_set_new(claims, "earliest_expiration_date",
+	                              rfc3339(s->earliest_expiration_date)) < 0 ||
+	          json_object_set_new(claims, "tcb_date", rfc3339(s->tcb_level_date_tag)) < 0 ||
+	          json_object_set_new(claims, "pck_crl_num", json_integer(s->pck_crl_num)) < 0 ||
+	          json_object_set_new(claims, "root_ca_crl_num", json_integer(s->root_ca_crl_num)) < 0 ||
+	          json_object_set_new(claims, "tcb_eval_num", json_integer(s->tcb_eval_num)) < 0 ||
+	          json_object_set_new(claims, "platform_provider_id", json_string(ppid)) < 0 ||
+	          json_object_set_new(claims, "sgx_type", json_string(type)) < 0 ||
+	          json_object_set_new(claims, "root_key_id", json_string(key)) < 0 ||
+	          json_object_set_new(claims, "collateral_expiration_status", json_string("0")) < 0;
+	if (!bad && o->pck.sgx_type > 0)
+		bad = json_object_set_new(claims, "is_dynamic_platform",
+		                          json_boolean(o->pck.dynamic_platform)) < 0 ||
+		      json_object_set_new(claims, "is_cached_keys", json_boolean(o->pck.cached_keys)) < 0 ||
+		      json_object_set_new(claims, "is_smt_enabled", json_boolean(o->pck.smt_enabled)) < 0;
+	return bad ? -ENOMEM : 0;
+}
+
+/* The collateral side's checks; adds tcb_status, advisory_ids and the
+ * supplemental claims. */
 static int check_collateral(const dcap_verifier *v, const dcap_quote *q, json_t *claims,
                             cc_error **err)
 {
@@ -162,17 +219,19 @@ static int check_collateral(const dcap_verifier *v, const dcap_quote *q, json_t 
 		in.tee_tcb_svn = q->body + TDX_TEE_TCB_SVN_OFF;
 		in.mr_signer_seam = q->body + TDX_MRSIGNER_SEAM_OFF;
 		in.seam_attributes = q->body + TDX_SEAM_ATTRIBUTES_OFF;
+		if (q->body_size == DCAP_TD15_BODY_SIZE)
+			in.tee_tcb_svn2 = q->body + TDX_TEE_TCB_SVN2_OFF;
 	}
 	struct dcap_verify_out out;
 	memset(&out, 0, sizeof(out));
-	int r = dcap_verify(coll, &in, &out, err);
+	int r = dcap_verify_cached(v->cache, coll, &in, &out, err);
 	dcap_collateral_free(fetched);
 	if (r < 0)
 		return r;
 	out.tcb_status[sizeof(out.tcb_status) - 1] = '\0';
 	json_t *ids = out.advisory_ids != NULL ? out.advisory_ids : json_array();
 	if (json_object_set_new(claims, "tcb_status", json_string(out.tcb_status)) < 0 ||
-	    json_object_set_new(claims, "advisory_ids", ids) < 0)
+	    json_object_set_new(claims, "advisory_ids", ids) < 0 || supplemental_claims(&out, claims) < 0)
 		return cc_error_set(err, -ENOMEM, "out of memory");
 	return 0;
 }

@@ -15,6 +15,7 @@
 #include <openssl/ec.h>
 #include <openssl/evp.h>
 #include <openssl/pem.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -229,6 +230,181 @@ static void test_real_bindings(void **state)
 	in.is_tdx = 0;
 	e = NULL;
 	expect_fail(real_verify(&r, &in, &e), &e, "tcb_info binding");
+	dcap_collateral_free(r.c);
+}
+
+/* QVL's supplemental values for the real vector: Intel's root key id as
+ * Trustee's claims test has it, the window's dates, the PCK leaf's PPID,
+ * SGX type and configuration flags. */
+static void test_real_supplemental(void **state)
+{
+	(void)state;
+	static const uint8_t root_key_id[48] = {
+		0x46, 0xe4, 0x03, 0xbd, 0x34, 0xf0, 0x5a, 0x3f, 0x28, 0x17, 0xab, 0x9b, 0xad, 0xca, 0xac, 0xc7,
+		0xff, 0xc9, 0x8e, 0x0f, 0x26, 0x10, 0x08, 0xcd, 0x30, 0xda, 0xe9, 0x36, 0xca, 0xce, 0x18, 0xd5,
+		0xdc, 0xf5, 0x8e, 0xef, 0x31, 0x46, 0x36, 0x13, 0xde, 0x15, 0x70, 0xd5, 0x16, 0x20, 0x09, 0x93};
+	struct dcap_real r;
+	dcap_real_load(data_dir, &r);
+	struct dcap_verify_in in = dcap_real_in(&r, REAL_AT);
+	struct dcap_verify_out out;
+	cc_error *e = NULL;
+	if (dcap_verify(r.c, &in, &out, &e) < 0)
+		fail_msg("%s", cc_error_message(e));
+	assert_int_equal(out.supp.earliest_issue_date, 1526899510);      /* the root's notBefore */
+	assert_int_equal(out.supp.latest_issue_date, 1756798919);        /* tcbInfo issueDate */
+	assert_int_equal(out.supp.earliest_expiration_date, 1759388631); /* PCK CRL nextUpdate */
+	assert_int_equal(out.supp.tcb_level_date_tag, 1710288000);
+	assert_int_equal(out.supp.pck_crl_num, 1);
+	assert_int_equal(out.supp.root_ca_crl_num, 1);
+	assert_int_equal(out.supp.tcb_eval_num, 17);
+	assert_memory_equal(out.supp.root_key_id, root_key_id, 48);
+	assert_memory_equal(out.pck.ppid,
+	                    "\x35\x4e\x2a\x1c\x79\xc9\x8e\x81\x72\x3e\xab\x4b\x78\xb9\x90\xa7", 16);
+	assert_int_equal(out.pck.sgx_type, 1);
+	assert_int_equal(out.pck.has_config, 1);
+	assert_true(out.pck.dynamic_platform && out.pck.cached_keys && out.pck.smt_enabled);
+	json_decref(out.advisory_ids);
+	dcap_collateral_free(r.c);
+}
+
+static const char *real_status(struct dcap_real *r, const uint8_t *svn2, cc_error **e)
+{
+	static char st[40];
+	struct dcap_verify_in in = dcap_real_in(r, REAL_AT);
+	in.tee_tcb_svn2 = svn2;
+	struct dcap_verify_out out;
+	if (dcap_verify(r->c, &in, &out, e) < 0)
+		return NULL;
+	snprintf(st, sizeof(st), "%s", out.tcb_status);
+	json_decref(out.advisory_ids);
+	return st;
+}
+
+/* TD 1.5: a TD launched on TDX_01 SVN 3 (OutOfDate) whose module is now at
+ * the latest level is advised to relaunch (Intel-signed collateral). */
+static void test_real_relaunch(void **state)
+{
+	(void)state;
+	struct dcap_real r;
+	dcap_real_load(data_dir, &r);
+	uint8_t now[16];
+	memcpy(now, r.tee_tcb_svn, 16);
+	cc_error *e = NULL;
+	assert_string_equal(real_status(&r, now, &e), "UpToDate"); /* launched up to date */
+	r.tee_tcb_svn[0] = 3;
+	assert_string_equal(real_status(&r, NULL, &e), "OutOfDate"); /* TD 1.0: no relaunch */
+	assert_string_equal(real_status(&r, now, &e), "TDRelaunchAdvised");
+	uint8_t old[16];
+	memcpy(old, r.tee_tcb_svn, 16);
+	assert_string_equal(real_status(&r, old, &e), "OutOfDate"); /* still on the old module */
+	now[1] = 2; /* the current module's major version has no identity */
+	expect_fail(real_status(&r, now, &e) ? 0 : -1, &e, "TDX module identity: tcb_info has no TDX_02");
+	dcap_collateral_free(r.c);
+}
+
+struct cache_run {
+	dcap_cache *cache;
+	struct dcap_real *r;
+	int fails;
+};
+
+static void *cache_thread(void *arg)
+{
+	struct cache_run *c = arg;
+	for (int i = 0; i < 40; i++) {
+		struct dcap_verify_in in = dcap_real_in(c->r, REAL_AT + i % 5);
+		struct dcap_verify_out out;
+		if (dcap_verify_cached(c->cache, c->r->c, &in, &out, NULL) < 0 ||
+		    strcmp(out.tcb_status, "UpToDate") != 0)
+			c->fails++;
+		else
+			json_decref(out.advisory_ids);
+	}
+	return NULL;
+}
+
+static void expect_same(const struct dcap_verify_out *a, const struct dcap_verify_out *b)
+{
+	assert_string_equal(a->tcb_status, b->tcb_status);
+	assert_string_equal(a->qe_tcb_status, b->qe_tcb_status);
+	assert_true(json_equal(a->advisory_ids, b->advisory_ids));
+	assert_int_equal(a->tcb_date, b->tcb_date);
+	assert_memory_equal(&a->pck, &b->pck, sizeof(a->pck));
+	assert_memory_equal(&a->supp, &b->supp, sizeof(a->supp));
+}
+
+/* The cache gives dcap_verify's result on a hit, and never lets through
+ * what dcap_verify refuses: another time outside the window, collateral
+ * bytes changed after they were cached, another chain, another QE. */
+static void test_real_cache(void **state)
+{
+	(void)state;
+	struct dcap_real r;
+	dcap_real_load(data_dir, &r);
+	dcap_cache *cache = NULL;
+	assert_int_equal(dcap_cache_new(&cache, NULL), 0);
+	struct dcap_verify_in in = dcap_real_in(&r, REAL_AT);
+	struct dcap_verify_out plain, a, b;
+	assert_int_equal(dcap_verify(r.c, &in, &plain, NULL), 0);
+	assert_int_equal(dcap_verify_cached(cache, r.c, &in, &a, NULL), 0);
+	in.at = REAL_AT + 3600;
+	assert_int_equal(dcap_verify_cached(cache, r.c, &in, &b, NULL), 0);
+	unsigned long hits, misses;
+	dcap_cache_stats(cache, &hits, &misses);
+	assert_int_equal(hits, 1);
+	assert_int_equal(misses, 1);
+	expect_same(&plain, &a);
+	expect_same(&plain, &b);
+	json_decref(plain.advisory_ids);
+	json_decref(a.advisory_ids);
+	json_decref(b.advisory_ids);
+	/* the clock past the PCK CRL's nextUpdate, and before the window */
+	cc_error *e = NULL;
+	in.at = 1759388631;
+	expect_fail(dcap_verify_cached(cache, r.c, &in, &a, &e), &e, "CRL expired: the PCK CRL");
+	in.at = 1756798918;
+	expect_fail(dcap_verify_cached(cache, r.c, &in, &a, &e), &e, "collateral not yet valid");
+	in.at = REAL_AT;
+	/* the collateral changed after it was cached (a new file's bytes) */
+	r.c->tcb_info[40] ^= 1;
+	expect_fail(dcap_verify_cached(cache, r.c, &in, &a, &e), &e, "tcb_info signature");
+	r.c->tcb_info[40] ^= 1;
+	r.c->pck_crl[20] ^= 1;
+	expect_fail(dcap_verify_cached(cache, r.c, &in, &a, &e), &e, "CRL signature");
+	r.c->pck_crl[20] ^= 1;
+	/* another PCK chain: a flipped certificate signature */
+	char *chain = (char *)r.chain;
+	char *end = strstr(chain, "-----END CERTIFICATE-----") - 20;
+	char saved = *end;
+	*end = *end == 'A' ? 'B' : 'A';
+	expect_fail(dcap_verify_cached(cache, r.c, &in, &a, &e), &e, "PCK chain");
+	*end = saved;
+	/* the quote-dependent checks still run on a hit */
+	r.qe.isvprodid = 1;
+	expect_fail(dcap_verify_cached(cache, r.c, &in, &a, &e), &e, "QE identity: ISVPRODID");
+	r.qe.isvprodid = 2;
+	r.tee_tcb_svn[2] = 1;
+	expect_fail(dcap_verify_cached(cache, r.c, &in, &a, &e), &e, "no matching TCB level");
+	r.tee_tcb_svn[2] = 4;
+	in.is_tdx = 0;
+	expect_fail(dcap_verify_cached(cache, r.c, &in, &a, &e), &e, "tcb_info binding");
+	in.is_tdx = 1;
+	assert_int_equal(dcap_verify_cached(cache, r.c, &in, &a, NULL), 0);
+	json_decref(a.advisory_ids);
+	dcap_cache_stats(cache, &hits, &misses);
+	assert_true(hits >= 4);
+	/* several threads on one cache (cocoon-kbs workers share a verifier) */
+	pthread_t t[4];
+	struct cache_run runs[4];
+	for (int i = 0; i < 4; i++) {
+		runs[i] = (struct cache_run){cache, &r, 0};
+		assert_int_equal(pthread_create(&t[i], NULL, cache_thread, &runs[i]), 0);
+	}
+	for (int i = 0; i < 4; i++) {
+		pthread_join(t[i], NULL);
+		assert_int_equal(runs[i].fails, 0);
+	}
+	dcap_cache_free(cache);
 	dcap_collateral_free(r.c);
 }
 
@@ -654,6 +830,157 @@ static void test_syn_qe_converge(void **state)
 	free(qe);
 }
 
+/* A TDX v3 tcbInfo for the test leaf (FMSPC 00906ED50000): `levels` as
+ * tdx_level() writes them, TDX_01 (ISVSVN 4 UpToDate, 2 OutOfDate) and
+ * TDX_03 (ISVSVN 3 UpToDate), all-zero MRSIGNER and attributes. */
+static char *syn_tdx_tcb(const char *levels)
+{
+	char signer[97], *s = malloc(16384);
+	memset(signer, '0', 96);
+	signer[96] = '\0';
+	snprintf(s, 16384,
+	         "{\"id\":\"TDX\",\"version\":3,\"issueDate\":\"2025-09-01T00:00:00Z\","
+	         "\"nextUpdate\":\"2025-10-01T00:00:00Z\",\"fmspc\":\"00906ED50000\",\"pceId\":\"0000\","
+	         "\"tcbType\":0,\"tcbEvaluationDataNumber\":17,"
+	         "\"tdxModule\":{\"mrsigner\":\"%s\",\"attributes\":\"0000000000000000\","
+	         "\"attributesMask\":\"FFFFFFFFFFFFFFFF\"},\"tdxModuleIdentities\":["
+	         "{\"id\":\"TDX_01\",\"mrsigner\":\"%s\",\"attributes\":\"0000000000000000\","
+	         "\"attributesMask\":\"FFFFFFFFFFFFFFFF\",\"tcbLevels\":["
+	         "{\"tcb\":{\"isvsvn\":4},\"tcbDate\":\"2024-03-13T00:00:00Z\",\"tcbStatus\":\"UpToDate\"},"
+	         "{\"tcb\":{\"isvsvn\":2},\"tcbDate\":\"2023-08-09T00:00:00Z\",\"tcbStatus\":\"OutOfDate\","
+	         "\"advisoryIDs\":[\"INTEL-SA-00960\"]}]},"
+	         "{\"id\":\"TDX_03\",\"mrsigner\":\"%s\",\"attributes\":\"0000000000000000\","
+	         "\"attributesMask\":\"FFFFFFFFFFFFFFFF\",\"tcbLevels\":["
+	         "{\"tcb\":{\"isvsvn\":3},\"tcbDate\":\"2024-03-13T00:00:00Z\",\"tcbStatus\":\"UpToDate\"}]}],"
+	         "\"tcbLevels\":%s}",
+	         signer, signer, signer, levels);
+	return s;
+}
+
+/* A TDX level: SGX components 0, pcesvn, TDX components t0,t1,t2,0..., status. */
+static void tdx_level(char *buf, size_t cap, int pcesvn, int t0, int t2, const char *status)
+{
+	size_t n = strlen(buf);
+	n += (size_t)snprintf(buf + n, cap - n, "%s{\"tcb\":{\"sgxtcbcomponents\":[", buf[n - 1] != '[' ? "," : "");
+	for (int i = 0; i < 16; i++)
+		n += (size_t)snprintf(buf + n, cap - n, "%s{\"svn\":0}", i ? "," : "");
+	n += (size_t)snprintf(buf + n, cap - n, "],\"pcesvn\":%d,\"tdxtcbcomponents\":[", pcesvn);
+	for (int i = 0; i < 16; i++)
+		n += (size_t)snprintf(buf + n, cap - n, "%s{\"svn\":%d}", i ? "," : "",
+		                      i == 0 ? t0 : i == 2 ? t2 : 0);
+	snprintf(buf + n, cap - n, "]},\"tcbDate\":\"2024-01-01T00:00:00Z\",\"tcbStatus\":\"%s\"}", status);
+}
+
+/* TEE_TCB_SVN and TEE_TCB_SVN2 (NULL: TD 1.0) against `tcb`; the status or
+ * the failure message. */
+static const char *syn_tdx_status(const char *tcb, const uint8_t svn[3], const uint8_t *svn2,
+                                  uint16_t qe_svn, struct dcap_verify_out *ret)
+{
+	static char msg[256];
+	char *qe = syn_qe("TD_QE");
+	struct syn s = {.tcb_info = tcb, .qe_identity = qe, .test_root = 1};
+	dcap_collateral *c = syn_collateral(&s);
+	char *chain = dcap_test_slurp(pki_dir, "pck_chain.pem", NULL);
+	struct dcap_qe_report q = syn_report();
+	q.isvsvn = qe_svn;
+	uint8_t tee[16] = {0}, tee2[16] = {0}, zero[48] = {0};
+	memcpy(tee, svn, 3);
+	if (svn2)
+		memcpy(tee2, svn2, 3);
+	struct dcap_verify_in in = {.at = TEST_AT, .pck_chain_pem = chain, .pck_chain_len = strlen(chain),
+	                            .qe = &q, .is_tdx = 1, .tee_tcb_svn = tee, .mr_signer_seam = zero,
+	                            .seam_attributes = zero, .tee_tcb_svn2 = svn2 ? tee2 : NULL};
+	struct dcap_verify_out out;
+	cc_error *e = NULL;
+	if (dcap_verify(c, &in, &out, &e) < 0) {
+		snprintf(msg, sizeof(msg), "%s", cc_error_message(e));
+		cc_error_free(e);
+	} else {
+		snprintf(msg, sizeof(msg), "%s", out.tcb_status);
+		if (ret)
+			*ret = out;
+		else
+			json_decref(out.advisory_ids);
+	}
+	free(chain);
+	dcap_collateral_free(c);
+	free(qe);
+	return msg;
+}
+
+/* QVL's TD relaunch check (TDRelaunchCheck.cpp) on test-signed TDX
+ * collateral: each branch of its table. */
+static void test_syn_tdx_relaunch(void **state)
+{
+	(void)state;
+	static const struct {
+		const char *platform; /* the first level's status */
+		uint8_t svn[3], svn2[3];
+		int td15;
+		uint16_t qe_svn;
+		const char *want;
+	} cases[] = {
+		{"UpToDate", {3, 1, 3}, {0}, 0, 8, "OutOfDate"},           /* TD 1.0: module OutOfDate */
+		{"UpToDate", {3, 1, 3}, {6, 1, 3}, 1, 8, "TDRelaunchAdvised"},
+		{"UpToDate", {3, 1, 3}, {3, 3, 3}, 1, 8, "TDRelaunchAdvised"}, /* TDX_03's latest */
+		{"UpToDate", {3, 1, 3}, {4, 1, 2}, 1, 8, "TDRelaunchAdvised"}, /* the edges */
+		{"SWHardeningNeeded", {3, 1, 3}, {6, 1, 3}, 1, 8, "TDRelaunchAdvised"},
+		{"ConfigurationNeeded", {3, 1, 3}, {6, 1, 3}, 1, 8, "TDRelaunchAdvisedConfigurationNeeded"},
+		{"ConfigurationAndSWHardeningNeeded", {3, 1, 3}, {6, 1, 3}, 1, 8,
+		 "TDRelaunchAdvisedConfigurationNeeded"},
+		{"UpToDate", {6, 1, 3}, {3, 1, 3}, 1, 8, "UpToDate"},      /* launched current */
+		{"UpToDate", {3, 1, 3}, {3, 1, 3}, 1, 8, "OutOfDate"},     /* still old: 3 < 4 */
+		{"UpToDate", {3, 1, 3}, {6, 1, 1}, 1, 8, "OutOfDate"},     /* component 2 below */
+		{"UpToDate", {3, 1, 3}, {5, 0, 2}, 1, 8, "TDRelaunchAdvised"}, /* major 0: level 0's 5,_,2 */
+		{"UpToDate", {3, 1, 3}, {4, 0, 2}, 1, 8, "OutOfDate"},
+		{"OutOfDate", {3, 1, 3}, {6, 1, 3}, 1, 8, "OutOfDate"},    /* the SGX level is not current */
+		{"UpToDate", {3, 1, 3}, {6, 1, 3}, 1, 7, "OutOfDate"},     /* an OutOfDate QE */
+		{"UpToDate", {3, 1, 3}, {6, 2, 3}, 1, 8, "TDX module identity: tcb_info has no TDX_02"},
+	};
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		char lv[8192] = "[";
+		tdx_level(lv, sizeof(lv), 11, 5, 2, cases[i].platform);
+		tdx_level(lv, sizeof(lv), 5, 5, 2, "OutOfDate");
+		add(lv, sizeof(lv), "]");
+		char *t = syn_tdx_tcb(lv);
+		const char *got = syn_tdx_status(t, cases[i].svn, cases[i].td15 ? cases[i].svn2 : NULL,
+		                                 cases[i].qe_svn, NULL);
+		if (strncmp(got, cases[i].want, strlen(cases[i].want)) != 0)
+			fail_msg("case %zu: want \"%s\", got \"%s\"", i, cases[i].want, got);
+		free(t);
+	}
+	/* the supplemental tcb date is the earliest of the platform, module and
+	 * QE levels' (2023-08-09: TDX_01's OutOfDate level), advisory IDs the
+	 * module level's */
+	char lv[8192] = "[";
+	tdx_level(lv, sizeof(lv), 11, 5, 2, "UpToDate");
+	add(lv, sizeof(lv), "]");
+	char *t = syn_tdx_tcb(lv);
+	struct dcap_verify_out out;
+	static const uint8_t svn[3] = {3, 1, 3};
+	assert_string_equal(syn_tdx_status(t, svn, NULL, 8, &out), "OutOfDate");
+	assert_int_equal(out.supp.tcb_level_date_tag, 1691539200);
+	assert_int_equal(out.tcb_date, 1704067200);
+	assert_int_equal(json_array_size(out.advisory_ids), 1);
+	assert_string_equal(json_string_value(json_array_get(out.advisory_ids, 0)), "INTEL-SA-00960");
+	assert_int_equal(out.supp.tcb_eval_num, 17);
+	assert_int_equal(out.pck.sgx_type, 0);
+	assert_int_equal(out.pck.has_config, 0);
+	json_decref(out.advisory_ids);
+	free(t);
+	/* a level may not carry a computed status */
+	lv[0] = '\0';
+	add(lv, sizeof(lv), "[");
+	tdx_level(lv, sizeof(lv), 11, 5, 2, "TDRelaunchAdvised");
+	add(lv, sizeof(lv), "]");
+	t = syn_tdx_tcb(lv);
+	static const uint8_t cur[3] = {6, 1, 3};
+	const char *got = syn_tdx_status(t, cur, NULL, 8, NULL);
+	if (strncmp(got, "tcb_info: tcbLevels[0].tcbStatus", 32) != 0)
+		fail_msg("got \"%s\"", got);
+	free(t);
+}
+
 static void test_syn_pki_failures(void **state)
 {
 	(void)state;
@@ -832,12 +1159,16 @@ int main(int argc, char **argv)
 		cmocka_unit_test(test_real_flips),
 		cmocka_unit_test(test_real_pck_chain_flips),
 		cmocka_unit_test(test_real_bindings),
+		cmocka_unit_test(test_real_supplemental),
+		cmocka_unit_test(test_real_relaunch),
+		cmocka_unit_test(test_real_cache),
 		cmocka_unit_test(test_real_pcs_shape),
 		cmocka_unit_test(test_parse_hostile),
 		cmocka_unit_test(test_member_span),
 		cmocka_unit_test(test_root_crl_url),
 		cmocka_unit_test(test_syn_statuses),
 		cmocka_unit_test(test_syn_qe_converge),
+		cmocka_unit_test(test_syn_tdx_relaunch),
 		cmocka_unit_test(test_syn_pki_failures),
 		cmocka_unit_test(test_syn_bodies),
 		cmocka_unit_test(test_pck_ext),
