@@ -4,10 +4,9 @@
  * SWHardeningNeeded and OutOfDate from the test tcbInfo; each check's
  * failure by its name; an SGX quote refused by tdx and a TD quote by sgx.
  *
- * The verifier's own file is included so the test can make the collateral
- * trust the test root (dcap_collateral.test_root_der): nothing outside
- * tests/ can, so `cocoon evidence verify` never trusts it
- * (test_sgx_cli.py checks that).
+ * The verifiers trust the test root through tdx_verifier_set_test_root
+ * (tdx_int.h), which nothing outside tests/ calls: the shipped `cocoon
+ * evidence verify` never trusts it (test_sgx_cli.py checks that).
  *
  * argv: DATA_SGX DATA_TDX (Trustee's occlum_quote.dat). */
 #include <setjmp.h>
@@ -15,12 +14,15 @@
 #include <stddef.h>
 
 #include <cmocka.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
 
-#include "tdx_verifier.c"
-
-#include "attest_registry.h"
-#include "dcap_int.h"
+#include "sgx.h"
 #include "sgx_test_util.h"
+#include "tdx.h"
+#include "tdx_int.h"
 
 static const char *sgx_dir, *tdx_dir;
 static sgx_test_pki *pki;
@@ -46,19 +48,24 @@ static int teardown(void **state)
 	return 0;
 }
 
-/* An sgx (or tdx) verifier at the test time holding collateral coll and
- * trusting the test root. */
+/* An sgx (or tdx) verifier at the test time with the collateral text
+ * coll (through a temporary file, as --collateral) and the test root. */
 static attest_verifier *verifier(int tdx, const char *coll)
 {
-	attest_verifier_opts o = {.at = SGX_TEST_AT};
+	char path[] = "/tmp/cocoon-sgx-collateral.XXXXXX";
+	int fd = mkstemp(path);
+	assert_true(fd >= 0);
+	size_t n = strlen(coll);
+	assert_int_equal(write(fd, coll, n), (ssize_t)n);
+	close(fd);
+	attest_verifier_opts o = {.at = SGX_TEST_AT, .collateral = path};
 	attest_verifier *v = NULL;
-	assert_int_equal(tdx ? tdx_verifier_new(&o, &v, NULL) : sgx_verifier_new(&o, &v, NULL), 0);
-	dcap_verifier *dv = (dcap_verifier *)v;
 	cc_error *e = NULL;
-	if (dcap_collateral_parse(coll, strlen(coll), &dv->coll, &e) < 0)
-		fail_msg("collateral: %s", cc_error_message(e));
-	dv->coll->test_root_der = pki->root_der;
-	dv->coll->test_root_len = pki->root_len;
+	int r = tdx ? tdx_verifier_new(&o, &v, &e) : sgx_verifier_new(&o, &v, &e);
+	unlink(path);
+	if (r < 0)
+		fail_msg("verifier: %s", cc_error_message(e));
+	assert_int_equal(tdx_verifier_set_test_root(v, pki->root_der, pki->root_len, NULL), 0);
 	return v;
 }
 
