@@ -580,6 +580,14 @@ static int p_tmpl_expr(struct fw *w, const ast_expr *e, const ast_term *t, const
 {
 	uint32_t line = e ? e->loc.line : t->loc.line;
 	if (w->pending >= 0) {
+		/* opa fmt writes it after this `{` whichever part of the
+		 * line it came from; only one from these braces comes back
+		 * the same when formatted again */
+		long k = fmt_src_tok_at(w->s, e ? e->loc : t_start(t));
+		size_t off = w->s->cms[w->pending].off;
+		if (k <= 0 || off < w->s->toks[k - 1].off + w->s->toks[k - 1].len ||
+		    off > w->s->toks[k].off)
+			return unsupported(w, "a comment elsewhere on the line of a template string");
 		TRY(nl(w));
 		TRY(leading(w, line, LEAD_START));
 		TRY(indent(w));
@@ -611,7 +619,7 @@ static bool tmpl_scalar_cms(const struct fw *w, const ast_term *it)
 			break;
 		}
 	for (size_t i = 0; i < w->s->ncms; i++)
-		if (!w->s->cms[i].done && w->s->cms[i].off > from && w->s->cms[i].off < to)
+		if (w->s->cms[i].off > from && w->s->cms[i].off < to)
 			return true;
 	return false;
 }
