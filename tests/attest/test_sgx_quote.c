@@ -26,6 +26,9 @@
 
 static const char *sgx_dir, *tdx_dir;
 static sgx_test_pki *pki;
+static uint8_t *quote;   /* the synthetic quote: REPORTDATA RD, CONFIGID CFG */
+static size_t quote_len;
+static char *good_coll;  /* its collateral: one UpToDate level at the leaf's TCB */
 
 static const uint8_t RD[64] = "cocoon sgx report data";
 static const uint8_t CFG[64] = "cocoon sgx config id";
@@ -34,19 +37,6 @@ static const uint8_t LEAF[16] = {5, 5, 2, 2, 3, 1, 0, 3};
 static const uint8_t HIGHER[16] = {6, 6, 2, 2, 3, 1, 0, 3};
 #define LEAF_PCESVN 11
 
-static int setup(void **state)
-{
-	(void)state;
-	pki = sgx_test_pki_load(sgx_dir);
-	return 0;
-}
-
-static int teardown(void **state)
-{
-	(void)state;
-	sgx_test_pki_free(pki);
-	return 0;
-}
 
 /* An sgx (or tdx) verifier at the test time with the collateral text
  * coll (through a temporary file, as --collateral) and the test root. */
@@ -93,6 +83,24 @@ static char *collateral_with(const uint8_t *above, unsigned pcesvn, const char *
 	free(ti);
 	free(qe);
 	return c;
+}
+
+static int setup(void **state)
+{
+	(void)state;
+	pki = sgx_test_pki_load(sgx_dir);
+	quote = sgx_test_quote(pki, RD, CFG, NULL, &quote_len);
+	good_coll = collateral_with(NULL, LEAF_PCESVN, "UpToDate", NULL);
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	(void)state;
+	free(good_coll);
+	free(quote);
+	sgx_test_pki_free(pki);
+	return 0;
 }
 
 /* evaluate() on quote q with report_data / init_data (NULL: not given). */
@@ -210,9 +218,9 @@ static void claims_equal(const json_t *want, const json_t *got, const char *what
 static void test_up_to_date(void **state)
 {
 	(void)state;
-	size_t len;
-	uint8_t *q = sgx_test_quote(pki, RD, CFG, NULL, &len);
-	char *coll = collateral_with(NULL, LEAF_PCESVN, "UpToDate", NULL);
+	const uint8_t *q = quote;
+	size_t len = quote_len;
+	const char *coll = good_coll;
 	attest_verifier *v = verifier(0, coll);
 	json_t *claims;
 	cc_error *e = NULL;
@@ -227,8 +235,6 @@ static void test_up_to_date(void **state)
 	assert_string_equal(json_string_value(json_object_get(claims, "tcb_status")), "UpToDate");
 	json_decref(claims);
 	attest_verifier_free(v);
-	free(coll);
-	free(q);
 }
 
 /* The status and advisories come from the first level at or below the
@@ -236,8 +242,8 @@ static void test_up_to_date(void **state)
 static void test_statuses(void **state)
 {
 	(void)state;
-	size_t len;
-	uint8_t *q = sgx_test_quote(pki, RD, CFG, NULL, &len);
+	const uint8_t *q = quote;
+	size_t len = quote_len;
 	static const struct {
 		const char *status, *advisory;
 		int higher_first; /* 1: an UpToDate level above the leaf comes first */
@@ -263,16 +269,15 @@ static void test_statuses(void **state)
 		attest_verifier_free(v);
 		free(coll);
 	}
-	free(q);
 }
 
 /* A byte changed in each signed part of the quote fails that part's check. */
 static void test_quote_checks(void **state)
 {
 	(void)state;
-	size_t len;
-	uint8_t *q = sgx_test_quote(pki, RD, CFG, NULL, &len);
-	char *coll = collateral_with(NULL, LEAF_PCESVN, "UpToDate", NULL);
+	const uint8_t *q = quote;
+	size_t len = quote_len;
+	const char *coll = good_coll;
 	attest_verifier *v = verifier(0, coll);
 	dcap_quote dq;
 	assert_int_equal(dcap_quote_parse(q, len, &dq, NULL), 0);
@@ -323,8 +328,6 @@ static void test_quote_checks(void **state)
 	expect_fail(v, q, len, longer, 65, NULL, 0, "report_data mismatch");
 	expect_fail(v, q, len, RD, 64, RD, 64, "init_data mismatch");
 	attest_verifier_free(v);
-	free(coll);
-	free(q);
 }
 
 /* Replaces key of collateral text c with value (a string). */
@@ -350,9 +353,9 @@ static void expect_coll_fail(const uint8_t *q, size_t len, const char *coll, con
 static void test_collateral_checks(void **state)
 {
 	(void)state;
-	size_t len;
-	uint8_t *q = sgx_test_quote(pki, RD, CFG, NULL, &len);
-	char *good = collateral_with(NULL, LEAF_PCESVN, "UpToDate", NULL);
+	const uint8_t *q = quote;
+	size_t len = quote_len;
+	const char *good = good_coll;
 
 	/* a PCK chain to another root */
 	char *other = NULL;
@@ -435,17 +438,15 @@ static void test_collateral_checks(void **state)
 
 	free(ti);
 	free(qe);
-	free(good);
-	free(q);
 }
 
 /* tdx refuses the SGX quote, sgx a TD quote, by name. */
 static void test_kinds(void **state)
 {
 	(void)state;
-	size_t len;
-	uint8_t *q = sgx_test_quote(pki, RD, CFG, NULL, &len);
-	char *coll = collateral_with(NULL, LEAF_PCESVN, "UpToDate", NULL);
+	const uint8_t *q = quote;
+	size_t len = quote_len;
+	const char *coll = good_coll;
 	attest_verifier *t = verifier(1, coll), *s = verifier(0, coll);
 	expect_fail(t, q, len, NULL, 0, NULL, 0, "quote: version 3 is an SGX quote, not a TD one");
 	size_t tlen;
@@ -454,8 +455,6 @@ static void test_kinds(void **state)
 	free(td);
 	attest_verifier_free(t);
 	attest_verifier_free(s);
-	free(coll);
-	free(q);
 }
 
 /* Trustee's parse_sgx_claims expects platform_instance_id
