@@ -13,7 +13,8 @@
 #   az-snp-vtpm  Azure v2 evidence: RSA-2048 (vTPM quote) + the snp row
 # floor/s = 1 / (sum of the per-signature verify times openssl reports);
 # ratio = verifications/s / floor/s (1.0 would be "nothing but the
-# signatures"). Builds build-bench-verify/ (release). Results go to
+# signatures"). Builds build-bench-verify/ (release; BENCH_VERIFY_BUILD
+# names another directory). Results go to
 # build-bench-verify/results/<date-time>/summary.md. Exits non-zero only if
 # a step fails, never because of a timing.
 #
@@ -24,13 +25,13 @@ quick=0
 for arg in "$@"; do
 	case $arg in
 	--quick) quick=1 ;;
-	-h | --help) sed -n '2,21p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+	-h | --help) sed -n '2,22p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
 	*) echo "run_verify.sh: unknown argument $arg" >&2; exit 2 ;;
 	esac
 done
 die() { echo "run_verify.sh: $*" >&2; exit 1; }
 load_before=$(cut -d' ' -f1-3 /proc/loadavg)
-top=build-bench-verify
+top=${BENCH_VERIFY_BUILD:-build-bench-verify}
 if [ -f "$top/build.ninja" ]; then
 	meson setup --reconfigure "$top" -Dbuildtype=release -Dwerror=false -Dtests=false >/dev/null || die "meson setup"
 else

@@ -75,6 +75,35 @@ if claims is not None:
     check("dcap version", claims["quote"]["header"]["version"] == "0400")
     check("dcap report_data", claims["report_data"] == claims["quote"]["body"]["report_data"])
     check("dcap init_data", claims["init_data"] == claims["quote"]["body"]["mr_config_id"])
+    # QVL's supplemental claims under Trustee's names and JSON types
+    # (intel_dcap/claims.rs, parse_supplemental_data's expected object has the
+    # same keys); values from QVL's computation over this collateral
+    supp = {
+        "advisory_ids": [],
+        "collateral_expiration_status": "0",
+        "earliest_expiration_date": "2025-10-02T07:03:51Z",
+        "earliest_issue_date": "2018-05-21T10:45:10Z",
+        "is_cached_keys": True,
+        "is_dynamic_platform": True,
+        "is_smt_enabled": True,
+        "latest_issue_date": "2025-09-02T07:41:59Z",
+        "pck_crl_num": 1,
+        "platform_provider_id": "354e2a1c79c98e81723eab4b78b990a7",
+        "root_ca_crl_num": 1,
+        "root_key_id": "46e403bd34f05a3f2817ab9badcaacc7ffc98e0f261008cd30dae936cace18d5"
+                       "dcf58eef31463613de1570d516200993",
+        "sgx_type": "Scalable",
+        "tcb_date": "2024-03-13T00:00:00Z",
+        "tcb_eval_num": 17,
+        "tcb_status": "UpToDate",
+    }
+    for k, v in supp.items():
+        check("dcap supplemental " + k, claims.get(k) == v and type(claims.get(k)) is type(v),
+              "%r, want %r" % (claims.get(k), v))
+# the verifier's collateral cache: repeated verifications give the same claims
+rc, out, err = run(hex_text.encode(), collateral=coll, extra=["--repeat", "20"])
+check("dcap repeat", rc == 0 and json.loads(out) == claims and "repeat: 20 verifications" in err,
+      "rc=%d err=%r" % (rc, err))
 for form, ev in [
     ("0x hex", ("0x" + quote.hex()).encode()),
     ("raw", quote),
