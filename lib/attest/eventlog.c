@@ -254,6 +254,19 @@ static bool is_spec_id(const ev_rec *e)
 	       memcmp(e->pub.data, spec_id_sig, sizeof(spec_id_sig)) == 0;
 }
 
+/* guest-components' attesters put a fixed header (utils.rs EL_HEADER)
+ * before the AA event log when the TEE has no CCEL; its TCG_EfiSpecIdEvent
+ * has 16 zero bytes where "Spec ID Event03" belongs. Trustee reads the
+ * digest sizes after it regardless; a CCEL-mode log accepts that header
+ * too (its body is checked like any Spec ID event), so that evidence from
+ * upstream's attesters verifies. */
+static bool is_aa_zero_spec_id(const ev_rec *e)
+{
+	static const uint8_t zero[sizeof(spec_id_sig)];
+	return e->pub.type == EVENTLOG_EV_NO_ACTION && e->pub.index == 0 &&
+	       e->pub.data_len >= sizeof(zero) && memcmp(e->pub.data, zero, sizeof(zero)) == 0;
+}
+
 /* CCEL: the area ends at 8 bytes all 0xFF or all 0x00 (or fewer such bytes
  * at its very end); everything after must be that same padding. */
 static int ccel_end(const cursor *c, bool *end, cc_error **err)
@@ -295,7 +308,7 @@ static int parse(eventlog *l, cc_error **err)
 	int r = read_legacy(NULL, &c, &first, 0, err);
 	if (r < 0)
 		return r;
-	bool agile = is_spec_id(&first);
+	bool agile = is_spec_id(&first) || (l->fmt == EVENTLOG_CCEL && is_aa_zero_spec_id(&first));
 	if (l->fmt == EVENTLOG_AUTO)
 		l->fmt = agile ? EVENTLOG_TCG2 : EVENTLOG_LEGACY;
 	if (l->fmt != EVENTLOG_LEGACY) {

@@ -476,6 +476,45 @@ static void test_aael(void **state)
 	eventlog_free(l);
 }
 
+/* guest-components' attesters start an AAEL-only cc_eventlog (no CCEL) with
+ * their fixed 73-byte header, whose Spec ID event has zeros for its
+ * signature and versions (attester/src/utils.rs EL_HEADER); it parses in
+ * CCEL mode only, and its digest sizes still have to be right. */
+static void test_upstream_aa_header(void **state)
+{
+	(void)state;
+	static const uint16_t sha384[] = {EVENTLOG_ALG_SHA384};
+	static const uint8_t el_header[73] = {
+	    0x00, 0x00, 0x00, 0x00, 0x03, 0x00, 0x00, 0x00, [28] = 0x29, [56] = 0x03,
+	    [60] = 0x0B, 0x00, 0x20, 0x00, 0x0C, 0x00, 0x30, 0x00, 0x12, 0x00, 0x20, 0x00, 0x00};
+	buf b;
+	memset(&b, 0, sizeof(b));
+	put(&b, el_header, sizeof(el_header));
+	buf e = {.len = 0};
+	put(&e, "LEAA", 4);
+	put32(&e, 10);
+	put(&e, "dom op one", 10);
+	event2(&b, 4, EVENTLOG_EV_EVENT_TAG, e.p, e.len, sha384, 1);
+	memset(b.p + b.len, 0xFF, 8);
+	b.len += 8;
+	eventlog *l = NULL;
+	cc_error *err = NULL;
+	assert_int_equal(eventlog_parse(b.p, b.len, EVENTLOG_CCEL, &l, &err), 0);
+	assert_int_equal(eventlog_count(l), 1);
+	json_t *j = NULL;
+	assert_int_equal(eventlog_aael_json(l, &j, &err), 0);
+	char *txt = json_dumps(j, JSON_COMPACT | JSON_SORT_KEYS);
+	assert_string_equal(txt, "{\"dom\":{\"op\":[\"one\"]}}");
+	free(txt);
+	json_decref(j);
+	eventlog_free(l);
+	/* the same bytes are not a TCG2 log: that needs the signature */
+	expect_fail(&b, EVENTLOG_TCG2, -EINVAL, "not a Spec ID Event03");
+	/* a zeroed header still has to declare digest sizes that are right */
+	b.p[62] = 0x21;
+	expect_fail(&b, EVENTLOG_CCEL, -EINVAL, "33-byte digest");
+}
+
 /* Trustee's CCEL_data: upstream's RTMR 0 and 1. */
 static void test_trustee_ccel(void **state)
 {
@@ -531,6 +570,7 @@ int main(int argc, char **argv)
 		cmocka_unit_test(test_truncated),        cmocka_unit_test(test_malformed),
 		cmocka_unit_test(test_too_many_events), cmocka_unit_test(test_ccel),
 		cmocka_unit_test(test_aael),             cmocka_unit_test(test_trustee_ccel),
+		cmocka_unit_test(test_upstream_aa_header),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
