@@ -605,23 +605,32 @@ static int p_tmpl_expr(struct fw *w, const ast_expr *e, const ast_term *t, const
 	return 0;
 }
 
-/* True if the template part `it` is a scalar interpolation ({42}) with a
- * comment between its braces. */
-static bool tmpl_scalar_cms(const struct fw *w, const ast_term *it)
+/* For a scalar interpolation ({42}) with a comment between its braces
+ * (opa fmt keeps it an interpolation): 1 if the comments precede the
+ * scalar and are still to print, so that they come out inside the braces
+ * again; -1 (refused) otherwise: the next formatting would inline it. 0
+ * without comments or for a text part. */
+static int tmpl_scalar_cms(const struct fw *w, const ast_term *it)
 {
 	long k = fmt_src_tok_at(w->s, it->loc);
 	if (k <= 0 || w->s->toks[k].kind == RT_TPART || w->s->toks[k].kind == RT_TEND)
-		return false; /* a text part */
+		return 0; /* a text part */
 	size_t from = w->s->toks[k - 1].off + w->s->toks[k - 1].len, to = w->s->len;
 	for (size_t j = (size_t)k; j < w->s->ntoks; j++)
 		if (w->s->toks[j].kind == RT_TPART || w->s->toks[j].kind == RT_TEND) {
 			to = w->s->toks[j].off;
 			break;
 		}
-	for (size_t i = 0; i < w->s->ncms; i++)
-		if (w->s->cms[i].off > from && w->s->cms[i].off < to)
-			return true;
-	return false;
+	int r = 0;
+	for (size_t i = 0; i < w->s->ncms; i++) {
+		const struct fmt_comment *c = &w->s->cms[i];
+		if (c->off < from || c->off > to)
+			continue;
+		if (c->off > w->s->toks[k].off)
+			return -1;
+		r = r == 1 || !c->done ? 1 : -1;
+	}
+	return r;
 }
 
 /* $"..." / $`...`: text parts re-quoted from their values, scalar
@@ -651,7 +660,10 @@ static int p_template(struct fw *w, const ast_term *t)
 	for (size_t i = 0; i < t->u.list.n; i++) {
 		const ast_term *it = t->u.list.items[i];
 		const ast_expr *e = t->u.list.exprs ? t->u.list.exprs[i] : NULL;
-		if (e != NULL || tmpl_scalar_cms(w, it)) {
+		int cms = e == NULL ? tmpl_scalar_cms(w, it) : 0;
+		if (cms < 0)
+			return unsupported(w, "a comment opa fmt moves out of a template part");
+		if (e != NULL || cms > 0) {
 			/* a scalar with a comment inside its braces is not inlined */
 			TRY(cc_buf_addc(w->out, '{'));
 			w->depth++;

@@ -54,8 +54,8 @@ def strip_locs(v):
 
 def normalize(ast):
     """What opa fmt changes on purpose: rule heads `=` become `:=` (the
-    assign flag), and with `import rego.v1` the future.keywords imports
-    go."""
+    assign flag), with `import rego.v1` the future.keywords imports go,
+    imports are sorted, scalar template parts become text."""
     def drop_assign(v):
         if isinstance(v, dict):
             return {k: drop_assign(x) for k, x in v.items() if k != 'assign'}
@@ -68,6 +68,9 @@ def normalize(ast):
     paths = [[t.get('value') for t in i['path']['value']] for i in imps]
     if ['rego', 'v1'] in paths:
         ast['imports'] = [i for i, p in zip(imps, paths) if p[:2] != ['future', 'keywords']]
+    # opa fmt sorts imports (within groups of adjacent lines)
+    if ast.get('imports'):
+        ast['imports'] = sorted(ast['imports'], key=lambda i: json.dumps(i, sort_keys=True))
     return ast
 
 
