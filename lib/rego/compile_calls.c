@@ -143,9 +143,13 @@ builtin:;
 	const struct rbi *b = rbi_lookup(name, nlen);
 	if (b == NULL)
 		return cerr(c, t->loc, "rego_type_error", "undefined function %s", name);
-	if (!arity_ok(c, t, b->arity, any_arity))
+	if (!arity_ok(c, t, b->arity, any_arity)) {
+		int r = ctypes_arity_err(c, t, name);
+		if (r <= 0)
+			return r;
 		return cerr(c, t->loc, "rego_type_error", "%s: arity mismatch\n\thave: %zu arguments\n\twant: %u arguments",
 		            name, t->u.call.nargs, b->arity);
+	}
 	t->u.call.target = b;
 	t->u.call.target_kind = CALL_BUILTIN;
 	return any_arity ? 0 : ctypes_call(c, t);

@@ -102,6 +102,9 @@ int ctypes_body(struct cctx *c, const ast_body *b);
 /* The same check for one resolved builtin call, without variable types
  * (calls anywhere, rule heads included). */
 int ctypes_call(struct cctx *c, const ast_term *call);
+/* rego_type_error "<name>: arity mismatch" with OPA's have/want details;
+ * 1 if OPA's signature of name is not known (the caller words its own). */
+int ctypes_arity_err(struct cctx *c, const ast_term *call, const char *name);
 
 /* compile_safety.c: reorders bodies and checks that vars are bound. */
 /* Reorders b (and, recursively, its closures) so that each expression's

@@ -103,6 +103,20 @@ static void test_types_and_arity(void **state)
 	(void)state;
 	expect_error("package t\np := count(1)\n", "rego_type_error: count: invalid argument(s)");
 	expect_error("package t\np if { x := 1; upper(x) }\n", "rego_type_error: upper: invalid argument(s)");
+	/* OPA's details: the operands' types as its checker spells them, and the
+	 * builtin's declared signature (compile_sigs.inc) */
+	expect_error("package t\np := count(1)\n",
+	             "count: invalid argument(s)\n\thave: (number, ??\?)\n"
+	             "\twant: (collection: any<string, array[any], object[any: any], set[any]>, n: number)");
+	expect_error("package t\np if { x := 1; upper(x) }\n",
+	             "upper: invalid argument(s)\n\thave: (number)\n\twant: (x: string, y: string)");
+	expect_error("package t\np := trim({1: \"a\", null: [[], {}], \"a\": null}, set())\n",
+	             "have: (object<<nil>: array<array[any], object[any: any]>, 1: string, a: null>, set[any], ??\?)");
+	expect_error("package t\np := trim({\"a\": {1, \"b\"}}, \"\")\n",
+	             "have: (object<a: set[any<number, string>]>, string, ??\?)");
+	expect_error("package t\np := count([1], 2)\n",
+	             "count: arity mismatch\n\thave: (array<number>, number, ??\?)\n"
+	             "\twant: (collection: any<string, array[any], object[any: any], set[any]>)");
 	expect_error("package t\np := count([1], 2)\n", "rego_type_error: count: arity mismatch");
 	/* user functions: OPA's checkUndefinedFuncs text, the function's full path */
 	expect_error("package t\nf(x) := x\np := f(1, 2)\n",
