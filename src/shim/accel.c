@@ -41,6 +41,7 @@ static bool probe_boot(const struct shim_config *c)
 	snprintf(params, sizeof(params), "cocoon.test=kvm-probe");
 	pc.kernel_params = params;
 	pc.user_network = false;
+	pc.firmware = NULL; /* no per-pod variable store or swtpm for a probe */
 	struct shim_vm_spec vm = {.name = "cocoon-kvm-probe", .console_path = "/dev/stdout",
 	                          .accel = SHIM_ACCEL_KVM, .tsc_khz = shim_tsc_khz(),
 	                          .no_channel = true};

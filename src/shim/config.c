@@ -77,6 +77,8 @@ void shim_config_free(struct shim_config *c)
 	free(c->kernel);
 	free(c->initrd);
 	free(c->machine_type);
+	free(c->firmware);
+	free(c->firmware_vars);
 	free(c->kernel_params);
 	free(c->fwd_guest_ip);
 	free(c->fwd_host_ip);
@@ -306,6 +308,53 @@ static int read_annotations(const struct reader *rd, struct shim_config *c)
 	return r;
 }
 
+/* OVMF_CODE_4M.fd -> OVMF_VARS_4M.fd: the last "CODE" in the file name. */
+static int vars_of(const char *firmware, char **ret)
+{
+	const char *base = strrchr(firmware, '/');
+	const char *code = NULL;
+	for (const char *p = base ? base : firmware; (p = strstr(p, "CODE")) != NULL; p++)
+		code = p;
+	if (code == NULL)
+		return -EINVAL;
+	char *v = strdup(firmware);
+	if (v == NULL)
+		return -ENOMEM;
+	memcpy(v + (code - firmware), "VARS", 4);
+	*ret = v;
+	return 0;
+}
+
+/* firmware, firmware_vars, enable_vtpm: q35 only (microvm has neither
+ * pflash nor a TPM device, machine.md §2.2). */
+static int read_measured(const struct reader *rd, struct shim_config *c)
+{
+	int r = read_path(rd, "firmware", &c->firmware, true);
+	if (r == 0)
+		r = read_path(rd, "firmware_vars", &c->firmware_vars, true);
+	if (r == 0)
+		r = read_bool(rd, "enable_vtpm", &c->vtpm);
+	if (r < 0)
+		return r;
+	bool micro = strcmp(c->machine_type, "microvm") == 0;
+	if (c->vtpm && micro)
+		return bad(rd, toml_table_get(rd->table, "enable_vtpm"), "enable_vtpm",
+		           "needs machine_type = \"q35\" (microvm has no TPM device)", "");
+	if (c->firmware != NULL && micro)
+		return bad(rd, toml_table_get(rd->table, "firmware"), "firmware",
+		           "needs machine_type = \"q35\" (microvm has no pflash)", "");
+	if (c->firmware == NULL || c->firmware_vars != NULL)
+		return 0;
+	r = vars_of(c->firmware, &c->firmware_vars);
+	if (r == -ENOMEM)
+		return cc_error_set(rd->err, -ENOMEM, "out of memory");
+	if (r < 0)
+		return bad(rd, toml_table_get(rd->table, "firmware"), "firmware",
+		           "has no CODE in its name to find the VARS template; set firmware_vars: ",
+		           c->firmware);
+	return 0;
+}
+
 static int read_qemu(struct reader *rd, struct shim_config *c)
 {
 	static const char *const machines[] = {"microvm", "q35", NULL};
@@ -337,6 +386,8 @@ static int read_qemu(struct reader *rd, struct shim_config *c)
 		r = read_uint(rd, "vsock_guest_cid", 3, UINT32_MAX - 1, &c->vsock_guest_cid);
 	if (r == 0)
 		r = read_annotations(rd, c);
+	if (r == 0)
+		r = read_measured(rd, c);
 	c->accel = (enum shim_accel)a;
 	c->user_network = n == 1;
 	if (r == 0 && c->fwd_guest_ip != NULL && !c->user_network)

@@ -52,6 +52,16 @@ struct shim_config {
 	char *fwd_host_ip;
 	unsigned fwd_host_port;
 	unsigned vsock_guest_cid; /* channel = "vsock": the guest's CID */
+	/* measured boot (docs/shim.md, docs/guest-image.md "Attestation"):
+	 * firmware (Kata's key) is the UEFI code image, e.g. OVMF_CODE_4M.fd,
+	 * attached read-only as pflash unit 0 (q35 only); NULL = QEMU's own
+	 * BIOS. firmware_vars (cocoon's) is the variable store template each
+	 * pod gets a copy of as pflash unit 1; NULL = firmware's name with
+	 * CODE changed to VARS. vtpm (cocoon's enable_vtpm): a per-pod swtpm
+	 * behind tpm-crb (q35 only). */
+	char *firmware;
+	char *firmware_vars;
+	bool vtpm;
 
 	/* enable_annotations (either hypervisor section): which
 	 * io.katacontainers.config.hypervisor.* annotations a pod may set

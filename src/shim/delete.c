@@ -62,6 +62,7 @@ static int cleanup_sandbox(const struct shim_flags *f, const char *bundle, const
 	 * to stop so that its containers go with it */
 	kill_recorded(state, "shim.pid", 0);
 	pid_t vm = kill_recorded(state, "vm.pid", 0);
+	kill_recorded(state, "swtpm.pid", 0); /* enable_vtpm (vtpm.h) */
 	pid_t agent = kill_recorded(state, "agent.pid", HOST_AGENT_GRACE_MS);
 	*ret_vm = vm > 0 ? vm : agent;
 	if ((r = shim_rm_rf(state, err)) < 0)

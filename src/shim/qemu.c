@@ -89,6 +89,28 @@ void shim_argv_free(char **argv)
 	free(argv);
 }
 
+/* Measured boot (machine.md §2.2, Kata's qemu_amd64 pflash for
+ * non-TEE): OVMF as pflash (code read-only, the pod's variable store),
+ * and swtpm behind tpm-crb. */
+static void measured_args(struct argv *a, const struct shim_config *c,
+                          const struct shim_vm_spec *vm)
+{
+	if (c->firmware != NULL) {
+		add(a, "-drive");
+		add(a, "if=pflash,format=raw,unit=0,file=%s,readonly=on", c->firmware);
+		add(a, "-drive");
+		add(a, "if=pflash,format=raw,unit=1,file=%s", vm->firmware_vars);
+	}
+	if (vm->tpm_socket != NULL) {
+		add(a, "-chardev");
+		add(a, "socket,id=chrtpm,path=%s", vm->tpm_socket);
+		add(a, "-tpmdev");
+		add(a, "emulator,id=tpm0,chardev=chrtpm");
+		add(a, "-device");
+		add(a, "tpm-crb,tpmdev=tpm0");
+	}
+}
+
 static int no_comma(const char *what, const char *s, cc_error **err)
 {
 	if (s != NULL && strchr(s, ',') != NULL)
@@ -109,6 +131,15 @@ int shim_qemu_argv(const struct shim_config *c, const struct shim_vm_spec *vm, c
 		r = no_comma("console log", vm->console_path, err);
 	if (r == 0)
 		r = no_comma("init-data image", vm->initdata_img, err);
+	if (r == 0)
+		r = no_comma("firmware", c->firmware, err);
+	if (r == 0)
+		r = no_comma("firmware variable store", vm->firmware_vars, err);
+	if (r == 0)
+		r = no_comma("swtpm socket", vm->tpm_socket, err);
+	if (r == 0 && c->firmware != NULL && vm->firmware_vars == NULL)
+		r = cc_error_set(err, -EINVAL, "firmware %s without the pod's variable store",
+		                 c->firmware);
 	if (r < 0)
 		return r;
 	char *cmdline;
@@ -140,6 +171,7 @@ int shim_qemu_argv(const struct shim_config *c, const struct shim_vm_spec *vm, c
 	add(&a, "-no-reboot");
 	add(&a, "-serial");
 	add(&a, "file:%s", vm->console_path);
+	measured_args(&a, c, vm);
 	add(&a, "-kernel");
 	add(&a, "%s", c->kernel);
 	add(&a, "-initrd");

@@ -22,6 +22,11 @@ struct shim_vm_spec {
 	 * once the machine has those objects (<state>/initdata.json has the
 	 * values). */
 	const char *initdata_img;
+	/* measured boot (vtpm.h): the pod's copy of the firmware's variable
+	 * store (pflash unit 1; with config firmware), and swtpm's control
+	 * socket for tpm-crb; NULL for none */
+	const char *firmware_vars;
+	const char *tpm_socket;
 };
 
 /* The guest kernel's command line: Kata's speed-ups (kata.md §3.4),

@@ -21,6 +21,7 @@
 #include "qemu.h"
 #include "shim.h"
 #include "vm.h"
+#include "vtpm.h"
 
 struct shim_vm {
 	pid_t pid;
@@ -35,6 +36,7 @@ struct shim_vm {
 	pthread_cond_t cond;
 	atomic_bool dead;
 	bool killed;
+	struct shim_vtpm *vtpm; /* enable_vtpm: the pod's swtpm */
 };
 
 static char *path_in(const char *dir, const char *name)
@@ -60,7 +62,7 @@ static void *reaper_main(void *arg)
 
 /* In the child: a process group of its own, stdio to /dev/null and the
  * log, no other fds, then exec. Only async-signal-safe calls. */
-static void child_exec(char **argv, int log_fd, const char *cwd)
+_Noreturn void shim_child_exec(char **argv, int log_fd, const char *cwd)
 {
 	setpgid(0, 0);
 	sigset_t none;
@@ -76,8 +78,25 @@ static void child_exec(char **argv, int log_fd, const char *cwd)
 	_exit(127);
 }
 
-static int qemu_argv(const struct shim_vm_opts *o, const char *channel, char ***ret,
-                     cc_error **err)
+/* The measured-boot shape's per-pod pieces (vtpm.h): the firmware's
+ * variable store copy and swtpm, before QEMU starts. */
+static int measured_parts(struct shim_vm *vm, const struct shim_vm_opts *o, char **ret_vars,
+                          cc_error **err)
+{
+	if (o->cfg->firmware != NULL) {
+		if ((*ret_vars = path_in(o->state_dir, "firmware_vars.fd")) == NULL)
+			return cc_error_set(err, -ENOMEM, "out of memory");
+		int r = shim_copy_firmware_vars(o->cfg->firmware_vars, *ret_vars, err);
+		if (r < 0)
+			return r;
+	}
+	if (o->cfg->vtpm)
+		return shim_vtpm_start(NULL, o->state_dir, &vm->vtpm, err);
+	return 0;
+}
+
+static int qemu_argv(const struct shim_vm_opts *o, const char *channel, const char *vars,
+                     const struct shim_vtpm *vtpm, char ***ret, cc_error **err)
 {
 	enum shim_accel accel;
 	const char *why;
@@ -98,6 +117,8 @@ static int qemu_argv(const struct shim_vm_opts *o, const char *channel, char ***
 	struct shim_vm_spec spec = {.name = name, .channel_path = channel, .console_path = console,
 	                            .accel = accel, .tsc_khz = shim_tsc_khz(),
 	                            .initdata_img = o->initdata_img};
+	spec.firmware_vars = vars;
+	spec.tpm_socket = shim_vtpm_socket(vtpm);
 	return shim_qemu_argv(o->cfg, &spec, ret, err);
 }
 
@@ -152,8 +173,11 @@ int shim_vm_start(const struct shim_vm_opts *o, struct shim_vm **ret, cc_error *
 	(void)unlink(vm->channel_path);
 	char **argv = NULL;
 	bool none = vm->host_agent;
-	int r = none ? host_agent_argv(o, vm->channel_path, &argv, err)
-	             : qemu_argv(o, vm->channel_path, &argv, err);
+	_cleanup_free_ char *vars = NULL;
+	int r = none ? 0 : measured_parts(vm, o, &vars, err);
+	if (r == 0)
+		r = none ? host_agent_argv(o, vm->channel_path, &argv, err)
+		         : qemu_argv(o, vm->channel_path, vars, vm->vtpm, &argv, err);
 	if (r < 0) {
 		shim_vm_free(vm);
 		return r;
@@ -174,7 +198,7 @@ int shim_vm_start(const struct shim_vm_opts *o, struct shim_vm **ret, cc_error *
 	}
 	pid_t pid = fork();
 	if (pid == 0)
-		child_exec(argv, log_fd, o->state_dir);
+		shim_child_exec(argv, log_fd, o->state_dir);
 	int fork_errno = errno;
 	shim_argv_free(argv);
 	if (pid < 0) {
@@ -319,6 +343,8 @@ void shim_vm_kill(struct shim_vm *vm, int grace_ms)
 reaped:
 	pthread_join(vm->reaper, NULL);
 	vm->pid = 0;
+	/* swtpm after QEMU (which holds its socket) */
+	shim_vtpm_stop(vm->vtpm, grace_ms > 0 ? 1000 : 0);
 }
 
 void shim_vm_free(struct shim_vm *vm)
@@ -326,6 +352,7 @@ void shim_vm_free(struct shim_vm *vm)
 	if (vm == NULL)
 		return;
 	shim_vm_kill(vm, 0);
+	shim_vtpm_free(vm->vtpm);
 	if (vm->chan_fd >= 0)
 		close(vm->chan_fd);
 	pthread_mutex_destroy(&vm->mu);

@@ -47,6 +47,11 @@ void shim_vm_kill(struct shim_vm *vm, int grace_ms);
 /* Kills (if needed) and frees. NULL is a no-op. */
 void shim_vm_free(struct shim_vm *vm);
 
+/* In a forked child: its own process group, stdio to /dev/null and
+ * log_fd, no other fds, cwd, then execv(argv). Only async-signal-safe
+ * calls; never returns. */
+_Noreturn void shim_child_exec(char **argv, int log_fd, const char *cwd);
+
 /* The last lines of the guest console and the hypervisor's log, for an
  * error message when the VM did not come up (a new string; NULL if there
  * is nothing). */
