@@ -54,10 +54,21 @@ CODES = ("rego_parse_error", "rego_compile_error", "rego_type_error", "rego_unsa
 OPERATORS = {"plus", "minus", "mul", "div", "rem", "and", "or", "eq", "neq", "lt", "lte", "gt", "gte", "equal", "assign"}
 SENTINEL = "\x01never matches\x01"
 
-# OPA 1.x's whole message where the conformance case's want_error is only a
-# part of it (read from open-policy-agent/opa v1/topdown/*.go): note -> text.
-OPA_TEXT = {
-}
+# OPA 1.x's whole message where the conformance case gives only a part of it
+# or only the code (read from open-policy-agent/opa v1/topdown/*.go):
+# (regular expression over the note, text).
+OPA_TEXT = [
+    # casts.go builtinToNumber: inf, infinity and nan in any case, with signs
+    (r"casts/to_number: [-+]*(inf|infinity|nan) input$",
+     "eval_type_error: to_number: operand 1 must be valid number string but got string"),
+]
+
+
+def opa_text(note):
+    for rx, text in OPA_TEXT:
+        if re.search(rx, note, re.I):
+            return text
+    return None
 
 
 def split_err(text):
@@ -139,8 +150,8 @@ def opa_conformance_text(c, names):
     """(row, code, message, whole) of OPA 1.x for a conformance case."""
     want = c.get("want_error")
     code = c.get("want_error_code")
-    if c["note"] in OPA_TEXT:
-        row, code2, msg, _ = split_err(OPA_TEXT[c["note"]])
+    if opa_text(c["note"]):
+        row, code2, msg, _ = split_err(opa_text(c["note"]))
         return row, code2 or code, msg, True
     if want is None:
         return None, code, None, False
