@@ -97,9 +97,9 @@ static int normalize_kid(struct wrap_params *p, cc_error **err)
 
 static int kek_from_file(const char *path, unsigned char kek[KEK_LEN], cc_error **err)
 {
-	unsigned char *b = NULL;
+	char *b = NULL;
 	size_t n = 0;
-	int r = oc_read_file(path, CC_IMG_MAX_KEY_FILE_BYTES, &b, &n, err);
+	int r = cc_read_file(path, CC_IMG_MAX_KEY_FILE_BYTES, OC_READ, &b, &n, err);
 	if (r < 0)
 		return r;
 	if (n == KEK_LEN)

@@ -11,6 +11,7 @@
 
 #include "cocoon/buf.h"
 #include "cocoon/error.h"
+#include "cocoon/file.h"
 #include "digest.h"
 #include "ocicrypt.h"
 
@@ -111,9 +112,9 @@ int oc_load_public_key(const void *data, size_t n, const char *name, EVP_PKEY **
                        cc_error **err);
 /* Loads an X.509 certificate (PEM or DER). */
 int oc_load_cert(const void *data, size_t n, const char *name, X509 **ret, cc_error **err);
-/* Reads a whole file of at most max bytes (n excludes the added NUL). */
-int oc_read_file(const char *path, size_t max, unsigned char **ret, size_t *ret_len,
-                 cc_error **err);
+/* Key, certificate and config files are read with cc_read_file
+ * (cocoon/file.h): regular files only, wiped when freed on the way. */
+#define OC_READ (CC_READ_REGULAR | CC_READ_SECRET)
 
 /* The private keys of a key set (jwe and pkcs7 unwrap). */
 size_t oc_keys_count(const ocicrypt_keys *k);

@@ -19,45 +19,6 @@
 #include "cocoon/limits.h"
 #include "internal.h"
 
-int oc_read_file(const char *path, size_t max, unsigned char **ret, size_t *ret_len,
-                 cc_error **err)
-{
-	_cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return cc_error_set(err, -errno, "%s: %m", path);
-	struct stat st;
-	if (fstat(fd, &st) < 0)
-		return cc_error_set(err, -errno, "%s: %m", path);
-	if (!S_ISREG(st.st_mode))
-		return cc_error_set(err, -EINVAL, "%s: not a regular file", path);
-	if ((uint64_t)st.st_size > max)
-		return cc_error_set(err, -EFBIG, "%s: more than %zu bytes", path, max);
-	size_t cap = (size_t)st.st_size + 1, n = 0;
-	unsigned char *b = malloc(cap);
-	if (b == NULL)
-		return cc_error_set(err, -ENOMEM, "out of memory");
-	for (;;) {
-		if (n == cap - 1) {
-			/* The file grew while we read it: stop at max. */
-			if (cap - 1 >= max || (b = realloc(b, cap * 2)) == NULL)
-				break;
-			cap *= 2;
-		}
-		ssize_t got = read(fd, b + n, cap - 1 - n);
-		if (got < 0 && errno == EINTR)
-			continue;
-		if (got <= 0)
-			break;
-		n += (size_t)got;
-	}
-	if (b == NULL)
-		return cc_error_set(err, -ENOMEM, "out of memory");
-	b[n] = '\0';
-	*ret = b;
-	*ret_len = n;
-	return 0;
-}
-
 /* No prompting: an encrypted key without a password fails to decode. */
 static int no_passphrase(char *buf, size_t size, size_t *len, const OSSL_PARAM params[],
                          void *arg)

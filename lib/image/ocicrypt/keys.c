@@ -184,10 +184,10 @@ int ocicrypt_keys_add_mem(ocicrypt_keys *k, const void *data, size_t n, const ch
 /* Go's processPwdString: file=, pass=, fd=, or the password itself. */
 static int password_from_spec(const char *s, char **ret, cc_error **err)
 {
-	unsigned char *b = NULL;
+	char *b = NULL;
 	size_t n = 0;
 	if (strncmp(s, "file=", 5) == 0) {
-		int r = oc_read_file(s + 5, CC_IMG_MAX_KEY_FILE_BYTES, &b, &n, err);
+		int r = cc_read_file(s + 5, CC_IMG_MAX_KEY_FILE_BYTES, OC_READ, &b, &n, err);
 		if (r < 0)
 			return r;
 	} else if (strncmp(s, "fd=", 3) == 0) {
@@ -208,7 +208,7 @@ static int password_from_spec(const char *s, char **ret, cc_error **err)
 		b[n] = '\0';
 	} else {
 		const char *p = strncmp(s, "pass=", 5) == 0 ? s + 5 : s;
-		if ((b = (unsigned char *)strdup(p)) == NULL)
+		if ((b = strdup(p)) == NULL)
 			return cc_error_set(err, -ENOMEM, "out of memory");
 		n = strlen(p);
 	}
@@ -216,7 +216,7 @@ static int password_from_spec(const char *s, char **ret, cc_error **err)
 		oc_free_secret(b, n);
 		return cc_error_set(err, -EINVAL, "password contains a NUL byte");
 	}
-	*ret = (char *)b;
+	*ret = b;
 	return 0;
 }
 
@@ -239,9 +239,9 @@ int ocicrypt_keys_add(ocicrypt_keys *k, const char *spec, cc_error **err)
 	int r = pw_spec ? password_from_spec(pw_spec, &pw, err) : 0;
 	if (r < 0)
 		return cc_error_wrap(err, "decryption key %s", file);
-	unsigned char *data = NULL;
+	char *data = NULL;
 	size_t n = 0;
-	r = oc_read_file(file, CC_IMG_MAX_KEY_FILE_BYTES, &data, &n, err);
+	r = cc_read_file(file, CC_IMG_MAX_KEY_FILE_BYTES, OC_READ, &data, &n, err);
 	if (r == 0)
 		r = ocicrypt_keys_add_mem(k, data, n, pw, file, err);
 	if (data)
@@ -290,10 +290,10 @@ int ocicrypt_recipients_set_provider_config(ocicrypt_recipients *r, const char *
 
 static int add_jwe(ocicrypt_recipients *r, const char *file, cc_error **err)
 {
-	_cleanup_free_ unsigned char *data = NULL;
+	_cleanup_free_ char *data = NULL;
 	size_t n = 0;
 	EVP_PKEY *pkey = NULL;
-	int ret = oc_read_file(file, CC_IMG_MAX_KEY_FILE_BYTES, &data, &n, err);
+	int ret = cc_read_file(file, CC_IMG_MAX_KEY_FILE_BYTES, OC_READ, &data, &n, err);
 	if (ret == 0)
 		ret = oc_load_public_key(data, n, file, &pkey, err);
 	if (ret < 0)
@@ -310,10 +310,10 @@ static int add_jwe(ocicrypt_recipients *r, const char *file, cc_error **err)
 
 static int add_pkcs7(ocicrypt_recipients *r, const char *file, cc_error **err)
 {
-	_cleanup_free_ unsigned char *data = NULL;
+	_cleanup_free_ char *data = NULL;
 	size_t n = 0;
 	X509 *x = NULL;
-	int ret = oc_read_file(file, CC_IMG_MAX_KEY_FILE_BYTES, &data, &n, err);
+	int ret = cc_read_file(file, CC_IMG_MAX_KEY_FILE_BYTES, OC_READ, &data, &n, err);
 	if (ret == 0)
 		ret = oc_load_cert(data, n, file, &x, err);
 	if (ret < 0)

@@ -135,10 +135,10 @@ int oc_kpconfig_parse(const void *p, size_t n, const char *file, struct oc_kpcon
 
 int oc_kpconfig_load(const char *path, struct oc_kpconfig **ret, cc_error **err)
 {
-	_cleanup_free_ unsigned char *data = NULL;
+	_cleanup_free_ char *data = NULL;
 	size_t n = 0;
 	cc_error *e = NULL;
-	int r = oc_read_file(path, CC_IMG_MAX_KEYPROVIDER_MSG, &data, &n, &e);
+	int r = cc_read_file(path, CC_IMG_MAX_KEYPROVIDER_MSG, OC_READ, &data, &n, &e);
 	if (r == -ENOENT) {
 		/* Go: a config file that does not exist means no providers. */
 		cc_error_free(e);

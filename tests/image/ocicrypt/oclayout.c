@@ -31,9 +31,9 @@ static int die(cc_error *err)
 
 static int load_json(const char *path, json_t **ret, cc_error **err)
 {
-	_cleanup_free_ unsigned char *b = NULL;
+	_cleanup_free_ char *b = NULL;
 	size_t n = 0;
-	int r = oc_read_file(path, MAX_JSON, &b, &n, err);
+	int r = cc_read_file(path, MAX_JSON, OC_READ, &b, &n, err);
 	return r < 0 ? r : oc_json_parse(b, n, MAX_JSON, ret, path, err);
 }
 

@@ -504,10 +504,11 @@ static const unsigned char sample_kek[32] = {
 
 static void test_sample_kbc_annotation(void **state)
 {
-	unsigned char *f = NULL, *opts = NULL;
+	char *f = NULL;
+	unsigned char *opts = NULL;
 	size_t n = 0, opts_len = 0;
-	assert_int_equal(oc_read_file(path_of("sample_kbc_annotation.json"), 1 << 20, &f, &n, NULL),
-	                 0);
+	assert_int_equal(cc_read_file(path_of("sample_kbc_annotation.json"), 1 << 20, OC_READ, &f, &n,
+	                              NULL), 0);
 	struct oc_annotation_packet a;
 	assert_int_equal(oc_annotation_packet_parse(f, n, &a, NULL), 0);
 	assert_string_equal(a.kid, "kbs:///default/key/1");
@@ -540,10 +541,10 @@ static void test_sample_kbc_annotation(void **state)
 
 static void test_v1_packet(void **state)
 {
-	unsigned char *f = NULL;
+	char *f = NULL;
 	size_t n = 0;
-	assert_int_equal(oc_read_file(path_of("annotation_packet_v1.json"), 1 << 20, &f, &n, NULL),
-	                 0);
+	assert_int_equal(cc_read_file(path_of("annotation_packet_v1.json"), 1 << 20, OC_READ, &f, &n,
+	                              NULL), 0);
 	struct oc_annotation_packet a;
 	assert_int_equal(oc_annotation_packet_parse(f, n, &a, NULL), 0);
 	assert_string_equal(a.kid, "kbs:///kbs:///default/key/1");
@@ -819,10 +820,11 @@ static void test_keyprovider_program(void **state)
 	const char *help[] = {keyprovider_bin, "--help", NULL};
 	run(help);
 	/* keyunwrap of ocicrypt-rs' sample_kbc_annotation.json -> §5.1's PLBCO */
-	unsigned char *f = NULL, *out = NULL;
+	char *f = NULL;
+	unsigned char *out = NULL;
 	size_t n = 0, out_len = 0;
-	assert_int_equal(oc_read_file(path_of("sample_kbc_annotation.json"), 1 << 20, &f, &n, NULL),
-	                 0);
+	assert_int_equal(cc_read_file(path_of("sample_kbc_annotation.json"), 1 << 20, OC_READ, &f, &n,
+	                              NULL), 0);
 	char *req = NULL;
 	size_t req_len = 0;
 	assert_int_equal(oc_kp_keyunwrap_request(f, n, &req, &req_len, NULL), 0);
