@@ -166,20 +166,6 @@ static int group_name(struct cctx *c, const rv *path, const char **ret)
 	return r;
 }
 
-static const char *kind_word(uint8_t k)
-{
-	switch (k) {
-	case AR_MULTI:
-		return "multi-value";
-	case AR_OBJECT:
-		return "single-value object";
-	case AR_FUNCTION:
-		return "function";
-	default:
-		return "complete";
-	}
-}
-
 /* Multi-value rules with variables in their head (p[q] contains r) build
  * an object of sets: they join the single-value object group. */
 static uint8_t group_kind(const ast_rule *r, size_t gp)
@@ -240,10 +226,10 @@ static int group_for_rule(struct cctx *c, ast_rule *r)
 		c->prog->groups[c->prog->ngroups++] = g;
 		node->group = g;
 	} else if (g->kind != kind) {
-		return cerr(c, r->loc, "rego_type_error", "conflicting rules %s found (%s and %s rules)",
-		            g->name, kind_word(g->kind), kind_word(kind));
+		/* OPA's checkRuleConflicts words both cases alike */
+		return cerr(c, r->loc, "rego_type_error", "conflicting rules %s found", g->name);
 	} else if (g->kind == RG_FUNCTION && g->nargs != r->nargs) {
-		return cerr(c, r->loc, "rego_type_error", "conflicting rules %s found (function arity differs)", g->name);
+		return cerr(c, r->loc, "rego_type_error", "conflicting rules %s found", g->name);
 	}
 	r->group = g;
 	r->keypos = (uint32_t)gp;

@@ -311,13 +311,22 @@ int cresolve_with(struct cctx *c, ast_with *w, struct cscope *sc)
 	call->u.call.name = dotted_name(c, segs, lens, n);
 	if (call->u.call.name == NULL)
 		return cerr(c, w->loc, "rego_type_error", "with keyword target name too long");
-	/* Arity is unknown here: accept whatever the target declares. */
+	/* Arity is unknown here: accept whatever the target declares. A name
+	 * that is no function is OPA's with-target error, not an undefined
+	 * function. */
 	rgroup *saved = c->cur;
+	cc_error *probe = NULL;
+	cc_error **saved_err = c->err;
 	c->cur = NULL;
+	c->err = &probe;
 	r = resolve_target(c, call, sc, true);
 	c->cur = saved;
-	if (r < 0)
+	c->err = saved_err;
+	cc_error_free(probe);
+	if (r == -ENOMEM)
 		return r;
+	if (r < 0)
+		return cerr(c, w->loc, "rego_type_error", "with keyword target must reference existing input, data, or a function");
 	w->target = call;
 	return 0;
 }

@@ -91,6 +91,14 @@ static void test_recursion_and_names(void **state)
 	expect_error("package t\np := 1\np contains 2\n", "rego_type_error: conflicting rules data.t.p found");
 	expect_error("package t\ndefault p := 1\ndefault p := 2\n", "multiple default rules data.t.p found");
 	expect_error("package t\nf(x) := 1\nf(x, y) := 2\n", "conflicting rules data.t.f found");
+	/* OPA's words: no rule kinds, and a with target that names nothing */
+	char *m = compile_error("package t\np := 1\np contains 2\n");
+	assert_non_null(m);
+	assert_non_null(strstr(m, "conflicting rules data.t.p found"));
+	assert_null(strstr(m, "found ("));
+	free(m);
+	expect_error("package t\np if { true with foo as 2 }\n",
+	             "rego_type_error: with keyword target must reference existing input, data, or a function");
 	expect_error("package t\np := {\"a\": 1}\nq := x if { p = x with p.a as 2 }\n",
 	             "t.rego:3:19: rego_compile_error: with keyword cannot partially replace virtual document(s)");
 	expect_eval("package t\np := {\"a\": 1}\nq := x if { x := p with p as 5 }\n", NULL, "data.t.q", "5");

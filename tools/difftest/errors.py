@@ -228,6 +228,47 @@ def load_results(files):
     return list(progs.values())
 
 
+# Programs with one compile error each, for the errors OPA's compiler and
+# checker report besides type errors (the generated sources rarely have them):
+# name -> (rules, query body).
+COMPILE_CASES = {
+    "recursion": ("p := q\nq := p", "out := p"),
+    "recursion_fn": ("f(x) := f(x)", "out := f(1)"),
+    "unsafe": ("", "out := x"),
+    "unsafe_rule": ("p if { x > 1 }", "out := p"),
+    "assigned_above": ("p if { x := 1; x := 2 }", "out := p"),
+    "declared_unused": ("p if { some x; true }", "out := p"),
+    "undefined_fn": ("", "out := nope(1)"),
+    "undefined_fn_ref": ("", "out := foo.bar(1)"),
+    "conflict_kinds": ("p := 1\np[x] { x := 1 }", "out := p"),
+    "fn_arity_conflict": ("f(x) := 1\nf(x, y) := 2", "out := f(1)"),
+    "multi_default": ("default p := 1\ndefault p := 2", "out := p"),
+    "with_target": ("p := 1", "out := p with foo as 1"),
+    "fn_arity_call": ("f(x) := x", "out := f(1, 2)"),
+    "fn_arity_call_few": ("f(x, y) := x", "out := f(1)"),
+    "arity_builtin": ("", "out := count([1], 2)"),
+    "arity_builtin_few": ("", "out := concat(\",\")"),
+    "neg_unsafe": ("", "not x == 1\nout := 1"),
+    "compr_unsafe": ("", "out := [x | y > 1]"),
+    "every_unsafe": ("", "every x in [1] { y > x }\nout := 1"),
+    "some_unused": ("p if { some x in [1] }", "out := p"),
+    "rule_redeclared": ("p := 1\np := 2", "out := p"),
+    "type_plus": ("", "out := 1 + \"a\""),
+    "type_nested": ("", "out := upper(lower(1))"),
+    "type_stmt": ("p if { startswith(1, \"a\") }", "out := p"),
+}
+
+
+def compile_progs():
+    import difftest
+    progs = []
+    for name, (rules, body) in sorted(COMPILE_CASES.items()):
+        p = difftest.Program("cc_" + name, rules, "errors", 0)
+        p.add(body, "compile/" + name)
+        progs.append(p)
+    return progs
+
+
 def run_oracle_cases(progs, cache_file, node_path):
     import difftest
     cache = {}
@@ -336,19 +377,24 @@ def main():
     ap.add_argument("--results", nargs="*", default=[], help="difftest.py --results files")
     ap.add_argument("--oracle-cache", help="JSON file keeping the oracle's answers between runs")
     ap.add_argument("--node-path", default=os.environ.get("ORACLE_NODE_PATH", "/tmp/oracle/node_modules"))
-    ap.add_argument("--only", choices=("conformance", "oracle"))
+    ap.add_argument("--only", choices=("conformance", "oracle", "compile"))
     ap.add_argument("--list", action="store_true", help="print the cases that differ, grouped")
     a = ap.parse_args()
     names = builtin_names(a.cocoon)
-    if a.only != "oracle":
+    if a.only in (None, "conformance"):
         cases = conformance_cases()
         ours = run_conformance(a.cocoon, cases)
         summary("conformance", compare_conformance(cases, ours, names), sys.stdout, a.list)
-    if a.only != "conformance" and a.results:
+    if a.only in (None, "oracle") and a.results:
         progs = load_results(a.results)
         run_oracle_cases(progs, a.oracle_cache, a.node_path)
         run_cocoon_cases(progs, a.cocoon)
         summary("oracle", compare_oracle(progs), sys.stdout, a.list)
+    if a.only in (None, "compile"):
+        progs = compile_progs()
+        run_oracle_cases(progs, a.oracle_cache, a.node_path)
+        run_cocoon_cases(progs, a.cocoon)
+        summary("compile", compare_oracle(progs), sys.stdout, a.list)
 
 
 if __name__ == "__main__":
