@@ -1,4 +1,4 @@
-/* libFuzzer target: what `cocoon kbs` reads from a KBS (src/cocoon/
+/* libFuzzer target: what `cocoon kbs` reads from a KBS (lib/kbsclient/
  * kbs_proto.c, kbs_rcar.c, kbs_http.c; docs/man/cocoon-kbs-client.md):
  * every input goes through the Challenge, token and Trustee error-body
  * parsers, the Set-Cookie parser, the resource answer's JWE decryption

@@ -1,4 +1,4 @@
-/* The KBS client's admin side (src/cocoon/kbs_admin_msg.c, kbs_keys.c):
+/* The KBS client's admin side (lib/kbsclient/kbs_admin_msg.c, kbs_keys.c):
  * request bodies byte for byte as kbs-client sends them, the built-in
  * resource policies evaluated by cocoon's Rego engine over EAR-shaped
  * claims, the admin JWT, TEE keys from PEM, and the file reader. */

@@ -1,4 +1,4 @@
-/* The KBS client's messages (src/cocoon/kbs_proto.c): the bodies it sends
+/* The KBS client's messages (lib/kbsclient/kbs_proto.c): the bodies it sends
  * byte for byte as kbs-types serializes them, the answers it parses
  * (Challenge, token, Trustee error bodies, Set-Cookie, the JWE with the
  * guest-components vector), and the checks on paths and tokens. */
