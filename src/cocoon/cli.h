@@ -6,5 +6,6 @@ int cmd_policy(int argc, char **argv);
 int cmd_image(int argc, char **argv);
 int cmd_kbs(int argc, char **argv);
 int cmd_evidence(int argc, char **argv);
+int cmd_vm(int argc, char **argv);
 
 #endif

@@ -15,6 +15,7 @@ static void usage(FILE *f)
 	      "  image     copy, pull and unpack container images (cocoon image --help)\n"
 	      "  kbs       attest to a KBS, fetch resources, administer it (cocoon kbs --help)\n"
 	      "  evidence  verify TEE evidence, replay event logs (cocoon evidence --help)\n"
+	      "  vm        reference values of an attested VM shape (cocoon vm --help)\n"
 	      "\n"
 	      "Options:\n"
 	      "  -h, --help     show this help\n"
@@ -45,6 +46,8 @@ int main(int argc, char **argv)
 		return cmd_kbs(argc - 1, argv + 1);
 	if (strcmp(cmd, "evidence") == 0)
 		return cmd_evidence(argc - 1, argv + 1);
+	if (strcmp(cmd, "vm") == 0)
+		return cmd_vm(argc - 1, argv + 1);
 	fprintf(stderr, "cocoon: unknown command '%s' (see cocoon --help)\n", cmd);
 	return 2;
 }
