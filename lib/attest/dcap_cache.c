@@ -136,8 +136,10 @@ int dcap_verify_cached(dcap_cache *cache, const dcap_collateral *c,
                        cc_error **err)
 {
 	uint8_t coll[32], chain[32];
-	if (!cache || !c || !in || !in->pck_chain_pem || digests(c, in, coll, chain) < 0)
-		return dcap_verify(c, in, out, err);
+	if (!cache || !c || !in || !in->qe || !in->pck_chain_pem ||
+	    (in->is_tdx && (!in->tee_tcb_svn || !in->mr_signer_seam || !in->seam_attributes)) ||
+	    digests(c, in, coll, chain) < 0)
+		return dcap_verify(c, in, out, err); /* the full checks, or their input error */
 	int64_t at = in->at ? in->at : (int64_t)time(NULL);
 	struct dcap_verify_in fixed = *in;
 	fixed.at = at; /* the window and the full run read the same second */

@@ -236,7 +236,8 @@ static int add_ids(json_t *out, const struct dcap_level *l)
 		bool seen = false;
 		for (size_t k = 0; k < json_array_size(out) && !seen; k++)
 			seen = json_equal(json_array_get(out, k), id);
-		if (!seen && json_array_append(out, id) < 0)
+		/* a copy: the output never shares a reference with a cached body */
+		if (!seen && json_array_append_new(out, json_copy(id)) < 0)
 			return -ENOMEM;
 	}
 	return 0;
