@@ -20,6 +20,12 @@ with the policy's reason; a pod that also sends a policy with SetPolicy
 configuration that does not enable it fail with the annotation named; and
 nothing is left behind.
 
+Part C, one microVM (skipped without QEMU, busybox-static or crun, or
+with COCOON_SHIM_SKIP_QEMU=1): a guest image built with guest/build.py;
+the agent in the guest finds the image on its virtio-blk disk by the
+magic and refuses the /bin/true container with the init-data policy's
+reason.
+
 Every process this script starts is stopped by PID. Exits 77 without
 root, containerd, runc or the registry tools.
 
@@ -288,6 +294,39 @@ def part_pod(ctd, tmp):
     check("pod: ... and nothing left", wait_for(lambda: not leftovers(ctd), 10), leftovers(ctd))
 
 
+def part_vm(ctd, tmp):
+    """One microVM: the guest agent finds the image on /dev/vda by its
+    magic and enforces the init-data policy (refused before any pull)."""
+    missing = [x for x in ("qemu-system-x86_64",) if shutil.which(x) is None]
+    if missing or not os.path.exists("/bin/busybox") or not os.path.exists("/usr/bin/crun"):
+        print("SKIP part C (one microVM): missing %s" % (missing or "busybox-static/crun"))
+        return
+    out = os.path.join(SCRATCH, "guest")
+    cache = os.path.join(SCRATCH, "kernel-cache")
+    os.makedirs(cache, exist_ok=True)
+    shutil.rmtree(out, ignore_errors=True)
+    p = subprocess.run([sys.executable, os.path.join(H["ROOT"], "guest", "build.py"), out,
+                        "--agent", AGENT, "--level", "3", "--kernel-cache", cache, "--quiet"],
+                       capture_output=True, text=True, timeout=600)
+    if not check("VM: guest image builds", p.returncode == 0, p.stderr[-2000:]):
+        return
+    initrd = [n for n in os.listdir(out) if n.startswith("initramfs.cpio.")][0]
+    cfg = H["write_cfg"]("initdata-qemu.toml",
+                         '[hypervisor.qemu]\nkernel = "%s"\ninitrd = "%s"\n'
+                         'default_memory = 512\n[agent.cocoon]\ndial_timeout = 120\n'
+                         '[runtime]\nenable_debug = true\n'
+                         % (os.path.join(out, "vmlinux"), os.path.join(out, initrd)))
+    ann = ["--annotation", "%s=%s" % (ANNOTATION, annotation(toml_doc()))]
+    r = ctd.run("idvm", ["/bin/true"], cfg, extra=ann, timeout=300)
+    err = r.stderr.decode(errors="replace")
+    check("VM: the guest agent read init-data from its virtio-blk disk and enforces its policy",
+          r.returncode != 0 and "CreateContainerRequest is blocked by policy" in err and
+          "initdata policy: only /bin/sh may run, not /bin/true" in err, err[-1500:])
+    ctd.ctr("container", "delete", "idvm")
+    check("VM: no QEMU, shim, socket, state dir or bundle left",
+          wait_for(lambda: not H["leftovers"](ctd), 15), H["leftovers"](ctd))
+
+
 def main():
     if os.geteuid() != 0:
         print("SKIP: needs root (containerd, a loop device)")
@@ -313,6 +352,8 @@ def main():
                 print("SKIP part B: %s" % why)
             else:
                 part_pod(ctd, tmp)
+            if os.environ.get("COCOON_SHIM_SKIP_QEMU") != "1":
+                part_vm(ctd, tmp)
     except Exception as e:  # noqa: BLE001
         check("the test ran to the end", False, repr(e))
     finally:
