@@ -639,6 +639,10 @@
 #define CC_DCAP_MAX_ADVISORY_IDS 128u
 /* Seconds one PCCS/PCS request of dcap_collateral_fetch may take. */
 #define CC_DCAP_FETCH_TIMEOUT_S 30
+/* Verified (collateral, PCK chain) results one tdx/sgx verifier keeps
+ * (dcap_cache.c; least recently used evicted): one per platform and CA
+ * type that attests to this KBS. */
+#define CC_DCAP_CACHE_SLOTS 8u
 
 /* ---- HTTP server (lib/httpd, docs/httpd.md) ---------------------------- */
 

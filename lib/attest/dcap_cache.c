@@ -22,7 +22,7 @@
 
 #include "dcap_int.h"
 
-#define DCAP_CACHE_SLOTS 8
+#define DCAP_CACHE_SLOTS CC_DCAP_CACHE_SLOTS
 
 struct slot {
 	uint8_t coll[32], chain[32];
