@@ -105,7 +105,8 @@ const char *cc_initdata_tee_name(enum cc_initdata_tee tee);
  * is a truncated or corrupt stream (zlib's message); -E2BIG past max. */
 int cc_initdata_gunzip(const unsigned char *gz, size_t len, size_t max, char **ret,
                        size_t *ret_len, cc_error **err);
-/* gzip of len bytes (a new buffer). */
+/* gzip of len bytes (a new buffer); -E2BIG when it is over
+ * CC_INITDATA_MAX_GZIP_BYTES, which no decoder here would take. */
 int cc_initdata_gzip(const void *data, size_t len, unsigned char **ret, size_t *ret_len,
                      cc_error **err);
 

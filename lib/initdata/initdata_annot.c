@@ -69,11 +69,6 @@ int cc_initdata_to_annotation(const char *toml, size_t len, char **ret, cc_error
 	int r = cc_initdata_gzip(toml, len, &gz, &n, err);
 	if (r < 0)
 		return r;
-	if (n > CC_INITDATA_MAX_GZIP_BYTES) {
-		free(gz);
-		return cc_error_set(err, -E2BIG, "init-data: %zu bytes of gzip, more than %u", n,
-		                    CC_INITDATA_MAX_GZIP_BYTES);
-	}
 	char *out = malloc((n + 2) / 3 * 4 + 1);
 	if (out == NULL) {
 		free(gz);

@@ -7,6 +7,7 @@
 #include <zlib.h>
 
 #include "cocoon/buf.h"
+#include "cocoon/limits.h"
 #include "initdata.h"
 
 int cc_initdata_gunzip(const unsigned char *gz, size_t len, size_t max, char **ret,
@@ -86,6 +87,12 @@ int cc_initdata_gzip(const void *data, size_t len, unsigned char **ret, size_t *
 	if (zr != Z_STREAM_END) {
 		free(out);
 		return cc_error_set(err, -ENOMEM, "gzip: deflate failed (%d)", zr);
+	}
+	/* no decoder takes more (the annotation, the image) */
+	if (n > CC_INITDATA_MAX_GZIP_BYTES) {
+		free(out);
+		return cc_error_set(err, -E2BIG, "init-data: %zu bytes of gzip, more than %u", n,
+		                    CC_INITDATA_MAX_GZIP_BYTES);
 	}
 	*ret = out;
 	*ret_len = n;

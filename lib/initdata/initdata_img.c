@@ -35,11 +35,6 @@ int cc_initdata_img_encode(const char *toml, size_t len, unsigned char **ret, si
 	int r = cc_initdata_gzip(toml, len, &gz, &n, err);
 	if (r < 0)
 		return r;
-	if (n > CC_INITDATA_MAX_GZIP_BYTES) {
-		free(gz);
-		return cc_error_set(err, -E2BIG, "init-data: %zu bytes of gzip, more than %u", n,
-		                    CC_INITDATA_MAX_GZIP_BYTES);
-	}
 	size_t total = CC_INITDATA_HEADER_LEN + n;
 	total = (total + CC_INITDATA_SECTOR - 1) / CC_INITDATA_SECTOR * CC_INITDATA_SECTOR;
 	unsigned char *img = calloc(1, total);

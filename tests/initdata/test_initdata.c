@@ -267,6 +267,26 @@ static void test_gzip_errors(void **state)
 	assert_null(t);
 	free(more);
 	free(gz);
+	/* 1.1 MiB that does not compress: its gzip is over the cap */
+	size_t big = 1100u * 1024u;
+	unsigned char *noise = malloc(big);
+	assert_non_null(noise);
+	uint32_t x = 2463534242u;
+	for (size_t i = 0; i < big; i++) {
+		x ^= x << 13;
+		x ^= x >> 17;
+		x ^= x << 5;
+		noise[i] = (unsigned char)x;
+	}
+	gz = NULL;
+	expect_err(cc_initdata_gzip(noise, big, &gz, &n, &e), &e, -E2BIG,
+	           "bytes of gzip, more than 1048576");
+	assert_null(gz);
+	unsigned char *img = NULL;
+	expect_err(cc_initdata_img_encode((const char *)noise, big, &img, &n, &e), &e, -E2BIG,
+	           "bytes of gzip, more than 1048576");
+	assert_null(img);
+	free(noise);
 }
 
 static void test_annotation_errors(void **state)
