@@ -6,8 +6,10 @@ Part A, the agent alone (root: a loop device): cocoon-agent reads a
 data.img given with --initdata-device and writes initdata.toml, aa.toml
 and cdh.toml; a malformed image (length past the end, bad gzip, bad
 version) or one it cannot open stops the agent with the error (status 1),
-never "no init-data"; in guest mode it finds the image by its magic on a
-block device named vd* (a loop device behind a node in a scratch /dev).
+never "no init-data"; its scan finds the image by its magic on a block
+device named vd* (a loop device behind a node in a scratch directory);
+with a genpolicy policy (tests/rego/kata) in init-data, SetPolicy sent
+with ttrpc-peer is refused (PERMISSION_DENIED), and allowed without it.
 
 Part B, containerd (`ctr run` with the shim, hypervisor "none": the agent
 as a host process, as tests/shim/test_shim_containerd.py part 1, whose
@@ -29,7 +31,7 @@ reason.
 Every process this script starts is stopped by PID. Exits 77 without
 root, containerd, runc or the registry tools.
 
-Usage: test_initdata_pod.py SHIM SCRATCH_DIR COCOON_AGENT
+Usage: test_initdata_pod.py SHIM SCRATCH_DIR COCOON_AGENT [TTRPC_PEER]
 """
 import base64
 import gzip
@@ -46,6 +48,7 @@ sys.dont_write_bytecode = True
 HERE = os.path.dirname(os.path.abspath(__file__))
 SHIM_TEST = os.path.join(os.path.dirname(HERE), "shim", "test_shim_containerd.py")
 SHIM, SCRATCH, AGENT = (os.path.abspath(a) for a in sys.argv[1:4])
+PEER = os.path.abspath(sys.argv[4]) if len(sys.argv) > 4 and sys.argv[4] else None
 ANNOTATION = "io.katacontainers.config.hypervisor.cc_init_data"
 
 # test_shim_containerd.py's helpers (containerd under a temp dir, the
@@ -118,14 +121,17 @@ def image(doc, declared=None, body=None):
     return b + b"\0" * (-len(b) % 512)
 
 
-def run_agent(tmp, *args, timeout=10):
-    """cocoon-agent until it logs that it listens (then SIGTERM) or exits."""
+def run_agent(tmp, *args, timeout=10, while_up=None):
+    """cocoon-agent until it listens (then while_up(socket), then SIGTERM)
+    or exits: (status, its log)."""
     sock = os.path.join(tmp, "a.sock")
     p = subprocess.Popen([AGENT, "--listen", "unix:" + sock, "--run-dir",
                           os.path.join(tmp, "run")] + list(args),
                          stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     PROCS.append(p)
     wait_for(lambda: p.poll() is not None or os.path.exists(sock), timeout)
+    if p.poll() is None and while_up is not None:
+        while_up(sock)
     if p.poll() is None:
         p.send_signal(signal.SIGTERM)
     try:
@@ -223,6 +229,52 @@ def part_agent(tmp):
               "listening on" in log and not os.path.exists(out + "3"), log[-600:])
     finally:
         subprocess.run(["losetup", "-d", loop], capture_output=True)
+
+
+def varint(n):
+    out = b""
+    while True:
+        b, n = n & 0x7f, n >> 7
+        out += bytes([b | (0x80 if n else 0)])
+        if not n:
+            return out
+
+
+def set_policy(sock):
+    """SetPolicy (grpc.AgentService) with an allow-all policy, through
+    ttrpc-peer: what it prints (the code and message of an error)."""
+    pol = b"package agent_policy\ndefault CreateContainerRequest := true\n"
+    payload = b"\x0a" + varint(len(pol)) + pol
+    r = subprocess.run([PEER, "call", sock, "grpc.AgentService", "SetPolicy", payload.hex()],
+                       capture_output=True, timeout=30)
+    return r.returncode, r.stdout.decode(errors="replace").strip()
+
+
+def part_kata_policy(tmp):
+    """A genpolicy policy (tests/rego/kata) in init-data: its
+    `default SetPolicyRequest := false` refuses SetPolicy from the host."""
+    if PEER is None:
+        print("SKIP agent SetPolicy: ttrpc-peer is not built")
+        return
+    with open(os.path.join(H["ROOT"], "tests", "rego", "kata", "k8s-policy-pod",
+                           "policy.rego")) as f:
+        kata = f.read()
+    doc = ('version = "0.1.0"\nalgorithm = "sha384"\n[data]\n"policy.rego" = \'\'\'\n%s\'\'\'\n'
+           % kata).encode()
+    img = os.path.join(tmp, "kata.img")
+    with open(img, "wb") as f:
+        f.write(image(doc))
+    got = []
+    rc, log = run_agent(tmp, "--no-guest", "--initdata-device", img, "--initdata-dir",
+                        os.path.join(tmp, "id-kata"), while_up=lambda s: got.append(set_policy(s)))
+    check("agent: a genpolicy policy from init-data refuses SetPolicy from the host",
+          rc == 0 and got and got[0][1].startswith(
+              "PERMISSION_DENIED: SetPolicyRequest is blocked by policy"), (got, log[-800:]))
+    got = []
+    rc, log = run_agent(tmp, "--no-guest", while_up=lambda s: got.append(set_policy(s)))
+    check("agent: without init-data the boot-time policy (allow-all) lets SetPolicy through",
+          rc == 0 and got and got[0][0] == 0 and "policy: replaced by SetPolicy" in log,
+          (got, log[-800:]))
 
 
 def pod_cfg(tmp, enable=None):
@@ -338,6 +390,7 @@ def main():
     ctd = None
     try:
         part_agent(tmp)
+        part_kata_policy(tmp)
         ran = True
         if shutil.which("containerd") is None or shutil.which("ctr") is None:
             print("SKIP part B: containerd is not installed")
