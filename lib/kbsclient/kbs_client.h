@@ -101,6 +101,13 @@ int kbs_resource_path_check(const char *path, cc_error **err);
  * names it in the error. Never quotes the token. */
 int kbs_token_check(const char *tok, size_t n, const char *what, cc_error **err);
 
+/* The "exp" claim of an attestation token, read WITHOUT checking the
+ * signature (as guest-components' client does: the token is only a cache
+ * key here; the KBS checks it). Returns 1 and *ret_exp when the claims
+ * carry a numeric exp, 0 when they carry none, -EINVAL when the token is
+ * not a compact JWS with a JSON object payload. Never quotes the token. */
+int kbs_token_expiry(const char *tok, size_t n, int64_t *ret_exp, cc_error **err);
+
 /* ---- admin messages (kbs_admin_msg.c) --------------------------------- */
 
 enum kbs_builtin_policy {
@@ -148,6 +155,10 @@ typedef struct kbs_http kbs_http;
  * dropped; no path, query or fragment besides). ca_file: PEM root
  * certificates that replace the system's for HTTPS, or NULL. */
 int kbs_http_new(const char *url, const char *ca_file, kbs_http **ret, cc_error **err);
+/* Root certificates for HTTPS from PEM text (len bytes) instead of a
+ * file, replacing the ca_file's or the system's (the AA config's "cert").
+ * The text is copied. */
+int kbs_http_set_ca_pem(kbs_http *h, const char *pem, size_t len, cc_error **err);
 /* Frees h and wipes its session cookie; NULL is a no-op. */
 void kbs_http_free(kbs_http *h);
 /* Forgets the session cookie (a new RCAR starts a new session). */
@@ -214,6 +225,17 @@ int kbs_get_resource(kbs_http *h, const char *path, const struct kbs_rcar *o,
                      const char *bearer, const cj_jwk *key, unsigned char **ret,
                      size_t *ret_len, cc_error **err);
 
+/* One GET /kbs/v0/resource/PATH (path already checked) with the session
+ * cookie (and bearer when not NULL), decrypted with key. *ret_status: the
+ * HTTP status (0 when none arrived); *ret_session: a 401 that refuses the
+ * session or token (a new RCAR may help), not one of Trustee's variants
+ * about the resource itself (PluginInternalError for a missing one,
+ * PolicyDeny, ...). -ENOENT for 404, -EPERM for other statuses, transport
+ * and decryption errors as they come. */
+int kbs_resource_fetch(kbs_http *h, const char *path, const char *bearer, const cj_jwk *key,
+                       unsigned char **ret, size_t *ret_len, long *ret_status,
+                       bool *ret_session, cc_error **err);
+
 /* Decrypts a resource answer (a flattened JWE) with key. */
 int kbs_resource_decrypt(const cj_jwk *key, const char *jwe, size_t len, unsigned char **ret,
                          size_t *ret_len, cc_error **err);
@@ -230,6 +252,11 @@ int kbs_admin_call(kbs_http *h, const char *method, const char *path, const char
 /* A fresh TEE key: EC P-256 with alg ECDH-ES+A256KW (guest-components'
  * default). */
 int kbs_tee_key_generate(cj_jwk **ret, cc_error **err);
+/* A fresh TEE key for an attestation agent's tee_key_algorithm
+ * (guest-components' names): "ECDH-ES+A256KW-P256" (also NULL, the
+ * default), "ECDH-ES+A256KW-P521", "RSA-OAEP-256" (RSA 2048). Anything else
+ * (ML-KEM-768+A192KW among them) is -ENOTSUP naming it. */
+int kbs_tee_key_new(const char *algorithm, cj_jwk **ret, cc_error **err);
 /* A TEE key from a PEM private key: RSA (alg RSA-OAEP-256; 2048 bits or
  * more) or EC P-256/P-521 (ECDH-ES+A256KW). `what` names the file. */
 int kbs_tee_key_from_pem(const char *pem, size_t len, const char *what, cj_jwk **ret,

@@ -23,6 +23,8 @@ struct kbs_http {
 	CURL *curl;
 	char *base;    /* scheme://authority[/prefix], no trailing '/' */
 	char *ca_file; /* or NULL */
+	char *ca_pem;  /* or NULL: roots as PEM text (kbs_http_set_ca_pem) */
+	size_t ca_pem_len;
 	char cookie[KBS_SESSION_ID_MAX + 1];
 	bool have_cookie;
 };
@@ -100,6 +102,19 @@ int kbs_http_new(const char *url, const char *ca_file, kbs_http **ret, cc_error 
 	return 0;
 }
 
+int kbs_http_set_ca_pem(kbs_http *h, const char *pem, size_t len, cc_error **err)
+{
+	char *p = malloc(len + 1);
+	if (p == NULL)
+		return cc_error_set(err, -ENOMEM, "out of memory");
+	memcpy(p, pem, len);
+	p[len] = '\0';
+	free(h->ca_pem);
+	h->ca_pem = p;
+	h->ca_pem_len = len;
+	return 0;
+}
+
 void kbs_http_forget_session(kbs_http *h)
 {
 	OPENSSL_cleanse(h->cookie, sizeof(h->cookie));
@@ -115,6 +130,7 @@ void kbs_http_free(kbs_http *h)
 		curl_easy_cleanup(h->curl);
 	free(h->base);
 	free(h->ca_file);
+	free(h->ca_pem);
 	free(h);
 }
 
@@ -299,8 +315,13 @@ static void set_options(kbs_http *h, const struct kbs_http_call *c, const char *
 	curl_easy_setopt(k, CURLOPT_WRITEDATA, x);
 	curl_easy_setopt(k, CURLOPT_SSL_VERIFYPEER, 1L);
 	curl_easy_setopt(k, CURLOPT_SSL_VERIFYHOST, 2L);
-	if (h->ca_file != NULL)
+	if (h->ca_pem != NULL) {
+		struct curl_blob blob = {.data = h->ca_pem, .len = h->ca_pem_len,
+		                         .flags = CURL_BLOB_COPY};
+		curl_easy_setopt(k, CURLOPT_CAINFO_BLOB, &blob);
+	} else if (h->ca_file != NULL) {
 		curl_easy_setopt(k, CURLOPT_CAINFO, h->ca_file);
+	}
 	if (strcmp(c->method, "POST") == 0) {
 		curl_easy_setopt(k, CURLOPT_POSTFIELDS, c->body != NULL ? c->body : "");
 		curl_easy_setopt(k, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)c->body_len);

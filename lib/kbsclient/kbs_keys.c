@@ -17,6 +17,27 @@ int kbs_tee_key_generate(cj_jwk **ret, cc_error **err)
 	return r < 0 ? cc_error_wrap(err, "generating the TEE key") : 0;
 }
 
+int kbs_tee_key_new(const char *algorithm, cj_jwk **ret, cc_error **err)
+{
+	enum cj_keygen kind;
+	const char *alg = "ECDH-ES+A256KW";
+	if (algorithm == NULL || strcmp(algorithm, "ECDH-ES+A256KW-P256") == 0) {
+		kind = CJ_GEN_P256;
+	} else if (strcmp(algorithm, "ECDH-ES+A256KW-P521") == 0) {
+		kind = CJ_GEN_P521;
+	} else if (strcmp(algorithm, "RSA-OAEP-256") == 0) {
+		kind = CJ_GEN_RSA2048;
+		alg = "RSA-OAEP-256";
+	} else {
+		return cc_error_set(err, -ENOTSUP,
+		                    "tee_key_algorithm \"%.64s\" is not supported (ECDH-ES+A256KW-P256, "
+		                    "ECDH-ES+A256KW-P521 or RSA-OAEP-256)",
+		                    algorithm);
+	}
+	int r = cj_jwk_generate(kind, alg, ret, err);
+	return r < 0 ? cc_error_wrap(err, "generating the TEE key") : 0;
+}
+
 int kbs_tee_key_from_pem(const char *pem, size_t len, const char *what, cj_jwk **ret,
                          cc_error **err)
 {

@@ -181,6 +181,43 @@ int kbs_token_parse(const char *body, size_t len, char **ret_token, cc_error **e
 	return 0;
 }
 
+int kbs_token_expiry(const char *tok, size_t n, int64_t *ret_exp, cc_error **err)
+{
+	const char *dot1 = memchr(tok, '.', n);
+	const char *dot2 = dot1 != NULL ? memchr(dot1 + 1, '.', n - (size_t)(dot1 + 1 - tok)) : NULL;
+	if (dot2 == NULL)
+		return cc_error_set(err, -EINVAL, "attestation token: not a compact JWS");
+	unsigned char *p = NULL;
+	size_t len = 0;
+	int r = cj_b64url_decode(dot1 + 1, (size_t)(dot2 - dot1 - 1), CC_JOSE_MAX_TOKEN_BYTES, &p,
+	                         &len, "attestation token claims", err);
+	if (r < 0)
+		return r;
+	json_t *v = NULL;
+	r = cj_json_parse(p, len, CC_JOSE_MAX_TOKEN_BYTES, &v, "attestation token claims", err);
+	free(p);
+	if (r < 0)
+		return r;
+	const json_t *exp = json_object_get(v, "exp");
+	if (!json_is_object(v)) {
+		r = cc_error_set(err, -EINVAL, "attestation token claims: not a JSON object");
+	} else if (exp == NULL) {
+		r = 0;
+	} else if (!json_is_number(exp)) {
+		r = cc_error_set(err, -EINVAL, "attestation token claims: \"exp\" is not a number");
+	} else {
+		double d = json_number_value(exp);
+		if (!(d > -9.0e15 && d < 9.0e15)) {
+			r = cc_error_set(err, -EINVAL, "attestation token claims: \"exp\" out of range");
+		} else {
+			*ret_exp = (int64_t)d;
+			r = 1;
+		}
+	}
+	json_decref(v);
+	return r;
+}
+
 /* A printable copy of n bytes: at most max kept, control and non-ASCII
  * bytes as '?', "..." when cut. */
 static char *printable(const char *s, size_t n, size_t max)

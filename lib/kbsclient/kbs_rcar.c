@@ -113,13 +113,32 @@ int kbs_resource_decrypt(const cj_jwk *key, const char *jwe, size_t len, unsigne
 	return r < 0 ? cc_error_wrap(err, "the resource answer (JWE)") : 0;
 }
 
-int kbs_get_resource(kbs_http *h, const char *path, const struct kbs_rcar *o,
-                     const char *bearer, const cj_jwk *key, unsigned char **ret,
-                     size_t *ret_len, cc_error **err)
+/* Whether a 401 body says the session or token was refused (a new RCAR
+ * may help), rather than the resource (a missing one, a policy's deny). */
+static bool session_refused(const struct kbs_http_resp *r)
 {
-	int rc = kbs_resource_path_check(path, err);
-	if (rc < 0)
-		return rc;
+	static const char *const other[] = {
+	    "PluginInternalError", "PluginNotFound", "InvalidRequestPath", "PolicyDeny",
+	    "PolicyEngineError", "ParsePolicyError", "JweError", "SerdeError",
+	};
+	char *variant = NULL, *detail = NULL;
+	if (kbs_error_parse(r->body.p, r->body.len, &variant, &detail, NULL) < 0)
+		return true; /* not a Trustee error body: assume the session */
+	bool refused = true;
+	for (size_t i = 0; i < sizeof(other) / sizeof(other[0]); i++)
+		if (strcmp(variant, other[i]) == 0)
+			refused = false;
+	free(variant);
+	free(detail);
+	return refused;
+}
+
+int kbs_resource_fetch(kbs_http *h, const char *path, const char *bearer, const cj_jwk *key,
+                       unsigned char **ret, size_t *ret_len, long *ret_status,
+                       bool *ret_session, cc_error **err)
+{
+	*ret_status = 0;
+	*ret_session = false;
 	cc_buf url;
 	cc_buf_init(&url, 0);
 	if (cc_buf_printf(&url, "resource/%s", path) < 0)
@@ -131,6 +150,28 @@ int kbs_get_resource(kbs_http *h, const char *path, const struct kbs_rcar *o,
 	    .max_body = CC_KBS_CLIENT_MAX_RESOURCE_BODY,
 	};
 	struct kbs_http_resp r = {0};
+	int rc = kbs_http_do(h, &c, &r, err);
+	if (rc >= 0) {
+		*ret_status = r.status;
+		*ret_session = r.status == 401 && session_refused(&r);
+		if (r.status == 200)
+			rc = kbs_resource_decrypt(key, r.body.p, r.body.len, ret, ret_len, err);
+		else
+			rc = kbs_http_status_error(&r, r.status == 404 ? -ENOENT : -EPERM, "resource",
+			                           err);
+	}
+	kbs_http_resp_clear(&r);
+	cc_buf_free(&url);
+	return rc;
+}
+
+int kbs_get_resource(kbs_http *h, const char *path, const struct kbs_rcar *o,
+                     const char *bearer, const cj_jwk *key, unsigned char **ret,
+                     size_t *ret_len, cc_error **err)
+{
+	int rc = kbs_resource_path_check(path, err);
+	if (rc < 0)
+		return rc;
 	char *token = NULL;
 	rc = -EPERM;
 	for (unsigned i = 0; i < CC_KBS_CLIENT_GET_ATTEMPTS; i++) {
@@ -143,22 +184,19 @@ int kbs_get_resource(kbs_http *h, const char *path, const struct kbs_rcar *o,
 			if (rc < 0)
 				break;
 		}
-		rc = kbs_http_do(h, &c, &r, err);
-		if (rc < 0)
-			break;
-		if (r.status == 200) {
-			rc = kbs_resource_decrypt(key, r.body.p, r.body.len, ret, ret_len, err);
-			break;
-		}
-		if (r.status == 401 && o != NULL && i + 1 < CC_KBS_CLIENT_GET_ATTEMPTS)
+		cc_error *e = NULL;
+		long status = 0;
+		bool session = false;
+		rc = kbs_resource_fetch(h, path, bearer, key, ret, ret_len, &status, &session, &e);
+		if (rc < 0 && status == 401 && o != NULL && i + 1 < CC_KBS_CLIENT_GET_ATTEMPTS) {
+			cc_error_free(e);
 			continue;
-		rc = kbs_http_status_error(&r, r.status == 404 ? -ENOENT : -EPERM, "resource", err);
+		}
+		if (rc < 0)
+			cc_error_move(err, &e);
 		break;
 	}
-	kbs_http_resp_clear(&r);
-	int wrapped = rc < 0 ? cc_error_wrap(err, "get-resource %s", path) : 0;
-	cc_buf_free(&url);
-	return wrapped;
+	return rc < 0 ? cc_error_wrap(err, "get-resource %s", path) : 0;
 }
 
 int kbs_admin_call(kbs_http *h, const char *method, const char *path, const char *content_type,
