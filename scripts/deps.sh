@@ -47,6 +47,9 @@ packages=(
 	# (ESAPI, TCTI loader, marshalling); swtpm as the tests' TPM and
 	# tpm2-tools as their peer (tpm2_quote, tpm2_checkquote)
 	libtss2-dev swtpm swtpm-tools tpm2-tools
+	# the attested VM shape (docs/shim.md firmware/enable_vtpm): OVMF
+	# (OVMF_CODE_4M.fd, OVMF_VARS_4M.fd) measures the guest's boot into the vTPM
+	ovmf
 	# the HTTP/HTTPS server of cocoon-kbs (lib/httpd, docs/httpd.md): libevent
 	# 2.1 evhttp with its OpenSSL bufferevents; wrk measures it (bench/run_httpd.sh)
 	libevent-dev wrk
