@@ -124,10 +124,66 @@ void rego_engine_free(rego_engine *e)
 
 /* ---- policies ---- */
 
+/* OPA ends a parse error with the source line and a caret under the
+ * error's column (ParserErrorDetail.Lines: the line without its leading
+ * tabs, then spaces up to the byte index): adds them to a parse error the
+ * parser has just set in *err (fresh: it was NULL before the parse). A
+ * query has no file in OPA's errors (row:col); its AST keeps the name
+ * "query" for traces, as OPA's explain output prints it. */
+static void parse_detail(cc_error **err, bool fresh, const char *src, size_t len, bool query)
+{
+	if (err == NULL || *err == NULL || !fresh || cc_error_kind(*err) == NULL ||
+	    strcmp(cc_error_kind(*err), "rego_parse_error") != 0)
+		return;
+	int line = cc_error_line(*err), col = cc_error_col(*err);
+	const char *msg = cc_error_message(*err);
+	if (line <= 0 || col <= 0 || len == 0 || strchr(msg, '\n') != NULL)
+		return;
+	/* the error's byte offset, as newParserErrorDetail takes it: at most
+	 * the last byte, moved back over white space */
+	size_t off = 0;
+	for (int l = 1; l < line && off < len; off++)
+		if (src[off] == '\n')
+			l++;
+	off = (size_t)col - 1 < len - off ? off + (size_t)col - 1 : len - 1;
+	while (off > 0 && (src[off] == ' ' || (src[off] >= '\t' && src[off] <= '\r')))
+		off--;
+	size_t begin = off, end = off;
+	while (begin > 0 && src[begin] != '\n' && src[begin] != '\r')
+		begin--;
+	if (src[begin] == '\n' || src[begin] == '\r')
+		begin++;
+	while (end < len && src[end] != '\n' && src[end] != '\r')
+		end++;
+	if (begin > end)
+		begin = end;
+	size_t tabs = 0;
+	while (begin + tabs < end && src[begin + tabs] == '\t')
+		tabs++;
+	size_t idx = off >= begin ? off - begin : 0;
+	size_t pad = idx > tabs ? idx - tabs : 0;
+	size_t off0 = begin + tabs;
+	if (end - off0 > CC_REGO_MAX_LINE_BYTES || pad > CC_REGO_MAX_LINE_BYTES)
+		return;
+	cc_error *n = NULL;
+	cc_error_set_at(&n, cc_error_code(*err), "rego_parse_error", query ? NULL : cc_error_file(*err), line, col,
+	                "%s\n\t%.*s\n\t%*s^", msg, (int)(end - off0), src + off0, (int)pad, "");
+	if (n != NULL && strcmp(cc_error_message(n), "out of memory") != 0) {
+		cc_error_free(*err);
+		*err = n;
+	} else {
+		cc_error_free(n);
+	}
+}
+
 static int parse_into(rego_engine *e, const struct policy_src *s, ast_module **ret, cc_error **err)
 {
 	struct rparse_opts po = {.v0 = e->o.v0, .max_bytes = e->o.max_policy_bytes};
-	return rparse_module(e->parena, s->name, s->src, s->len, &po, ret, err);
+	bool fresh = err != NULL && *err == NULL;
+	int r = rparse_module(e->parena, s->name, s->src, s->len, &po, ret, err);
+	if (r < 0)
+		parse_detail(err, fresh, s->src, s->len, false);
+	return r;
 }
 
 static int mods_push(rego_engine *e, ast_module *m)
@@ -192,7 +248,10 @@ static int add_policy_c(rego_engine *e, const char *name, const char *src, size_
 		rarena *tmp = rarena_new(0);
 		struct rparse_opts po = {.v0 = e->o.v0, .max_bytes = e->o.max_policy_bytes};
 		ast_module *m;
+		bool fresh = err != NULL && *err == NULL;
 		r = tmp ? rparse_module(tmp, s.name, s.src, s.len, &po, &m, err) : -ENOMEM;
+		if (r < 0)
+			parse_detail(err, fresh, s.src, s.len, false);
 		rarena_free(tmp);
 	}
 	if (r < 0) {
@@ -438,8 +497,10 @@ static int qcache_get(rego_engine *e, const char *query, struct qcache_entry **r
 	}
 	struct rparse_opts po = {.v0 = e->o.v0, .max_bytes = e->o.max_policy_bytes};
 	ast_body *q;
+	bool fresh = err != NULL && *err == NULL;
 	int r = rparse_query(e->parena, "query", query, strlen(query), &po, &q, err);
 	if (r < 0) {
+		parse_detail(err, fresh, query, strlen(query), true);
 		e->nqfailed++;
 		return r;
 	}

@@ -97,6 +97,10 @@ static void test_recursion_and_names(void **state)
 	assert_non_null(strstr(m, "conflicting rules data.t.p found"));
 	assert_null(strstr(m, "found ("));
 	free(m);
+	/* parse errors end with OPA's source line and caret (leading tabs
+	 * dropped, the caret under the last non-space byte at or before the
+	 * error) */
+	expect_error("package t\np if {\n\tx := [1, 2\n", "rego_parse_error: unexpected eof token: expected \",\" or \"]\"\n\tx := [1, 2\n\t         ^");
 	expect_error("package t\np if { true with foo as 2 }\n",
 	             "rego_type_error: with keyword target must reference existing input, data, or a function");
 	expect_error("package t\np := {\"a\": 1}\nq := x if { p = x with p.a as 2 }\n",

@@ -87,7 +87,22 @@ def split_err(text):
     if m:
         code = m.group(1)
         first = first[m.end():]
-    return row, code, first, details.strip()
+    return row, code, first, details.strip("\n")
+
+
+def norm_details(code, det):
+    """Parse errors: the source line and caret, without the line's indentation
+    (the oracle's lines are indented by its profile)."""
+    lines = det.split("\n")
+    if code != "rego_parse_error" or len(lines) < 2 or lines[1].strip() != "^":
+        return det
+    # drop the detail's own tab, then the line's indentation and as many
+    # columns of the caret's padding
+    a = lines[0][1:] if lines[0].startswith("\t") else lines[0]
+    b = lines[1][1:] if lines[1].startswith("\t") else lines[1]
+    k = len(a) - len(a.lstrip(" \t"))
+    a, b = a[k:], (b[k:] if b[:k].strip() == "" else b.lstrip(" "))
+    return "\n".join(["\t" + a, "\t" + b] + lines[2:])
 
 
 def builtin_names(cocoon):
@@ -338,7 +353,7 @@ def compare_oracle(progs):
                 r["verdict"] = "message"
             else:
                 r["verdict"] = "equal"
-                r["details"] = odet == kdet
+                r["details"] = norm_details(ocode, odet) == norm_details(kcode, kdet)
                 r["code"] = ocode
             r["opa"] = "%s: %s" % (ocode, omsg) + ("\n\t" + odet if odet else "")
             r["ours"] = "%s: %s" % (kcode, kmsg) + ("\n\t" + kdet if kdet else "")
