@@ -454,6 +454,12 @@
  * under 20 levels. */
 #define CC_JOSE_MAX_JCS_DEPTH 512u
 
+/* ---- Confidential Data Hub (lib/cdh, src/cdh, docs/cdh.md) ------------- */
+
+/* Largest sealed secret ("sealed." + compact JWS) parsed: it travels as a
+ * Kubernetes Secret value, and a Secret is at most 1 MiB. */
+#define CC_CDH_MAX_SEALED_BYTES (1u * 1024u * 1024u)
+
 /* ---- TOML (lib/toml, configuration files) ------------------------------ */
 
 /* Largest TOML document parsed (configuration.toml is a few KiB; Kata's
