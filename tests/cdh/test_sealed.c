@@ -473,6 +473,29 @@ static void test_envelope(void **state)
 	}
 }
 
+/* Envelopes sealed by python3-cryptography (fuzz/corpus/sealed_secret/):
+ * A256CTR and A256GCM data under a DEK wrapped with the table's KEK. */
+static void test_envelope_pyca(void **state)
+{
+	(void)state;
+	static const struct {
+		const char *file, *plain;
+	} v[] = {{"envelope-ctr-pyca.txt", "ctr secret"}, {"envelope-gcm-pyca.txt", "envelope secret"}};
+	for (size_t i = 0; i < 2; i++) {
+		size_t n = 0;
+		char *s = slurp(v[i].file, &n);
+		struct table t = make_table();
+		unsigned char *out = NULL;
+		size_t out_len = 0;
+		char msg[512];
+		assert_int_equal(unseal(s, n, 0, &t, &out, &out_len, msg), 0);
+		assert_int_equal(out_len, strlen(v[i].plain));
+		assert_memory_equal(out, v[i].plain, out_len);
+		cj_free_secret(out, out_len);
+		free(s);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -481,6 +504,7 @@ int main(void)
 		cmocka_unit_test(test_oversized),       cmocka_unit_test(test_wrong_signature),
 		cmocka_unit_test(test_wrong_kid),       cmocka_unit_test(test_unsigned),
 		cmocka_unit_test(test_provider),        cmocka_unit_test(test_envelope),
+		cmocka_unit_test(test_envelope_pyca),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }
