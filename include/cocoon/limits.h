@@ -697,7 +697,7 @@
 /* Largest certificate chain or private key PEM file loaded. */
 #define CC_HTTPD_MAX_PEM_BYTES (1024u * 1024u)
 
-/* ---- KBS client (src/cocoon/kbs_*.c, docs/man/cocoon-kbs-client.md) ---- */
+/* ---- KBS client (lib/kbsclient/kbs_*.c, docs/man/cocoon-kbs-client.md) ---- */
 
 /* Largest answer read from a KBS other than a resource: challenges, tokens
  * (at most CC_JOSE_MAX_TOKEN_BYTES, in {"token":..}), error bodies,
