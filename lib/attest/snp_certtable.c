@@ -8,6 +8,7 @@
 
 #include "cocoon/limits.h"
 #include "guest_attest.h"
+#include "snp_int.h"
 
 #define ENTRY_SIZE 24u
 
@@ -39,17 +40,6 @@ static void guid_text(const uint8_t *g, char out[37])
 		out[o++] = hex[g[i] & 15];
 	}
 	out[o] = 0;
-}
-
-static json_t *bytes_json(const uint8_t *p, size_t n)
-{
-	json_t *a = json_array();
-	for (size_t i = 0; a != NULL && i < n; i++)
-		if (json_array_append_new(a, json_integer(p[i])) < 0) {
-			json_decref(a);
-			return NULL;
-		}
-	return a;
 }
 
 static bool all_zero(const uint8_t *p, size_t n)
@@ -128,7 +118,7 @@ int snp_certtable_to_json(const uint8_t *p, size_t len, json_t **ret, cc_error *
 		if (type == NULL)
 			type = json_pack("{s:s}", "OTHER", guid);
 		json_t *o = json_pack("{s:o,s:o}", "cert_type", type, "data",
-		                      bytes_json(p + off, sz));
+		                      snp_bytes_json(p + off, sz));
 		if (o == NULL || json_array_append_new(arr, o) < 0)
 			r = cc_error_set(err, -ENOMEM, "out of memory");
 	}

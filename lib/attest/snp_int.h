@@ -101,6 +101,9 @@ int snp_evidence_parse(const json_t *ev, snp_evidence **ret, cc_error **err);
 void snp_evidence_free(snp_evidence *e);
 /* The sev-crate JSON of a report (wrap_raw). */
 json_t *snp_report_to_json(const snp_report *r);
+/* n bytes as a JSON array of integers (serde's Vec<u8>, as the sev crate
+ * prints byte fields); NULL when out of memory. */
+json_t *snp_bytes_json(const uint8_t *p, size_t n);
 /* Trustee's claims for a verified report. */
 json_t *snp_claims(const snp_report *r);
 

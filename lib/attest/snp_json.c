@@ -310,7 +310,7 @@ int snp_evidence_parse(const json_t *ev, snp_evidence **ret, cc_error **err)
 
 /* ---- encoding --------------------------------------------------------- */
 
-static json_t *bytes_json(const uint8_t *p, size_t n)
+json_t *snp_bytes_json(const uint8_t *p, size_t n)
 {
 	json_t *a = json_array();
 	for (size_t i = 0; a != NULL && i < n; i++)
@@ -335,26 +335,26 @@ static json_t *opt_json(bool has, uint64_t v)
 
 json_t *snp_report_to_json(const snp_report *r)
 {
-	json_t *sig = json_pack("{s:o,s:o}", "r", bytes_json(r->sig_r, 72), "s",
-	                        bytes_json(r->sig_s, 72));
+	json_t *sig = json_pack("{s:o,s:o}", "r", snp_bytes_json(r->sig_r, 72), "s",
+	                        snp_bytes_json(r->sig_s, 72));
 	json_t *o = json_pack(
 	    "{s:I,s:I,s:I,s:o,s:o,s:I,s:I,s:o,s:I,s:I,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o}", "version",
 	    (json_int_t)r->version, "guest_svn", (json_int_t)r->guest_svn, "policy",
-	    (json_int_t)r->policy, "family_id", bytes_json(r->family_id, 16), "image_id",
-	    bytes_json(r->image_id, 16), "vmpl", (json_int_t)r->vmpl, "sig_algo",
+	    (json_int_t)r->policy, "family_id", snp_bytes_json(r->family_id, 16), "image_id",
+	    snp_bytes_json(r->image_id, 16), "vmpl", (json_int_t)r->vmpl, "sig_algo",
 	    (json_int_t)r->sig_algo, "current_tcb", tcb_json(&r->current_tcb), "plat_info",
 	    (json_int_t)r->plat_info, "key_info", (json_int_t)r->key_info, "report_data",
-	    bytes_json(r->report_data, 64), "measurement", bytes_json(r->measurement, 48),
-	    "host_data", bytes_json(r->host_data, 32), "id_key_digest",
-	    bytes_json(r->id_key_digest, 48), "author_key_digest",
-	    bytes_json(r->author_key_digest, 48), "report_id", bytes_json(r->report_id, 32),
-	    "report_id_ma", bytes_json(r->report_id_ma, 32), "reported_tcb",
+	    snp_bytes_json(r->report_data, 64), "measurement", snp_bytes_json(r->measurement, 48),
+	    "host_data", snp_bytes_json(r->host_data, 32), "id_key_digest",
+	    snp_bytes_json(r->id_key_digest, 48), "author_key_digest",
+	    snp_bytes_json(r->author_key_digest, 48), "report_id", snp_bytes_json(r->report_id, 32),
+	    "report_id_ma", snp_bytes_json(r->report_id_ma, 32), "reported_tcb",
 	    tcb_json(&r->reported_tcb));
 	json_t *o2 = json_pack(
 	    "{s:o,s:o,s:o,s:o,s:o,s:{s:i,s:i,s:i},s:{s:i,s:i,s:i},s:o,s:o,s:o,s:o}",
 	    "cpuid_fam_id", opt_json(r->has_cpuid, r->cpuid_fam_id), "cpuid_mod_id",
 	    opt_json(r->has_cpuid, r->cpuid_mod_id), "cpuid_step",
-	    opt_json(r->has_cpuid, r->cpuid_step), "chip_id", bytes_json(r->chip_id, 64),
+	    opt_json(r->has_cpuid, r->cpuid_step), "chip_id", snp_bytes_json(r->chip_id, 64),
 	    "committed_tcb", tcb_json(&r->committed_tcb), "current", "major", r->current_major,
 	    "minor", r->current_minor, "build", r->current_build, "committed", "major",
 	    r->committed_major, "minor", r->committed_minor, "build", r->committed_build,
